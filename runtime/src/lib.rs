@@ -1,0 +1,2 @@
+//! Ferrous runtime: values, the GC heap and the object model.
+pub mod number;
