@@ -3,3 +3,5 @@
 
 pub mod bytecode;
 pub mod compiler;
+pub mod stdlib;
+pub mod vm;

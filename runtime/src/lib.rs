@@ -1,2 +1,25 @@
 //! Ferrous runtime: values, the GC heap and the object model.
+//!
+//! Unsafe code lives in `gc` (handles and allocation) and `collector` (mark and sweep);
+//! every other module is safe code over those two.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod collector;
+pub mod function;
+pub mod gc;
+pub mod heap;
 pub mod number;
+pub mod state;
+pub mod string;
+pub mod table;
+pub mod thread;
+pub mod userdata;
+pub mod value;
+
+pub use gc::Gc;
+pub use heap::{Heap, Tm};
+pub use state::{LuaResult, NativeFn, State, Throw};
+pub use string::LuaStr;
+pub use table::Table;
+pub use thread::Thread;
+pub use value::Value;

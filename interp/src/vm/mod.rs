@@ -1,0 +1,3 @@
+//! The interpreter: calls, the instruction loop, metamethods and errors.
+
+pub mod api;

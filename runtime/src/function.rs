@@ -1,0 +1,237 @@
+//! Function prototypes, closures and upvalues.
+
+use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
+use crate::state::NativeFn;
+use crate::thread::Thread;
+use crate::value::Value;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Debug name and scope of a local variable (`start_pc..end_pc`).
+pub struct LocVarInfo {
+    pub name: Box<[u8]>,
+    pub start_pc: u32,
+    pub end_pc: u32,
+}
+
+/// How a closure captures an upvalue, plus its debug name.
+pub struct UpvalInfo {
+    pub name: Box<[u8]>,
+    pub in_stack: bool,
+    pub index: u8,
+    pub kind: u8,
+}
+
+/// An immutable compiled function.
+#[repr(C)]
+pub struct Proto {
+    hdr: GcHeader,
+    /// Encoded instructions (see interp's `bytecode` module).
+    pub code: Box<[u32]>,
+    pub constants: Box<[Value]>,
+    pub protos: Box<[Gc<Proto>]>,
+    pub upvals: Box<[UpvalInfo]>,
+    pub num_params: u8,
+    pub is_vararg: bool,
+    pub max_stack: u8,
+    pub line_info: Box<[u32]>,
+    pub locvars: Box<[LocVarInfo]>,
+    /// The chunk name given to `load`, shared by all functions of a chunk.
+    pub source: Rc<[u8]>,
+    pub line_defined: u32,
+    pub last_line_defined: u32,
+}
+
+// SAFETY: repr(C), header first, unique kind.
+unsafe impl GcObject for Proto {
+    const KIND: ObjKind = ObjKind::Proto;
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.code.len() * 4
+            + self.constants.len() * 16
+            + self.line_info.len() * 4
+    }
+}
+
+/// The fields of a prototype, to build one.
+pub struct ProtoParts {
+    pub code: Box<[u32]>,
+    pub constants: Box<[Value]>,
+    pub protos: Box<[Gc<Proto>]>,
+    pub upvals: Box<[UpvalInfo]>,
+    pub num_params: u8,
+    pub is_vararg: bool,
+    pub max_stack: u8,
+    pub line_info: Box<[u32]>,
+    pub locvars: Box<[LocVarInfo]>,
+    pub source: Rc<[u8]>,
+    pub line_defined: u32,
+    pub last_line_defined: u32,
+}
+
+impl Proto {
+    pub fn new(p: ProtoParts) -> Proto {
+        Proto {
+            hdr: GcHeader::new(ObjKind::Proto),
+            code: p.code,
+            constants: p.constants,
+            protos: p.protos,
+            upvals: p.upvals,
+            num_params: p.num_params,
+            is_vararg: p.is_vararg,
+            max_stack: p.max_stack,
+            line_info: p.line_info,
+            locvars: p.locvars,
+            source: p.source,
+            line_defined: p.line_defined,
+            last_line_defined: p.last_line_defined,
+        }
+    }
+
+    /// Name of the `n`-th (1-based) local active at `pc`, as PUC's luaF_getlocalname.
+    pub fn local_name(&self, mut n: usize, pc: usize) -> Option<&[u8]> {
+        for lv in self.locvars.iter() {
+            if lv.start_pc as usize > pc {
+                break;
+            }
+            if pc < lv.end_pc as usize {
+                n -= 1;
+                if n == 0 {
+                    return Some(&lv.name);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A Lua function: a prototype plus its upvalues.
+#[repr(C)]
+pub struct LuaClosure {
+    hdr: GcHeader,
+    pub proto: Gc<Proto>,
+    pub upvals: Box<[Gc<UpVal>]>,
+}
+
+// SAFETY: repr(C), header first, unique kind.
+unsafe impl GcObject for LuaClosure {
+    const KIND: ObjKind = ObjKind::LuaClosure;
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.upvals.len() * 8
+    }
+}
+
+impl LuaClosure {
+    pub fn new(proto: Gc<Proto>, upvals: Box<[Gc<UpVal>]>) -> LuaClosure {
+        LuaClosure { hdr: GcHeader::new(ObjKind::LuaClosure), proto, upvals }
+    }
+}
+
+/// Native functions the interpreter treats specially (so that they can yield).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NativeKind {
+    Plain,
+    Pcall,
+    Xpcall,
+}
+
+/// A function written in Rust, with optional upvalues.
+#[repr(C)]
+pub struct NativeClosure {
+    hdr: GcHeader,
+    pub f: NativeFn,
+    pub kind: NativeKind,
+    /// Name used in messages when the call site gives none.
+    pub name: &'static str,
+    pub upvals: Box<[Value]>,
+}
+
+// SAFETY: repr(C), header first, unique kind.
+unsafe impl GcObject for NativeClosure {
+    const KIND: ObjKind = ObjKind::NativeClosure;
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.upvals.len() * 16
+    }
+}
+
+impl NativeClosure {
+    pub fn new(f: NativeFn, name: &'static str, upvals: Box<[Value]>) -> NativeClosure {
+        NativeClosure {
+            hdr: GcHeader::new(ObjKind::NativeClosure),
+            f,
+            kind: NativeKind::Plain,
+            name,
+            upvals,
+        }
+    }
+}
+
+/// An upvalue: open (it aliases a slot of a thread's stack) or closed (it holds its own
+/// value).
+#[repr(C)]
+pub struct UpVal {
+    hdr: GcHeader,
+    value: Cell<Value>,
+    /// The thread whose stack holds the value while open.
+    thread: Cell<Option<Gc<Thread>>>,
+    index: Cell<usize>,
+}
+
+// SAFETY: repr(C), header first, unique kind.
+unsafe impl GcObject for UpVal {
+    const KIND: ObjKind = ObjKind::UpVal;
+}
+
+impl UpVal {
+    pub fn new_open(thread: Gc<Thread>, index: usize) -> UpVal {
+        UpVal {
+            hdr: GcHeader::new(ObjKind::UpVal),
+            value: Cell::new(Value::NIL),
+            thread: Cell::new(Some(thread)),
+            index: Cell::new(index),
+        }
+    }
+    pub fn new_closed(v: Value) -> UpVal {
+        UpVal {
+            hdr: GcHeader::new(ObjKind::UpVal),
+            value: Cell::new(v),
+            thread: Cell::new(None),
+            index: Cell::new(0),
+        }
+    }
+    #[inline]
+    pub fn get(&self) -> Value {
+        match self.thread.get() {
+            Some(t) => t.stack[self.index.get()],
+            None => self.value.get(),
+        }
+    }
+    #[inline]
+    pub fn set(&self, v: Value) {
+        match self.thread.get() {
+            Some(t) => t.get_mut().stack[self.index.get()] = v,
+            None => self.value.set(v),
+        }
+    }
+    pub fn is_open(&self) -> bool {
+        self.thread.get().is_some()
+    }
+    /// Stack index while open.
+    pub fn index(&self) -> usize {
+        self.index.get()
+    }
+    pub fn thread(&self) -> Option<Gc<Thread>> {
+        self.thread.get()
+    }
+    /// Copies the stack slot into the upvalue and detaches it from the stack.
+    pub fn close(&self) {
+        if let Some(t) = self.thread.get() {
+            self.value.set(t.stack[self.index.get()]);
+            self.thread.set(None);
+        }
+    }
+    /// The closed value (for the collector).
+    pub(crate) fn closed_value(&self) -> Value {
+        self.value.get()
+    }
+}

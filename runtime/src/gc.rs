@@ -1,0 +1,234 @@
+//! The object header, the `Gc<T>` handle, and allocation on the VM-owned heap.
+//!
+//! Every heap object is a `#[repr(C)]` struct whose first field is a [`GcHeader`]; the
+//! header links all objects into one list that the sweep walks, and carries the mark bit.
+//! A [`Gc<T>`] is a Copy raw pointer to such an object. Objects are freed only by the
+//! sweep, and the collector only runs at safe points chosen by the interpreter, when every
+//! live object is reachable from the roots (see `collector.rs`); so a handle to a reachable
+//! object stays valid, and code that holds a handle across a safe point must keep the
+//! object reachable (on a Lua stack, in the registry, ...).
+//!
+//! This module and `collector.rs` are the runtime's unsafe modules.
+
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+/// Which concrete type an object is (to free it with the right layout and traverse it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ObjKind {
+    String,
+    Table,
+    LuaClosure,
+    NativeClosure,
+    Userdata,
+    Thread,
+    Proto,
+    UpVal,
+}
+
+/// Header flag: the object has a `__gc` metamethod and has not been finalized yet.
+pub const FLAG_FINALIZABLE: u8 = 1;
+/// Header flag: the object was finalized once (it is not finalized again).
+pub const FLAG_FINALIZED: u8 = 2;
+
+/// First field of every heap object.
+#[repr(C)]
+pub struct GcHeader {
+    pub(crate) next: Cell<*mut GcHeader>,
+    pub(crate) kind: ObjKind,
+    pub(crate) marked: Cell<bool>,
+    pub(crate) flags: Cell<u8>,
+}
+
+impl GcHeader {
+    pub fn new(kind: ObjKind) -> GcHeader {
+        GcHeader {
+            next: Cell::new(std::ptr::null_mut()),
+            kind,
+            marked: Cell::new(false),
+            flags: Cell::new(0),
+        }
+    }
+    pub fn kind(&self) -> ObjKind {
+        self.kind
+    }
+    pub fn flags(&self) -> u8 {
+        self.flags.get()
+    }
+    pub fn set_flags(&self, f: u8) {
+        self.flags.set(f)
+    }
+}
+
+/// A heap object type: `#[repr(C)]` with a [`GcHeader`] first.
+///
+/// # Safety
+/// Implementors must be `#[repr(C)]` with `GcHeader` as their first field, and `KIND`
+/// must be unique to the type.
+pub unsafe trait GcObject: Sized {
+    const KIND: ObjKind;
+    /// Approximate bytes owned by the object (for GC pacing).
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+/// A handle to a heap object. Copy; compares by identity.
+#[repr(transparent)]
+pub struct Gc<T> {
+    ptr: NonNull<T>,
+    _marker: PhantomData<*mut T>,
+}
+
+impl<T> Clone for Gc<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Gc<T> {}
+impl<T> PartialEq for Gc<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+}
+impl<T> Eq for Gc<T> {}
+impl<T> std::hash::Hash for Gc<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.ptr.hash(state)
+    }
+}
+impl<T> std::fmt::Debug for Gc<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Gc({:p})", self.ptr)
+    }
+}
+
+impl<T> Gc<T> {
+    #[inline(always)]
+    pub fn addr(self) -> usize {
+        self.ptr.as_ptr() as usize
+    }
+    /// Rebuilds a handle from an address taken from a `Value` whose tag says it is a `T`.
+    #[inline(always)]
+    pub fn from_addr(addr: usize) -> Gc<T> {
+        debug_assert!(addr != 0);
+        // SAFETY: callers pass addresses that came from `addr()` of a live `Gc<T>`
+        // (values are only built from handles), so the pointer is non-null.
+        Gc { ptr: unsafe { NonNull::new_unchecked(addr as *mut T) }, _marker: PhantomData }
+    }
+    #[inline(always)]
+    pub fn as_ptr(self) -> *mut T {
+        self.ptr.as_ptr()
+    }
+    /// The object's header.
+    #[inline(always)]
+    pub fn header(self) -> &'static GcHeader {
+        // SAFETY: every object type is repr(C) with the header first (GcObject contract),
+        // and the object is live while reachable (module docs).
+        unsafe { &*(self.ptr.as_ptr() as *const GcHeader) }
+    }
+    /// Mutable access to the object.
+    ///
+    /// The VM is single-threaded and object methods never call back into Lua, so the
+    /// borrow ends before anything else can reach the same object; callers keep it short
+    /// (one method call or one statement) and never hold it across a call into Lua.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub fn get_mut<'a>(self) -> &'a mut T {
+        // SAFETY: see the doc comment: live object, no overlapping borrow in practice.
+        unsafe { &mut *self.ptr.as_ptr() }
+    }
+}
+
+impl<T> std::ops::Deref for Gc<T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the object is live while reachable (module docs).
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+/// The list of all objects plus the counters that pace collection.
+pub struct ObjectList {
+    pub(crate) head: *mut GcHeader,
+    /// Estimated bytes of live objects.
+    pub(crate) bytes: usize,
+    pub(crate) count: usize,
+}
+
+impl Default for ObjectList {
+    fn default() -> Self {
+        ObjectList { head: std::ptr::null_mut(), bytes: 0, count: 0 }
+    }
+}
+
+impl ObjectList {
+    /// Moves `value` to the heap and links it into the list.
+    pub fn alloc<T: GcObject>(&mut self, value: T) -> Gc<T> {
+        self.bytes += value.size();
+        self.count += 1;
+        let ptr = Box::into_raw(Box::new(value));
+        // SAFETY: `ptr` is a fresh, valid allocation of a GcObject whose first field is
+        // its header (trait contract), so it may be viewed as a header.
+        let hdr = unsafe { &*(ptr as *const GcHeader) };
+        debug_assert!(hdr.kind == T::KIND);
+        hdr.next.set(self.head);
+        self.head = ptr as *mut GcHeader;
+        Gc::from_addr(ptr as usize)
+    }
+}
+
+/// Frees one object of the list.
+///
+/// # Safety
+/// `hdr` must be an object allocated by `ObjectList::alloc` that is unlinked and never
+/// used again.
+pub(crate) unsafe fn free_object(hdr: *mut GcHeader) {
+    use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
+    use crate::string::LuaStr;
+    use crate::table::Table;
+    use crate::thread::Thread;
+    use crate::userdata::Userdata;
+    // SAFETY: per the contract the pointer came from Box::into_raw of the type named by
+    // its kind.
+    unsafe {
+        match (*hdr).kind {
+            ObjKind::String => drop(Box::from_raw(hdr as *mut LuaStr)),
+            ObjKind::Table => drop(Box::from_raw(hdr as *mut Table)),
+            ObjKind::LuaClosure => drop(Box::from_raw(hdr as *mut LuaClosure)),
+            ObjKind::NativeClosure => drop(Box::from_raw(hdr as *mut NativeClosure)),
+            ObjKind::Userdata => drop(Box::from_raw(hdr as *mut Userdata)),
+            ObjKind::Thread => drop(Box::from_raw(hdr as *mut Thread)),
+            ObjKind::Proto => drop(Box::from_raw(hdr as *mut Proto)),
+            ObjKind::UpVal => drop(Box::from_raw(hdr as *mut UpVal)),
+        }
+    }
+}
+
+/// Size of an object as counted for pacing.
+///
+/// # Safety
+/// `hdr` must be a live object of the list.
+pub(crate) unsafe fn object_size(hdr: *mut GcHeader) -> usize {
+    use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
+    use crate::string::LuaStr;
+    use crate::table::Table;
+    use crate::thread::Thread;
+    use crate::userdata::Userdata;
+    // SAFETY: live object whose concrete type is named by its kind.
+    unsafe {
+        match (*hdr).kind {
+            ObjKind::String => (*(hdr as *mut LuaStr)).size(),
+            ObjKind::Table => (*(hdr as *mut Table)).size(),
+            ObjKind::LuaClosure => (*(hdr as *mut LuaClosure)).size(),
+            ObjKind::NativeClosure => (*(hdr as *mut NativeClosure)).size(),
+            ObjKind::Userdata => (*(hdr as *mut Userdata)).size(),
+            ObjKind::Thread => (*(hdr as *mut Thread)).size(),
+            ObjKind::Proto => (*(hdr as *mut Proto)).size(),
+            ObjKind::UpVal => (*(hdr as *mut UpVal)).size(),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The VM-owned heap: every object, the string interner, the metamethod names and the
+//! collector's pacing state. The mark and sweep themselves are in `collector.rs`.
+
+use crate::gc::{Gc, GcHeader, GcObject, ObjectList};
+use crate::string::{Interner, LuaStr};
+use crate::value::Value;
+
+/// Declares the metamethod events once: the enum, and the name strings.
+macro_rules! tm_events {
+    ($($name:ident = $s:literal,)*) => {
+        /// A metamethod event. The first six are cached as "absent" bits in table flags.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum Tm { $($name,)* }
+        /// Event names, indexed by `Tm as usize`.
+        pub const TM_NAMES: &[&str] = &[$($s,)*];
+    };
+}
+
+tm_events! {
+    Index = "__index",
+    NewIndex = "__newindex",
+    Gc = "__gc",
+    Mode = "__mode",
+    Len = "__len",
+    Eq = "__eq",
+    Add = "__add",
+    Sub = "__sub",
+    Mul = "__mul",
+    Mod = "__mod",
+    Pow = "__pow",
+    Div = "__div",
+    IDiv = "__idiv",
+    BAnd = "__band",
+    BOr = "__bor",
+    BXor = "__bxor",
+    Shl = "__shl",
+    Shr = "__shr",
+    Unm = "__unm",
+    BNot = "__bnot",
+    Lt = "__lt",
+    Le = "__le",
+    Concat = "__concat",
+    Call = "__call",
+    Close = "__close",
+    ToString = "__tostring",
+    Name = "__name",
+    Pairs = "__pairs",
+    Metatable = "__metatable",
+}
+
+/// Collector mode as `collectgarbage` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcMode {
+    Incremental,
+    Generational,
+}
+
+pub struct Heap {
+    pub objects: ObjectList,
+    pub strings: Interner,
+    pub(crate) tm_names: Vec<Gc<LuaStr>>,
+    /// Collect when `objects.bytes` passes this.
+    pub threshold: usize,
+    /// `collectgarbage("stop")` clears it.
+    pub running: bool,
+    pub mode: GcMode,
+    /// Percent of live memory to wait for before the next cycle (PUC's pause).
+    pub pause: u32,
+    pub stepmul: u32,
+    /// Tables and userdata with a `__gc` metamethod, in the order they got it.
+    pub(crate) finobjs: Vec<*mut GcHeader>,
+    /// Unreachable objects whose finalizers have not run yet (oldest first).
+    pub tobefnz: std::collections::VecDeque<Value>,
+    pub(crate) gray: Vec<*mut GcHeader>,
+    /// Completed collections (for tests and stats).
+    pub cycles: u64,
+}
+
+/// Smallest collection threshold, so that small scripts do not collect constantly.
+const MIN_THRESHOLD: usize = 256 * 1024;
+
+impl Default for Heap {
+    fn default() -> Self {
+        Heap::new()
+    }
+}
+
+impl Heap {
+    pub fn new() -> Heap {
+        let mut h = Heap {
+            objects: ObjectList::default(),
+            strings: Interner::default(),
+            tm_names: Vec::new(),
+            threshold: MIN_THRESHOLD,
+            running: true,
+            mode: GcMode::Incremental,
+            pause: 200,
+            stepmul: 100,
+            finobjs: Vec::new(),
+            tobefnz: Default::default(),
+            gray: Vec::new(),
+            cycles: 0,
+        };
+        h.tm_names = TM_NAMES.iter().map(|n| h.intern(n.as_bytes())).collect();
+        h
+    }
+
+    #[inline]
+    pub fn alloc<T: GcObject>(&mut self, v: T) -> Gc<T> {
+        self.objects.alloc(v)
+    }
+
+    #[inline]
+    pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {
+        self.strings.intern(&mut self.objects, bytes)
+    }
+    pub fn intern_owned(&mut self, bytes: Vec<u8>) -> Gc<LuaStr> {
+        self.strings.intern_owned(&mut self.objects, bytes)
+    }
+    pub fn str_value(&mut self, bytes: &[u8]) -> Value {
+        Value::string(self.intern(bytes))
+    }
+
+    #[inline(always)]
+    pub fn tm_name(&self, tm: Tm) -> Gc<LuaStr> {
+        self.tm_names[tm as usize]
+    }
+
+    /// Estimated bytes in use.
+    pub fn bytes(&self) -> usize {
+        self.objects.bytes
+    }
+
+    /// Whether the pacing says a collection is due.
+    #[inline(always)]
+    pub fn should_collect(&self) -> bool {
+        self.objects.bytes > self.threshold && self.running
+    }
+
+    /// Registers an object that just got a metatable with `__gc`.
+    pub fn mark_finalizable(&mut self, obj: Value) {
+        if !obj.is_collectable() {
+            return;
+        }
+        let hdr = obj.object_addr() as *mut GcHeader;
+        // SAFETY: collectable values point at live object headers.
+        let h = unsafe { &*hdr };
+        if h.flags.get() & (crate::gc::FLAG_FINALIZABLE | crate::gc::FLAG_FINALIZED) == 0 {
+            h.flags.set(h.flags.get() | crate::gc::FLAG_FINALIZABLE);
+            self.finobjs.push(hdr);
+        }
+    }
+
+    /// The next object whose finalizer is due, if any.
+    pub fn pop_finalizer(&mut self) -> Option<Value> {
+        let v = self.tobefnz.pop_front()?;
+        // SAFETY: queued values are live objects (the queue is a root).
+        let h = unsafe { &*(v.object_addr() as *const GcHeader) };
+        h.flags.set(h.flags.get() & !crate::gc::FLAG_FINALIZED);
+        Some(v)
+    }
+
+    /// Moves every object still waiting for finalization to the queue (at VM close),
+    /// most recently marked first.
+    pub fn queue_all_finalizers(&mut self) {
+        for &hdr in self.finobjs.iter().rev() {
+            // SAFETY: finobjs holds live objects (they are kept until finalized).
+            let h = unsafe { &*hdr };
+            h.flags.set((h.flags.get() & !crate::gc::FLAG_FINALIZABLE) | crate::gc::FLAG_FINALIZED);
+            self.tobefnz.push_back(crate::collector::value_of(hdr));
+        }
+        self.finobjs.clear();
+    }
+}
+
+impl Drop for Heap {
+    fn drop(&mut self) {
+        let mut p = self.objects.head;
+        while !p.is_null() {
+            // SAFETY: walking the list of objects this heap allocated; each is freed once.
+            unsafe {
+                let next = (*p).next.get();
+                crate::gc::free_object(p);
+                p = next;
+            }
+        }
+    }
+}

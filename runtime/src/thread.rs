@@ -1,0 +1,153 @@
+//! Threads (coroutines): one flat value stack and an array of call frames each.
+
+use crate::function::UpVal;
+use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
+use crate::value::Value;
+
+/// Most stack slots a thread may use (PUC Lua's LUAI_MAXSTACK); past it a call raises
+/// "stack overflow".
+pub const MAX_STACK: usize = 1_000_000;
+/// Slots kept free above a native function's arguments (LUA_MINSTACK).
+pub const MIN_STACK: usize = 20;
+
+/// Frame flag: a Lua function (else native).
+pub const FRAME_LUA: u16 = 1;
+/// Frame flag: entered from Rust (`call`/`resume`); the interpreter loop that runs it
+/// returns when it returns.
+pub const FRAME_FRESH: u16 = 2;
+/// Frame flag: protected call (`pcall`): errors stop here.
+pub const FRAME_PCALL: u16 = 4;
+/// Frame flag: protected call with a message handler in the slot below the function.
+pub const FRAME_XPCALL: u16 = 8;
+/// Frame flag: entered through a tail call.
+pub const FRAME_TAIL: u16 = 16;
+/// Frame flag: a finalizer (`__gc`) call.
+pub const FRAME_FIN: u16 = 32;
+
+/// One activation record.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    /// Stack index of the function value.
+    pub func: usize,
+    /// First register (Lua) or first argument (native).
+    pub base: usize,
+    /// End of the frame's registers (Lua) / of its usable stack (native).
+    pub top: usize,
+    /// Lua frames: index of the next instruction to run.
+    pub pc: u32,
+    /// Results the caller wants; -1 for all.
+    pub nresults: i32,
+    /// Lua vararg functions: how many extra arguments sit below `func`.
+    pub nvarargs: u32,
+    pub flags: u16,
+}
+
+impl Frame {
+    #[inline(always)]
+    pub fn is_lua(&self) -> bool {
+        self.flags & FRAME_LUA != 0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadStatus {
+    /// Created or yielded: can be resumed.
+    Suspended,
+    Running,
+    /// Resumed another coroutine and waits for it.
+    Normal,
+    /// Finished or failed.
+    Dead,
+}
+
+#[repr(C)]
+pub struct Thread {
+    hdr: GcHeader,
+    /// The value stack; its length is the allocated size, `top` the first free slot.
+    pub stack: Vec<Value>,
+    pub top: usize,
+    pub frames: Vec<Frame>,
+    /// Open upvalues, sorted by stack index.
+    pub open_upvals: Vec<Gc<UpVal>>,
+    /// Stack indices of pending to-be-closed variables, ascending.
+    pub tbc: Vec<usize>,
+    pub status: ThreadStatus,
+    /// Non-yieldable calls in progress (Rust frames between here and the resume).
+    pub nny: u32,
+    /// Nested Rust-level calls (native calling Lua) on this thread.
+    pub ncalls: u32,
+    /// Set when the thread died by an error: the error value (for `coroutine.close`).
+    pub error: Option<Value>,
+}
+
+// SAFETY: repr(C), header first, unique kind.
+unsafe impl GcObject for Thread {
+    const KIND: ObjKind = ObjKind::Thread;
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.stack.capacity() * 16
+            + self.frames.capacity() * std::mem::size_of::<Frame>()
+    }
+}
+
+impl Thread {
+    pub fn new() -> Thread {
+        Thread {
+            hdr: GcHeader::new(ObjKind::Thread),
+            stack: vec![Value::NIL; 2 * MIN_STACK],
+            top: 0,
+            frames: Vec::new(),
+            open_upvals: Vec::new(),
+            tbc: Vec::new(),
+            status: ThreadStatus::Suspended,
+            nny: 0,
+            ncalls: 0,
+            error: None,
+        }
+    }
+
+    /// Makes sure `n` more slots exist above `top`; false if that would pass MAX_STACK.
+    #[inline]
+    pub fn ensure(&mut self, n: usize) -> bool {
+        let need = self.top + n;
+        if need <= self.stack.len() {
+            return true;
+        }
+        if need > MAX_STACK {
+            return false;
+        }
+        let new_len = (self.stack.len() * 2).max(need).min(MAX_STACK + 200);
+        self.stack.resize(new_len, Value::NIL);
+        true
+    }
+
+    /// Grows the stack for a frame needing slots up to `end` (may exceed MAX_STACK by a
+    /// little, to let the stack-overflow error be handled).
+    pub fn ensure_abs(&mut self, end: usize) -> bool {
+        if end <= self.stack.len() {
+            return true;
+        }
+        if end > MAX_STACK + 200 {
+            return false;
+        }
+        let new_len = (self.stack.len() * 2).max(end).min(MAX_STACK + 200);
+        self.stack.resize(new_len, Value::NIL);
+        true
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        if self.top >= self.stack.len() {
+            let n = (self.stack.len() * 2).max(MIN_STACK);
+            self.stack.resize(n, Value::NIL);
+        }
+        self.stack[self.top] = v;
+        self.top += 1;
+    }
+}
+
+impl Default for Thread {
+    fn default() -> Self {
+        Thread::new()
+    }
+}

@@ -1,0 +1,26 @@
+-- Integer and float subtypes: arithmetic results and how they print.
+print(1, 1.0, -1, -1.0, 0.0, -0.0)
+print(3 + 4, 3 + 4.0, 3.0 + 4.0, 10 - 2.5, 2 * 3, 2 * 3.0)
+print(7 / 2, 8 / 2, 1 / 3, 2^10, 2^0.5, 10 / 5)
+print(math.type(1), math.type(1.0), math.type(2^2), math.type(8 // 2), math.type(8.0 // 2))
+print(100, 100.0, 1e2, 1e15, 1e16, 1e100, 123456789012345678)
+print(0.1, 0.1 + 0.2, 1/3, 2/3, 3.14159265358979, 100 / 3)
+print(1e300 * 1e10, -1e300 * 1e10, 2^53, 2^53 + 1, 2^63, -(2^63))
+print(5 // 2, -5 // 2, 5 // -2, -5 // -2, 5.0 // 2, -5.0 // 2)
+print(5 % 3, -5 % 3, 5 % -3, -5 % -3, 5.5 % 2, -5.5 % 2, 5.5 % -2)
+print(7 // 0.0, -7 // 0.0, 0/0 ~= 0/0, 7 % math.huge, -7 % math.huge, 7 % -math.huge)
+print(3 % -0.0 ~= 3 % -0.0, 1 // 1, 0 // 5, 3.5 // 1)
+print(-7 // 2.0, -7 % 2.0, 7 // -2.0, 7 % -2.0)
+print(1e15 + 0.5, 12345678901234.5, 1.5e-7, 123e-310)
+print(2^-1074, 2^1023 * 2, 5e-324)
+print(-(-1), - -2, -(0), -(0.0), 0.0 == -0.0)
+print(10 // 3 * 3 + 10 % 3, -10 // 3 * 3 + -10 % 3)
+print(1 + 2 * 3 - 4 / 2, (1 + 2) * 3, 2 ^ 3 ^ 2, -2 ^ 2, (-2) ^ 2)
+print(8 % 3.5, 2^53 % 2, 0x10, 0xff, 0XA, 0x.8p1, 0x1p-2, 0xA.8p0)
+print(1 == 1.0, math.type(0x7fffffffffffffff), 0xffffffffffffffff, 0x1ffffffffffffffff)
+print(9007199254740993, 2^63 == math.maxinteger + 1.0, 3 | 0)
+for _, v in ipairs({1, 1.0, -0.0, 1/0, -1/0, 1e15, 1e16, 0.1, 1e-5, 123.456, 2^63, 255 // 1.0}) do
+  io.write(tostring(v), " ", math.type(v), "\n")
+end
+-- io.write formats floats with %.14g (no ".0" suffix), unlike print/tostring
+io.write(1.0, " ", 2, " ", -0.0, " ", 1e100, " ", 0.5, "\n")
