@@ -37,7 +37,10 @@ pub fn str_to_number(s: &[u8]) -> Option<Number> {
 /// Trims C whitespace on both sides.
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&c| !is_space(c)).map_or(start, |e| e + 1);
+    let end = s
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |e| e + 1);
     &s[start..end.max(start)]
 }
 

@@ -305,17 +305,33 @@ impl State {
     /// `chunk:line:` of the function `level` levels below the running one (1 = its
     /// caller), or "" when that is not a Lua function.
     pub fn where_(&self, level: usize) -> String {
+        // Walk the logical call stack: a protected frame was called by pcall/xpcall,
+        // which counts as one native level of its own.
         let frames = &self.thread.frames;
-        if level >= frames.len() {
-            return String::new();
+        let mut remaining = level;
+        let mut idx = frames.len();
+        while idx > 0 {
+            idx -= 1;
+            let fr = &frames[idx];
+            if remaining == 0 {
+                if !fr.is_lua() {
+                    return String::new();
+                }
+                let Some(cl) = self.thread.stack[fr.base - 1].as_lclosure() else {
+                    return String::new();
+                };
+                let line = current_line(cl, fr);
+                return format!("{}:{}: ", chunk_id(&cl.proto.source), line);
+            }
+            remaining -= 1;
+            if fr.flags & (crate::thread::FRAME_PCALL | crate::thread::FRAME_XPCALL) != 0 {
+                if remaining == 0 {
+                    return String::new();
+                }
+                remaining -= 1;
+            }
         }
-        let fr = &frames[frames.len() - 1 - level];
-        if !fr.is_lua() {
-            return String::new();
-        }
-        let Some(cl) = self.thread.stack[fr.func].as_lclosure() else { return String::new() };
-        let line = current_line(cl, fr);
-        format!("{}:{}: ", chunk_id(&cl.proto.source), line)
+        String::new()
     }
 
     // ------------------------------------------------------------------ metatables

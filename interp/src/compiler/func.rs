@@ -42,19 +42,34 @@ pub enum ExpK {
     /// The value is in a fixed register.
     NonReloc(u32),
     /// A local variable: register and index among the function's active variables.
-    Local { reg: u32, vidx: usize },
+    Local {
+        reg: u32,
+        vidx: usize,
+    },
     /// Upvalue number.
     Upval(u32),
     /// A compile-time constant local: absolute index in `Parser::actvar`.
     Const(usize),
     /// `R[t][R[idx]]`
-    Indexed { t: u32, idx: u32 },
+    Indexed {
+        t: u32,
+        idx: u32,
+    },
     /// `Upval[t][K[idx]]` (a string key)
-    IndexUp { t: u32, idx: u32 },
+    IndexUp {
+        t: u32,
+        idx: u32,
+    },
     /// `R[t][idx]` (a small integer key)
-    IndexI { t: u32, idx: u32 },
+    IndexI {
+        t: u32,
+        idx: u32,
+    },
     /// `R[t][K[idx]]` (a string key)
-    IndexStr { t: u32, idx: u32 },
+    IndexStr {
+        t: u32,
+        idx: u32,
+    },
     /// A comparison; the value is the jump at this pc.
     Jmp(usize),
     /// The instruction at this pc computes the value; its A is still to be set.
@@ -76,7 +91,11 @@ pub struct ExpDesc {
 
 impl ExpDesc {
     pub fn new(k: ExpK) -> ExpDesc {
-        ExpDesc { k, t: NO_JUMP, f: NO_JUMP }
+        ExpDesc {
+            k,
+            t: NO_JUMP,
+            f: NO_JUMP,
+        }
     }
     pub fn has_jumps(&self) -> bool {
         self.t != self.f
@@ -99,7 +118,10 @@ impl ExpDesc {
     pub fn is_indexed(&self) -> bool {
         matches!(
             self.k,
-            ExpK::Indexed { .. } | ExpK::IndexUp { .. } | ExpK::IndexI { .. } | ExpK::IndexStr { .. }
+            ExpK::Indexed { .. }
+                | ExpK::IndexUp { .. }
+                | ExpK::IndexI { .. }
+                | ExpK::IndexStr { .. }
         )
     }
 }
@@ -285,7 +307,11 @@ impl<'s> Parser<'s> {
     /// "too many <what> (limit is N) in <function>".
     pub fn limit_err<T>(&self, limit: usize, what: &str) -> R<T> {
         let line = self.fsr().f.line_defined;
-        let wh = if line == 0 { "main function".to_string() } else { format!("function at line {line}") };
+        let wh = if line == 0 {
+            "main function".to_string()
+        } else {
+            format!("function at line {line}")
+        };
         self.err(&format!("too many {what} (limit is {limit}) in {wh}"))
     }
 

@@ -214,7 +214,11 @@ impl<'s> Lexer<'s> {
             pos,
             line: 1,
             lastline: 1,
-            t: Token { tok: Tok::Eos, start: 0, end: 0 },
+            t: Token {
+                tok: Tok::Eos,
+                start: 0,
+                end: 0,
+            },
             ahead: None,
             strings: Strings::default(),
             chunk: chunk_id(chunkname),
@@ -249,7 +253,11 @@ impl<'s> Lexer<'s> {
                     format!("'{}'", String::from_utf8_lossy(raw))
                 } else {
                     let q = raw[0] as char;
-                    format!("{}{q}{}{q}'", '\'', String::from_utf8_lossy(self.strings.get(id)))
+                    format!(
+                        "{}{q}{}{q}'",
+                        '\'',
+                        String::from_utf8_lossy(self.strings.get(id))
+                    )
                 }
             }
             tok => tok.describe(),
@@ -258,7 +266,11 @@ impl<'s> Lexer<'s> {
 
     /// A syntax error at the current token: `chunkid:line: msg near 'tok'`.
     pub fn syntax_error(&self, msg: &str) -> String {
-        format!("{} near {}", self.plain_error(msg), self.token_text(&self.t))
+        format!(
+            "{} near {}",
+            self.plain_error(msg),
+            self.token_text(&self.t)
+        )
     }
 
     /// A lexical error whose `near` text is the raw source from `start` to the scan point.
@@ -282,7 +294,11 @@ impl<'s> Lexer<'s> {
         text.extend_from_slice(&self.buf);
         let end = self.pos.min(self.src.len());
         text.extend_from_slice(&self.src[raw_from..end]);
-        format!("{} near '{}'", self.plain_error(msg), String::from_utf8_lossy(&text))
+        format!(
+            "{} near '{}'",
+            self.plain_error(msg),
+            String::from_utf8_lossy(&text)
+        )
     }
 
     // ---------------------------------------------------------------- driving
@@ -328,7 +344,11 @@ impl<'s> Lexer<'s> {
         loop {
             let start = self.pos;
             let Some(c) = self.cur() else {
-                return Ok(Token { tok: Tok::Eos, start, end: start });
+                return Ok(Token {
+                    tok: Tok::Eos,
+                    start,
+                    end: start,
+                });
             };
             let tok = match c {
                 b'\n' | b'\r' => {
@@ -413,7 +433,11 @@ impl<'s> Lexer<'s> {
                     Tok::Char(c)
                 }
             };
-            return Ok(Token { tok, start, end: self.pos });
+            return Ok(Token {
+                tok,
+                start,
+                end: self.pos,
+            });
         }
     }
 
@@ -504,7 +528,11 @@ impl<'s> Lexer<'s> {
             }
         }
         let _ = start;
-        Ok(if keep { self.strings.intern(&std::mem::take(&mut self.buf)) } else { StrId(0) })
+        Ok(if keep {
+            self.strings.intern(&std::mem::take(&mut self.buf))
+        } else {
+            StrId(0)
+        })
     }
 
     /// Reads a quoted string with escapes; the position is on the opening quote.
@@ -572,7 +600,9 @@ impl<'s> Lexer<'s> {
                             r = r * 16 + d;
                             self.pos += 1;
                         }
-                        None => return Err(self.esc_error("hexadecimal digit expected", delim, bs)),
+                        None => {
+                            return Err(self.esc_error("hexadecimal digit expected", delim, bs))
+                        }
                     }
                 }
                 self.buf.push(r as u8);
@@ -701,22 +731,51 @@ mod tests {
         let t = toks("a // b .. ... == ~= <= >= << >> :: 3 0x10 1e2 .5 0x.8p1").unwrap();
         assert!(matches!(t[0], Tok::Name(_)));
         assert_eq!(t[1], Tok::IDiv);
-        assert_eq!(&t[3..12], &[
-            Tok::Concat, Tok::Dots, Tok::Eq, Tok::Ne, Tok::Le, Tok::Ge, Tok::Shl, Tok::Shr,
-            Tok::DbColon
-        ]);
-        assert_eq!(&t[12..], &[Tok::Int(3), Tok::Int(16), Tok::Flt(100.0), Tok::Flt(0.5), Tok::Flt(1.0)]);
-        assert_eq!(toks("9223372036854775808").unwrap(), vec![Tok::Flt(9223372036854775808.0)]);
+        assert_eq!(
+            &t[3..12],
+            &[
+                Tok::Concat,
+                Tok::Dots,
+                Tok::Eq,
+                Tok::Ne,
+                Tok::Le,
+                Tok::Ge,
+                Tok::Shl,
+                Tok::Shr,
+                Tok::DbColon
+            ]
+        );
+        assert_eq!(
+            &t[12..],
+            &[
+                Tok::Int(3),
+                Tok::Int(16),
+                Tok::Flt(100.0),
+                Tok::Flt(0.5),
+                Tok::Flt(1.0)
+            ]
+        );
+        assert_eq!(
+            toks("9223372036854775808").unwrap(),
+            vec![Tok::Flt(9223372036854775808.0)]
+        );
         assert_eq!(toks("0xffffffffffffffffff").unwrap(), vec![Tok::Int(-1)]);
     }
 
     #[test]
     fn strings_and_escapes() {
         assert_eq!(string_of(r#""a\tb\n\\\"\'""#), b"a\tb\n\\\"'");
-        assert_eq!(string_of(r#""\65\066\x41\z   
-             x""#), b"ABAx");
-        assert_eq!(string_of(r#""\u{48}\u{7FF}\u{FFFF}\u{7FFFFFFF}""#),
-            b"H\xDF\xBF\xEF\xBF\xBF\xFD\xBF\xBF\xBF\xBF\xBF");
+        assert_eq!(
+            string_of(
+                r#""\65\066\x41\z   
+             x""#
+            ),
+            b"ABAx"
+        );
+        assert_eq!(
+            string_of(r#""\u{48}\u{7FF}\u{FFFF}\u{7FFFFFFF}""#),
+            b"H\xDF\xBF\xEF\xBF\xBF\xFD\xBF\xBF\xBF\xBF\xBF"
+        );
         assert_eq!(string_of("[==[\nab]]c]=]d]==]"), b"ab]]c]=]d");
         assert_eq!(string_of("[[\r\nx\n\ry\r\n]]"), b"x\ny\n");
         assert_eq!(string_of("'a\\\r\nb'"), b"a\nb");
@@ -740,17 +799,32 @@ mod tests {
     fn errors() {
         let e = |s: &str| toks(s).unwrap_err();
         assert_eq!(e("x = '\\q'"), "t:1: invalid escape sequence near ''\\q'");
-        assert_eq!(e("x = 'ab\\300'"), "t:1: decimal escape too large near ''ab\\300'");
-        assert_eq!(e("x = '\\u{80000000}'"), "t:1: UTF-8 value too large near ''\\u{80000000'");
+        assert_eq!(
+            e("x = 'ab\\300'"),
+            "t:1: decimal escape too large near ''ab\\300''"
+        );
+        assert_eq!(
+            e("x = '\\u{80000000}'"),
+            "t:1: UTF-8 value too large near ''\\u{80000000'"
+        );
         assert_eq!(e("x = 'abc"), "t:1: unfinished string near <eof>");
         assert_eq!(e("x = 'abc\ny'"), "t:1: unfinished string near ''abc'");
-        assert_eq!(e("x = [[abc"), "t:1: unfinished long string (starting at line 1) near <eof>");
-        assert_eq!(e("--[[abc\n"), "t:2: unfinished long comment (starting at line 1) near <eof>");
+        assert_eq!(
+            e("x = [[abc"),
+            "t:1: unfinished long string (starting at line 1) near <eof>"
+        );
+        assert_eq!(
+            e("--[[abc\n"),
+            "t:2: unfinished long comment (starting at line 1) near <eof>"
+        );
         assert_eq!(e("x = 3x"), "t:1: malformed number near '3x'");
         assert_eq!(e("x = 0x"), "t:1: malformed number near '0x'");
         assert_eq!(e("x = 1e"), "t:1: malformed number near '1e'");
         assert_eq!(e("x = [=x"), "t:1: invalid long string delimiter near '[='");
-        assert_eq!(e("x = '\\xZZ'"), "t:1: hexadecimal digit expected near ''\\xZ'");
+        assert_eq!(
+            e("x = '\\xZZ'"),
+            "t:1: hexadecimal digit expected near ''\\xZ'"
+        );
     }
 
     #[test]

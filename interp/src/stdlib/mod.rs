@@ -1,2 +1,32 @@
 //! The standard library. Each module has `pub fn open(st: &mut State)` that creates its
 //! table and stores it in the globals (and `package.loaded` once it exists).
+pub mod base;
+pub mod coroutine;
+pub mod math;
+pub mod table;
+pub mod string;
+pub mod io;
+pub mod os;
+
+use ferrous_runtime::State;
+
+/// Opens every standard library into `st`'s globals.
+pub fn open_all(st: &mut State) {
+    base::open(st);
+    coroutine::open(st);
+    string::open(st);
+    table::open(st);
+    math::open(st);
+}
+
+/// Writes to the process's standard output (buffered; see `flush_output`).
+pub fn write_stdout(bytes: &[u8]) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(bytes);
+}
+
+/// Flushes buffered standard output (before writing to stderr, and at exit).
+pub fn flush_output() {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().flush();
+}

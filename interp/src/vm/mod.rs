@@ -1,3 +1,8 @@
 //! The interpreter: calls, the instruction loop, metamethods and errors.
 
 pub mod api;
+pub mod call;
+pub mod debuginfo;
+pub mod exec;
+pub mod load;
+pub mod meta;

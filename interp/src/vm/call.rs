@@ -1,0 +1,402 @@
+//! Calls and returns, protected calls, upvalue closing and to-be-closed variables.
+//!
+//! Lua-to-Lua calls push a frame and let the interpreter loop continue (no Rust
+//! recursion). A call from Rust (`call_at_top`) marks its frame FRESH and runs a nested
+//! loop until that frame returns. `pcall`/`xpcall` are not ordinary natives: the call
+//! machinery sets up the callee's frame with a PCALL flag, so a coroutine can yield
+//! inside a protected call, and an error unwinds to the nearest such frame.
+
+use super::debuginfo::Src;
+use super::exec::run;
+use super::meta::{call_meta, rt_error, type_error};
+use ferrous_runtime::function::{NativeKind, UpVal};
+use ferrous_runtime::thread::*;
+use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
+
+/// Nested Rust-level calls allowed before "C stack overflow" (PUC's LUAI_MAXCCALLS).
+pub const MAX_C_CALLS: u32 = 200;
+
+/// Calls the function at stack index `func` with the values above it up to `top`. Pushes
+/// a frame; for natives also runs them and completes the return. Returns true when a Lua
+/// frame was pushed and the interpreter must run it.
+pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaResult<bool> {
+    let th = st.thread;
+    let mut fval = th.stack[func];
+    let mut depth = 0;
+    loop {
+        if let Some(cl) = fval.as_lclosure() {
+            let p = cl.proto;
+            let t = th.get_mut();
+            let nargs = t.top - func - 1;
+            let np = p.num_params as usize;
+            let max = p.max_stack as usize;
+            if t.frames.len() >= 200_000 || !t.ensure_abs(t.top + max + np + 2) || t.top + max > MAX_STACK {
+                return Err(stack_overflow(st));
+            }
+            let t = th.get_mut();
+            let (base, nvarargs) = if p.is_vararg {
+                let nextra = nargs.saturating_sub(np);
+                let newfunc = t.top;
+                t.stack[newfunc] = fval;
+                for i in 0..np {
+                    t.stack[newfunc + 1 + i] = if i < nargs { t.stack[func + 1 + i] } else { Value::NIL };
+                }
+                (newfunc + 1, nextra as u32)
+            } else {
+                for i in nargs..np {
+                    t.stack[func + 1 + i] = Value::NIL;
+                }
+                (func + 1, 0)
+            };
+            let top = base + max;
+            t.frames.push(Frame { func, base, top, pc: 0, nresults, nvarargs, flags: flags | FRAME_LUA });
+            t.top = top;
+            return Ok(true);
+        }
+        if let Some(nc) = fval.as_nclosure() {
+            match nc.kind {
+                NativeKind::Plain => {}
+                NativeKind::Pcall => return precall_pcall(st, func, nresults, flags, false),
+                NativeKind::Xpcall => return precall_pcall(st, func, nresults, flags, true),
+            }
+            let t = th.get_mut();
+            if t.frames.len() >= 200_000 || !t.ensure(MIN_STACK) {
+                return Err(stack_overflow(st));
+            }
+            let top = t.top + MIN_STACK;
+            t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags });
+            let n = (nc.f)(st)?;
+            let t = th.get_mut();
+            let first = t.top - n;
+            poscall(st, first, n);
+            return Ok(false);
+        }
+        // Not a function: try __call, inserting the object as first argument.
+        let tm = st.metamethod(fval, Tm::Call);
+        if tm.is_nil() || depth >= 100 {
+            return Err(type_error(st, fval, "call", Src::Reg(func)));
+        }
+        depth += 1;
+        let t = th.get_mut();
+        if !t.ensure(1) {
+            return Err(stack_overflow(st));
+        }
+        let t = th.get_mut();
+        for i in (func..t.top).rev() {
+            t.stack[i + 1] = t.stack[i];
+        }
+        t.top += 1;
+        t.stack[func] = tm;
+        fval = tm;
+    }
+}
+
+pub fn stack_overflow(st: &mut State) -> Throw {
+    rt_error(st, "stack overflow")
+}
+
+/// `pcall(f, ...)` / `xpcall(f, h, ...)` at `func`: the callee runs in a frame flagged
+/// PCALL/XPCALL whose results land at `func` preceded by `true`.
+fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool) -> LuaResult<bool> {
+    let th = st.thread;
+    let nargs = th.top - func - 1;
+    if nargs == 0 || (x && nargs < 2) {
+        // Let the call fail like a native with a bad argument.
+        let t = th.get_mut();
+        let top = t.top + MIN_STACK;
+        t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags });
+        return Err(st.arg_error(if x && nargs == 1 { 2 } else { 1 }, "value expected"));
+    }
+    let t = th.get_mut();
+    let pflag = if x {
+        // func: xpcall, func+1: f, func+2: handler, func+3..: args
+        // becomes func: handler, func+1: f, func+2..: args
+        let h = t.stack[func + 2];
+        t.stack[func] = h;
+        for i in func + 3..t.top {
+            t.stack[i - 1] = t.stack[i];
+        }
+        t.top -= 1;
+        FRAME_XPCALL
+    } else {
+        FRAME_PCALL
+    };
+    let callee = func + 1;
+    let want = if nresults < 0 { -1 } else { (nresults - 1).max(0) };
+    let depth = th.frames.len();
+    match precall(st, callee, want, flags | pflag) {
+        Ok(pushed) => Ok(pushed),
+        Err(Throw::Error(e)) => {
+            // The callee was a native (or could not be called): its frame, if pushed,
+            // is the protected one.
+            if th.frames.len() > depth && th.frames[depth].flags & (FRAME_PCALL | FRAME_XPCALL) != 0 {
+                finish_error(st, depth, e)?;
+                Ok(false)
+            } else {
+                // Calling a non-function: report as the protected result.
+                let fr = Frame { func: callee, base: callee + 1, top: th.top, pc: 0, nresults: want, nvarargs: 0, flags: flags | pflag };
+                th.get_mut().frames.truncate(depth);
+                th.get_mut().frames.push(fr);
+                finish_error(st, depth, e)?;
+                Ok(false)
+            }
+        }
+        Err(y) => Err(y),
+    }
+}
+
+/// Completes a return: moves the `n` results at `first` to the frame's destination,
+/// pops the frame and returns its flags.
+pub fn poscall(st: &mut State, first: usize, n: usize) -> u16 {
+    let th = st.thread;
+    let t = th.get_mut();
+    let fr = t.frames.pop().expect("poscall without frame");
+    let wanted = fr.nresults;
+    let mut dest = fr.func;
+    if fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 {
+        dest -= 1;
+        t.stack[dest] = Value::TRUE;
+        dest += 1;
+    }
+    let count = if wanted < 0 { n } else { wanted as usize };
+    if count > n {
+        t.ensure_abs(dest + count + 1);
+    }
+    for i in 0..count.min(n) {
+        t.stack[dest + i] = t.stack[first + i];
+    }
+    for i in n..count {
+        t.stack[dest + i] = Value::NIL;
+    }
+    t.top = dest + count;
+    if wanted >= 0 && fr.flags & FRAME_FRESH == 0 {
+        if let Some(caller) = t.frames.last() {
+            if caller.is_lua() {
+                t.top = caller.top;
+            }
+        }
+    }
+    fr.flags
+}
+
+/// Calls the function at `func` (arguments above it up to `top`) from Rust and waits for
+/// it. Results replace the function: `nresults` of them, or all for -1 (then `top` marks
+/// their end).
+pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> {
+    let th = st.thread;
+    if th.ncalls >= MAX_C_CALLS {
+        if th.ncalls >= MAX_C_CALLS + MAX_C_CALLS / 10 {
+            return Err(st.error_value("error in error handling"));
+        }
+        th.get_mut().ncalls += 1;
+        let e = rt_error(st, "C stack overflow");
+        th.get_mut().ncalls -= 1;
+        return Err(e);
+    }
+    let t = th.get_mut();
+    t.ncalls += 1;
+    t.nny += 1;
+    let r = match precall(st, func, nresults, FRAME_FRESH) {
+        Ok(true) => execute(st),
+        Ok(false) => Ok(()),
+        Err(e) => Err(e),
+    };
+    let t = th.get_mut();
+    t.ncalls -= 1;
+    t.nny -= 1;
+    r
+}
+
+/// Runs the interpreter until the innermost FRESH frame returns, catching errors at
+/// protected frames on the way.
+pub fn execute(st: &mut State) -> LuaResult<()> {
+    loop {
+        match run(st) {
+            Ok(()) => return Ok(()),
+            Err(Throw::Error(e)) => match find_protected(st) {
+                Some(idx) => {
+                    if finish_error(st, idx, e)? & FRAME_FRESH != 0 {
+                        return Ok(());
+                    }
+                }
+                None => return Err(Throw::Error(e)),
+            },
+            Err(y) => return Err(y),
+        }
+    }
+}
+
+/// The innermost protected frame that belongs to the running interpreter loop (at or
+/// above the innermost FRESH frame).
+fn find_protected(st: &State) -> Option<usize> {
+    let frames = &st.thread.frames;
+    for i in (0..frames.len()).rev() {
+        let f = frames[i].flags;
+        if f & (FRAME_PCALL | FRAME_XPCALL) != 0 {
+            return Some(i);
+        }
+        if f & FRAME_FRESH != 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Handles error `e` caught by the protected frame at index `idx`: runs the message
+/// handler (xpcall), closes upvalues and to-be-closed variables, and completes the
+/// protected call with `false, e`. Returns the flags of the completed frame.
+pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> {
+    let th = st.thread;
+    let fr = th.frames[idx];
+    let slot = fr.func - 1; // pcall's slot (xpcall: the handler)
+    if fr.flags & FRAME_XPCALL != 0 {
+        let h = th.stack[slot];
+        e = call_handler(st, h, e);
+    }
+    let t = th.get_mut();
+    t.frames.truncate(idx + 1);
+    close_upvals(st, slot);
+    e = close_tbc(st, slot, Some(e))?.unwrap_or(e);
+    let t = th.get_mut();
+    let f = t.frames.pop().unwrap();
+    let wanted = f.nresults;
+    // The protected call returns false, e (pcall's slot is just below the callee).
+    let count = if wanted < 0 { 2 } else { wanted as usize + 1 };
+    t.ensure_abs(slot + count + 1);
+    t.stack[slot] = Value::FALSE;
+    t.stack[slot + 1] = e;
+    for i in 2..count {
+        t.stack[slot + i] = Value::NIL;
+    }
+    t.top = slot + count;
+    if wanted >= 0 && f.flags & FRAME_FRESH == 0 {
+        if let Some(caller) = t.frames.last() {
+            if caller.is_lua() {
+                t.top = caller.top;
+            }
+        }
+    }
+    Ok(f.flags)
+}
+
+/// Calls an xpcall message handler; an error inside it becomes the error value, as does
+/// a handler running out of C stack.
+fn call_handler(st: &mut State, h: Value, e: Value) -> Value {
+    let th = st.thread;
+    let saved = th.top;
+    let r = (|| -> LuaResult<Value> {
+        let t = th.get_mut();
+        if !t.ensure(3) {
+            return Err(stack_overflow(st));
+        }
+        let func = th.top;
+        let t = th.get_mut();
+        t.push(h);
+        t.push(e);
+        call_at_top(st, func, 1)?;
+        Ok(th.stack[func])
+    })();
+    th.get_mut().top = saved;
+    match r {
+        Ok(v) => v,
+        Err(Throw::Error(e2)) => e2,
+        Err(Throw::Yield(_)) => st.str_value(b"attempt to yield across a C-call boundary"),
+    }
+}
+
+// ---------------------------------------------------------------------- upvalues
+
+/// The open upvalue for stack slot `idx` of the running thread, created if needed.
+pub fn find_upval(st: &mut State, idx: usize) -> ferrous_runtime::Gc<UpVal> {
+    let th = st.thread;
+    let list = &th.open_upvals;
+    // Sorted ascending; most lookups hit near the end.
+    let mut pos = list.len();
+    while pos > 0 {
+        let u = list[pos - 1];
+        let ui = u.index();
+        if ui == idx {
+            return u;
+        }
+        if ui < idx {
+            break;
+        }
+        pos -= 1;
+    }
+    let u = st.heap.alloc(UpVal::new_open(th, idx));
+    th.get_mut().open_upvals.insert(pos, u);
+    u
+}
+
+/// Closes the open upvalues of slots `>= level`.
+pub fn close_upvals(st: &mut State, level: usize) {
+    let t = st.thread.get_mut();
+    while let Some(u) = t.open_upvals.last() {
+        if u.index() < level {
+            break;
+        }
+        u.close();
+        t.open_upvals.pop();
+    }
+}
+
+/// Calls `__close` on the pending to-be-closed variables at slots `>= level`, innermost
+/// first. `err` is the error in flight (None for a normal exit); an error raised by a
+/// `__close` replaces it. With no error in flight an error propagates; with one, the
+/// final error value is returned.
+pub fn close_tbc(st: &mut State, level: usize, mut err: Option<Value>) -> LuaResult<Option<Value>> {
+    let th = st.thread;
+    while let Some(&slot) = th.tbc.last() {
+        if slot < level {
+            break;
+        }
+        th.get_mut().tbc.pop();
+        let v = th.stack[slot];
+        let tm = st.metamethod(v, Tm::Close);
+        if tm.is_nil() {
+            continue;
+        }
+        let arg = err.unwrap_or(Value::NIL);
+        let saved = th.top;
+        let t = th.get_mut();
+        if t.top <= slot {
+            t.top = slot + 1;
+        }
+        let r = call_meta(st, tm, &[v, arg]);
+        th.get_mut().top = saved.max(th.top.min(saved));
+        match r {
+            Ok(_) => {}
+            Err(Throw::Error(e)) => {
+                if err.is_none() {
+                    // Close the remaining ones with this error, then raise it.
+                    let rest = close_tbc(st, level, Some(e))?;
+                    return Err(Throw::Error(rest.unwrap_or(e)));
+                }
+                err = Some(e);
+            }
+            Err(y) => return Err(y),
+        }
+    }
+    Ok(err)
+}
+
+/// Marks slot `idx` as to-be-closed (the `TBC` instruction).
+pub fn new_tbc(st: &mut State, idx: usize) -> LuaResult<()> {
+    let v = st.thread.stack[idx];
+    if v.falsy() {
+        return Ok(());
+    }
+    if st.metamethod(v, Tm::Close).is_nil() {
+        let fr = *st.thread.frames.last().unwrap();
+        let name = st.thread.stack[fr.base - 1]
+            .as_lclosure()
+            .and_then(|cl| {
+                let pc = fr.pc as usize;
+                cl.proto.local_name(idx - fr.base + 1, pc).map(|n| String::from_utf8_lossy(n).into_owned())
+            })
+            .unwrap_or_else(|| "?".into());
+        return Err(rt_error(st, &format!("variable '{}' got a non-closable value", name)));
+    }
+    st.thread.get_mut().tbc.push(idx);
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! Names for error messages and tracebacks, recovered from bytecode.
+//!
+//! Like PUC Lua, Ferrous keeps no names at run time beyond local-variable and upvalue
+//! names: to say "attempt to index a nil value (field 'b')", it finds the instruction that
+//! last wrote the offending register and reads the name off it (symbolic execution).
+
+use crate::bytecode::{Instr, Op};
+use ferrous_runtime::function::Proto;
+use ferrous_runtime::state::{chunk_id, current_line};
+use ferrous_runtime::thread::{Frame, FRAME_TAIL};
+use ferrous_runtime::{Gc, State, Value};
+
+/// Where an operand came from, for naming it in a message.
+#[derive(Clone, Copy, Debug)]
+pub enum Src {
+    None,
+    /// A stack slot (absolute index).
+    Reg(usize),
+    /// Upvalue number of the running Lua function.
+    Upval(usize),
+    /// Constant number of the running Lua function.
+    Const(usize),
+}
+
+fn sets_a(op: Op) -> bool {
+    use Op::*;
+    !matches!(
+        op,
+        SetUpval | SetTabUp | SetTable | SetI | SetField | Close | Tbc | Jmp | Eq | Lt | Le
+            | EqK | EqI | LtI | LeI | GtI | GeI | Test | Return | Return0 | Return1
+            | TForPrep | TForCall | SetList | ExtraArg
+    )
+}
+
+/// The last instruction before `lastpc` that wrote register `reg` unconditionally.
+fn find_set_reg(p: &Proto, lastpc: usize, reg: u32) -> Option<usize> {
+    let mut setreg = None;
+    let mut jmptarget = 0usize;
+    for pc in 0..lastpc.min(p.code.len()) {
+        let i = Instr(p.code[pc]);
+        let a = i.a();
+        let change = match i.op() {
+            Op::LoadNil => a <= reg && reg <= a + i.b(),
+            Op::TForCall => reg >= a + 2,
+            Op::Call | Op::TailCall => reg >= a,
+            Op::Jmp => {
+                let dest = (pc as i64 + 1 + i.sj_arg() as i64) as usize;
+                if dest <= lastpc && dest > jmptarget {
+                    jmptarget = dest;
+                }
+                false
+            }
+            op => sets_a(op) && reg == a,
+        };
+        if change {
+            setreg = if pc < jmptarget { None } else { Some(pc) };
+        }
+    }
+    setreg
+}
+
+fn const_str(p: &Proto, k: usize) -> Option<String> {
+    p.constants.get(k)?.as_string().map(|s| s.to_str_lossy().into_owned())
+}
+
+fn upval_name(p: &Proto, n: usize) -> String {
+    p.upvals
+        .get(n)
+        .map(|u| String::from_utf8_lossy(&u.name).into_owned())
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Whether register `reg` (a table being indexed) is the `_ENV` variable.
+fn is_env(p: &Proto, pc: usize, reg: u32, is_upval: bool) -> bool {
+    let name = if is_upval {
+        Some(upval_name(p, reg as usize))
+    } else {
+        get_obj_name(p, pc, reg).map(|(_, n)| n)
+    };
+    name.as_deref() == Some("_ENV")
+}
+
+fn rk_name(p: &Proto, pc: usize, c: u32) -> String {
+    match get_obj_name(p, pc, c) {
+        Some(("constant", n)) => n,
+        _ => "?".into(),
+    }
+}
+
+/// Kind ("local", "global", "field", "upvalue", "constant", "method") and name of the
+/// value in register `reg` just before `lastpc` runs.
+pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, String)> {
+    if let Some(n) = p.local_name(reg as usize + 1, lastpc) {
+        return Some(("local", String::from_utf8_lossy(n).into_owned()));
+    }
+    let pc = find_set_reg(p, lastpc, reg)?;
+    let i = Instr(p.code[pc]);
+    match i.op() {
+        Op::Move => {
+            let b = i.b();
+            if b < i.a() {
+                get_obj_name(p, pc, b)
+            } else {
+                None
+            }
+        }
+        Op::GetTabUp => {
+            let k = const_str(p, i.c() as usize)?;
+            Some((if is_env(p, pc, i.b(), true) { "global" } else { "field" }, k))
+        }
+        Op::GetTable => {
+            let k = rk_name(p, pc, i.c());
+            Some((if is_env(p, pc, i.b(), false) { "global" } else { "field" }, k))
+        }
+        Op::GetI => Some(("field", "integer index".into())),
+        Op::GetField => {
+            let k = const_str(p, i.c() as usize)?;
+            Some((if is_env(p, pc, i.b(), false) { "global" } else { "field" }, k))
+        }
+        Op::GetUpval => Some(("upvalue", upval_name(p, i.b() as usize))),
+        Op::LoadK => const_str(p, i.bx() as usize).map(|s| ("constant", s)),
+        Op::LoadKX => {
+            let ax = Instr(*p.code.get(pc + 1)?).ax_arg();
+            const_str(p, ax as usize).map(|s| ("constant", s))
+        }
+        Op::SelfOp => {
+            let k = if i.k() { const_str(p, i.c() as usize)? } else { rk_name(p, pc, i.c()) };
+            Some(("method", k))
+        }
+        _ => None,
+    }
+}
+
+/// The running Lua frame's closure, if the top frame is a Lua frame.
+fn running_lua(st: &State) -> Option<(Gc<ferrous_runtime::function::LuaClosure>, Frame)> {
+    let fr = *st.thread.frames.last()?;
+    if !fr.is_lua() {
+        return None;
+    }
+    let cl = st.thread.stack[fr.base - 1].as_lclosure()?;
+    Some((cl, fr))
+}
+
+/// " (local 'x')"-style description of an operand, or "".
+pub fn varinfo(st: &State, src: Src) -> String {
+    let Some((cl, fr)) = running_lua(st) else { return String::new() };
+    let p = &cl.proto;
+    let pc = (fr.pc as usize).saturating_sub(1);
+    let named = match src {
+        Src::None => None,
+        Src::Upval(n) => Some(("upvalue", upval_name(p, n))),
+        Src::Const(k) => const_str(p, k).map(|s| ("constant", s)),
+        Src::Reg(idx) => {
+            if idx >= fr.base && idx < fr.top {
+                get_obj_name(p, pc, (idx - fr.base) as u32)
+            } else {
+                None
+            }
+        }
+    };
+    match named {
+        Some((kind, name)) => format!(" ({} '{}')", kind, name),
+        None => String::new(),
+    }
+}
+
+/// Name of the function running in frame `level` (0 = innermost) as its caller saw it:
+/// ("global", "f"), ("method", "m"), ("for iterator", "for iterator"), ...
+pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
+    let frames = &st.thread.frames;
+    let fr = frames.get(frame_idx)?;
+    if fr.flags & FRAME_TAIL != 0 || frame_idx == 0 {
+        return None;
+    }
+    let caller = &frames[frame_idx - 1];
+    if !caller.is_lua() {
+        return None;
+    }
+    let cl = st.thread.stack[caller.base - 1].as_lclosure()?;
+    let p = &cl.proto;
+    let pc = (caller.pc as usize).checked_sub(1)?;
+    let i = Instr(*p.code.get(pc)?);
+    match i.op() {
+        Op::Call | Op::TailCall => get_obj_name(p, pc, i.a()),
+        Op::TForCall => Some(("for iterator", "for iterator".into())),
+        Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => {
+            Some(("metamethod", "index".into()))
+        }
+        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => {
+            Some(("metamethod", "newindex".into()))
+        }
+        Op::Eq | Op::EqK | Op::EqI => Some(("metamethod", "eq".into())),
+        Op::Lt | Op::LtI | Op::GtI => Some(("metamethod", "lt".into())),
+        Op::Le | Op::LeI | Op::GeI => Some(("metamethod", "le".into())),
+        Op::Concat => Some(("metamethod", "concat".into())),
+        Op::Len => Some(("metamethod", "len".into())),
+        Op::Unm => Some(("metamethod", "unm".into())),
+        Op::Close | Op::Return => Some(("metamethod", "close".into())),
+        _ => None,
+    }
+}
+
+/// A stack traceback of the running thread, PUC style, starting `level` frames down.
+pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
+    let mut out = String::new();
+    if let Some(m) = msg {
+        out.push_str(m);
+        out.push('\n');
+    }
+    out.push_str("stack traceback:");
+    let frames = &st.thread.frames;
+    let n = frames.len();
+    let mut shown = 0;
+    for idx in (0..n.saturating_sub(level)).rev() {
+        let fr = &frames[idx];
+        shown += 1;
+        if shown > 22 && idx > 10 {
+            if shown == 23 {
+                out.push_str("\n\t...\t(skipping frames)");
+            }
+            continue;
+        }
+        out.push_str("\n\t");
+        let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
+        let what = match func_name(st, idx) {
+            Some(("global", n)) => format!("function '{}'", n),
+            Some(("method", n)) => format!("method '{}'", n),
+            Some(("metamethod", n)) => format!("metamethod '{}'", n),
+            Some(("for iterator", _)) => "for iterator 'for iterator'".to_string(),
+            Some((kind, n)) => format!("{} '{}'", kind, n),
+            None => String::new(),
+        };
+        if let Some(cl) = fval.as_lclosure() {
+            let p: Gc<Proto> = cl.proto;
+            let src = chunk_id(&p.source);
+            out.push_str(&format!("{}:{}: in ", src, current_line(cl, fr)));
+            if p.line_defined == 0 {
+                out.push_str("main chunk");
+            } else if !what.is_empty() {
+                out.push_str(&what);
+            } else {
+                out.push_str(&format!("function <{}:{}>", src, p.line_defined));
+            }
+        } else {
+            out.push_str("[C]: in ");
+            if !what.is_empty() {
+                out.push_str(&what);
+            } else if let Some(c) = fval.as_nclosure() {
+                out.push_str(&format!("function '{}'", c.name));
+            } else {
+                out.push('?');
+            }
+        }
+        if fr.flags & FRAME_TAIL != 0 {
+            out.push_str("\n\t(...tail calls...)");
+        }
+    }
+    out.push_str("\n\t[C]: in ?");
+    out
+}

@@ -1,0 +1,766 @@
+//! The interpreter loop.
+//!
+//! Rules for code in this loop:
+//! 1. The frame's `pc` is saved before anything that can raise an error or call out, so
+//!    error positions and tracebacks see the right line.
+//! 2. The value stack may be reallocated by any call; registers are addressed by index
+//!    (`base + r`), never by a reference kept across a call.
+//! 3. While a Lua frame runs, the thread's `top` is the frame's `top` except right after
+//!    an instruction that left an open result list (a call or vararg with C = 0), which
+//!    the next instruction consumes.
+//! 4. A collection may only run at a GC point, with `top` covering every live register.
+
+use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall};
+use super::debuginfo::Src;
+use super::meta::{self, arith, rt_error, ArithOp};
+use crate::bytecode::{Instr, Op, MAX_C};
+use ferrous_runtime::function::LuaClosure;
+use ferrous_runtime::state::{fast_tm, to_number};
+use ferrous_runtime::thread::{FRAME_FRESH, FRAME_TAIL, FRAME_PCALL, FRAME_XPCALL};
+use ferrous_runtime::value::*;
+use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
+
+/// Runs a collection if one is due. `top` must cover the running frame's registers.
+#[inline]
+pub fn gc_point(st: &mut State) {
+    if st.heap.should_collect() {
+        let th = st.thread;
+        if let Some(fr) = th.frames.last() {
+            if fr.is_lua() && th.top < fr.top {
+                th.get_mut().top = fr.top;
+            }
+        }
+        st.full_gc();
+        super::api::run_finalizers(st);
+    }
+}
+
+/// Runs Lua frames of the current thread until the innermost FRESH frame returns.
+pub fn run(st: &mut State) -> LuaResult<()> {
+    let th = st.thread;
+    'newframe: loop {
+        let fi = th.frames.len() - 1;
+        let fr = th.frames[fi];
+        debug_assert!(fr.is_lua());
+        let cl: Gc<LuaClosure> = th.stack[fr.base - 1].as_lclosure().expect("Lua frame without Lua closure");
+        let proto = cl.proto;
+        let code: &[u32] = &proto.code;
+        let k: &[Value] = &proto.constants;
+        let base = fr.base;
+        let mut pc = fr.pc as usize;
+
+        macro_rules! r {
+            ($i:expr) => {
+                th.get_mut().stack[base + ($i) as usize]
+            };
+        }
+        macro_rules! save_pc {
+            () => {
+                th.get_mut().frames[fi].pc = pc as u32
+            };
+        }
+        macro_rules! rk {
+            ($i:expr) => {
+                if $i.k() {
+                    k[$i.c() as usize]
+                } else {
+                    r!($i.c())
+                }
+            };
+        }
+        // Binary arithmetic with a fast path for numbers.
+        macro_rules! arith_op {
+            ($op:expr, $a:expr, $b:expr, $sa:expr, $sb:expr, $dst:expr) => {{
+                let a: Value = $a;
+                let b: Value = $b;
+                let v = if a.is_int() && b.is_int() && !matches!($op, ArithOp::Div | ArithOp::Pow) {
+                    match meta::int_arith($op, a.as_int_unchecked(), b.as_int_unchecked()) {
+                        Ok(v) => Value::int(v),
+                        Err(m) => {
+                            save_pc!();
+                            return Err(rt_error(st, m));
+                        }
+                    }
+                } else if a.is_number() && b.is_number() && !$op.is_bitwise() {
+                    Value::float(meta::float_arith($op, a.as_number_f64().unwrap(), b.as_number_f64().unwrap()))
+                } else {
+                    save_pc!();
+                    arith(st, $op, a, b, $sa, $sb)?
+                };
+                r!($dst) = v;
+            }};
+        }
+        macro_rules! cond_jump {
+            ($cond:expr, $i:expr) => {
+                if $cond != $i.k() {
+                    pc += 1;
+                }
+            };
+        }
+
+        loop {
+            let i = Instr(code[pc]);
+            pc += 1;
+            let a = i.a();
+            match i.op() {
+                Op::Move => r!(a) = r!(i.b()),
+                Op::LoadI => r!(a) = Value::int(i.sbx() as i64),
+                Op::LoadF => r!(a) = Value::float(i.sbx() as f64),
+                Op::LoadK => r!(a) = k[i.bx() as usize],
+                Op::LoadKX => {
+                    let ax = Instr(code[pc]).ax_arg();
+                    pc += 1;
+                    r!(a) = k[ax as usize];
+                }
+                Op::LoadFalse => r!(a) = Value::FALSE,
+                Op::LFalseSkip => {
+                    r!(a) = Value::FALSE;
+                    pc += 1;
+                }
+                Op::LoadTrue => r!(a) = Value::TRUE,
+                Op::LoadNil => {
+                    for j in 0..=i.b() {
+                        r!(a + j) = Value::NIL;
+                    }
+                }
+                Op::GetUpval => r!(a) = cl.upvals[i.b() as usize].get(),
+                Op::SetUpval => cl.upvals[i.b() as usize].set(r!(a)),
+                Op::GetTabUp => {
+                    let t = cl.upvals[i.b() as usize].get();
+                    let key = k[i.c() as usize];
+                    let v = match t.as_table() {
+                        Some(tab) => {
+                            let v = tab.get_str(key.as_string().unwrap());
+                            if v.is_nil() && tab.metatable.is_some() {
+                                save_pc!();
+                                meta::index(st, t, key, Src::Upval(i.b() as usize))?
+                            } else {
+                                v
+                            }
+                        }
+                        None => {
+                            save_pc!();
+                            meta::index(st, t, key, Src::Upval(i.b() as usize))?
+                        }
+                    };
+                    r!(a) = v;
+                }
+                Op::GetTable => {
+                    let t = r!(i.b());
+                    let key = r!(i.c());
+                    let v = get_fast(t, key);
+                    r!(a) = if v.is_nil() {
+                        save_pc!();
+                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                    } else {
+                        v
+                    };
+                }
+                Op::GetI => {
+                    let t = r!(i.b());
+                    let key = Value::int(i.c() as i64);
+                    let v = get_fast(t, key);
+                    r!(a) = if v.is_nil() {
+                        save_pc!();
+                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                    } else {
+                        v
+                    };
+                }
+                Op::GetField => {
+                    let t = r!(i.b());
+                    let key = k[i.c() as usize];
+                    let v = match t.as_table() {
+                        Some(tab) => tab.get_str(key.as_string().unwrap()),
+                        None => Value::NIL,
+                    };
+                    r!(a) = if v.is_nil() {
+                        save_pc!();
+                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                    } else {
+                        v
+                    };
+                }
+                Op::SetTabUp => {
+                    let t = cl.upvals[a as usize].get();
+                    let key = k[i.b() as usize];
+                    let v = rk!(i);
+                    save_pc!();
+                    set_fast(st, t, key, v, Src::Upval(a as usize))?;
+                }
+                Op::SetTable => {
+                    let t = r!(a);
+                    let key = r!(i.b());
+                    let v = rk!(i);
+                    save_pc!();
+                    set_fast(st, t, key, v, Src::Reg(base + a as usize))?;
+                }
+                Op::SetI => {
+                    let t = r!(a);
+                    let v = rk!(i);
+                    save_pc!();
+                    set_fast(st, t, Value::int(i.b() as i64), v, Src::Reg(base + a as usize))?;
+                }
+                Op::SetField => {
+                    let t = r!(a);
+                    let key = k[i.b() as usize];
+                    let v = rk!(i);
+                    save_pc!();
+                    set_fast(st, t, key, v, Src::Reg(base + a as usize))?;
+                }
+                Op::NewTable => {
+                    let b = i.b();
+                    let mut c = i.c() as usize;
+                    if i.k() {
+                        c += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
+                    }
+                    pc += 1;
+                    let nhash = if b > 0 { 1usize << (b - 1) } else { 0 };
+                    let t = st.new_table(c, nhash);
+                    r!(a) = Value::table(t);
+                    save_pc!();
+                    gc_point(st);
+                }
+                Op::SelfOp => {
+                    let t = r!(i.b());
+                    let key = rk!(i);
+                    r!(a + 1) = t;
+                    let v = get_fast(t, key);
+                    r!(a) = if v.is_nil() {
+                        save_pc!();
+                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                    } else {
+                        v
+                    };
+                }
+                Op::AddI => {
+                    let imm = Value::int(i.sc() as i64);
+                    let (x, y, sx, sy) = if i.k() {
+                        (imm, r!(i.b()), Src::None, Src::Reg(base + i.b() as usize))
+                    } else {
+                        (r!(i.b()), imm, Src::Reg(base + i.b() as usize), Src::None)
+                    };
+                    arith_op!(ArithOp::Add, x, y, sx, sy, a);
+                }
+                Op::AddK | Op::SubK | Op::MulK | Op::ModK | Op::PowK | Op::DivK | Op::IDivK | Op::BAndK
+                | Op::BOrK | Op::BXorK => {
+                    let op = match i.op() {
+                        Op::AddK => ArithOp::Add,
+                        Op::SubK => ArithOp::Sub,
+                        Op::MulK => ArithOp::Mul,
+                        Op::ModK => ArithOp::Mod,
+                        Op::PowK => ArithOp::Pow,
+                        Op::DivK => ArithOp::Div,
+                        Op::IDivK => ArithOp::IDiv,
+                        Op::BAndK => ArithOp::BAnd,
+                        Op::BOrK => ArithOp::BOr,
+                        _ => ArithOp::BXor,
+                    };
+                    let kv = k[i.c() as usize];
+                    let rb = r!(i.b());
+                    let sb = Src::Reg(base + i.b() as usize);
+                    let sk = Src::Const(i.c() as usize);
+                    if i.k() {
+                        arith_op!(op, kv, rb, sk, sb, a);
+                    } else {
+                        arith_op!(op, rb, kv, sb, sk, a);
+                    }
+                }
+                Op::ShrI => {
+                    let imm = Value::int(i.sc() as i64);
+                    arith_op!(ArithOp::Shr, r!(i.b()), imm, Src::Reg(base + i.b() as usize), Src::None, a);
+                }
+                Op::ShlI => {
+                    let imm = Value::int(i.sc() as i64);
+                    arith_op!(ArithOp::Shl, imm, r!(i.b()), Src::None, Src::Reg(base + i.b() as usize), a);
+                }
+                Op::Add | Op::Sub | Op::Mul | Op::Mod | Op::Pow | Op::Div | Op::IDiv | Op::BAnd | Op::BOr
+                | Op::BXor | Op::Shl | Op::Shr => {
+                    let op = match i.op() {
+                        Op::Add => ArithOp::Add,
+                        Op::Sub => ArithOp::Sub,
+                        Op::Mul => ArithOp::Mul,
+                        Op::Mod => ArithOp::Mod,
+                        Op::Pow => ArithOp::Pow,
+                        Op::Div => ArithOp::Div,
+                        Op::IDiv => ArithOp::IDiv,
+                        Op::BAnd => ArithOp::BAnd,
+                        Op::BOr => ArithOp::BOr,
+                        Op::BXor => ArithOp::BXor,
+                        Op::Shl => ArithOp::Shl,
+                        _ => ArithOp::Shr,
+                    };
+                    let sb = Src::Reg(base + i.b() as usize);
+                    let sc = Src::Reg(base + i.c() as usize);
+                    arith_op!(op, r!(i.b()), r!(i.c()), sb, sc, a);
+                }
+                Op::Unm => {
+                    let v = r!(i.b());
+                    r!(a) = match v.tag() {
+                        TAG_INT => Value::int(v.as_int_unchecked().wrapping_neg()),
+                        TAG_FLOAT => Value::float(-v.as_float_unchecked()),
+                        _ => {
+                            save_pc!();
+                            let s = Src::Reg(base + i.b() as usize);
+                            arith(st, ArithOp::Unm, v, v, s, s)?
+                        }
+                    };
+                }
+                Op::BNot => {
+                    let v = r!(i.b());
+                    r!(a) = match v.as_int() {
+                        Some(n) => Value::int(!n),
+                        None => {
+                            save_pc!();
+                            let s = Src::Reg(base + i.b() as usize);
+                            arith(st, ArithOp::BNot, v, v, s, s)?
+                        }
+                    };
+                }
+                Op::Not => r!(a) = Value::bool(r!(i.b()).falsy()),
+                Op::Len => {
+                    let v = r!(i.b());
+                    r!(a) = match v.as_table() {
+                        Some(t) if t.metatable.is_none() => Value::int(t.border() as i64),
+                        _ => {
+                            save_pc!();
+                            meta::len(st, v, Src::Reg(base + i.b() as usize))?
+                        }
+                    };
+                }
+                Op::Concat => {
+                    let n = i.b() as usize;
+                    save_pc!();
+                    th.get_mut().top = base + a as usize + n;
+                    meta::concat(st, base + a as usize, n)?;
+                    th.get_mut().top = th.frames[fi].top;
+                    gc_point(st);
+                }
+                Op::Close => {
+                    save_pc!();
+                    let level = base + a as usize;
+                    close_upvals(st, level);
+                    close_tbc(st, level, None)?;
+                }
+                Op::Tbc => {
+                    save_pc!();
+                    new_tbc(st, base + a as usize)?;
+                }
+                Op::Jmp => {
+                    pc = (pc as i64 + i.sj_arg() as i64) as usize;
+                }
+                Op::Eq => {
+                    let x = r!(a);
+                    let y = r!(i.b());
+                    let eq = if x.raw_eq(y) {
+                        true
+                    } else if x.tag() == y.tag() && (x.is_table() || x.tag() == TAG_USERDATA) {
+                        save_pc!();
+                        meta::equals(st, x, y)?
+                    } else {
+                        false
+                    };
+                    cond_jump!(eq, i);
+                }
+                Op::Lt | Op::Le => {
+                    let x = r!(a);
+                    let y = r!(i.b());
+                    let res = if x.is_number() && y.is_number() {
+                        if i.op() == Op::Lt {
+                            meta::num_lt(x, y)
+                        } else {
+                            meta::num_le(x, y)
+                        }
+                    } else {
+                        save_pc!();
+                        if i.op() == Op::Lt {
+                            meta::less_than(st, x, y)?
+                        } else {
+                            meta::less_equal(st, x, y)?
+                        }
+                    };
+                    cond_jump!(res, i);
+                }
+                Op::EqK => {
+                    let eq = r!(a).raw_eq(k[i.b() as usize]);
+                    cond_jump!(eq, i);
+                }
+                Op::EqI => {
+                    let x = r!(a);
+                    let imm = i.sb() as i64;
+                    let eq = match x.tag() {
+                        TAG_INT => x.as_int_unchecked() == imm,
+                        TAG_FLOAT => x.as_float_unchecked() == imm as f64,
+                        _ => false,
+                    };
+                    cond_jump!(eq, i);
+                }
+                Op::LtI | Op::LeI | Op::GtI | Op::GeI => {
+                    let x = r!(a);
+                    let imm = i.sb() as i64;
+                    let res = match x.tag() {
+                        TAG_INT => {
+                            let n = x.as_int_unchecked();
+                            match i.op() {
+                                Op::LtI => n < imm,
+                                Op::LeI => n <= imm,
+                                Op::GtI => n > imm,
+                                _ => n >= imm,
+                            }
+                        }
+                        TAG_FLOAT => {
+                            let f = x.as_float_unchecked();
+                            let m = imm as f64;
+                            match i.op() {
+                                Op::LtI => f < m,
+                                Op::LeI => f <= m,
+                                Op::GtI => f > m,
+                                _ => f >= m,
+                            }
+                        }
+                        _ => {
+                            save_pc!();
+                            let immv = if i.c() != 0 { Value::float(imm as f64) } else { Value::int(imm) };
+                            match i.op() {
+                                Op::LtI => meta::less_than(st, x, immv)?,
+                                Op::LeI => meta::less_equal(st, x, immv)?,
+                                Op::GtI => meta::less_than(st, immv, x)?,
+                                _ => meta::less_equal(st, immv, x)?,
+                            }
+                        }
+                    };
+                    cond_jump!(res, i);
+                }
+                Op::Test => {
+                    cond_jump!(r!(a).truthy(), i);
+                }
+                Op::TestSet => {
+                    let v = r!(i.b());
+                    if v.truthy() != i.k() {
+                        pc += 1;
+                    } else {
+                        r!(a) = v;
+                    }
+                }
+                Op::Call => {
+                    let func = base + a as usize;
+                    let b = i.b();
+                    if b != 0 {
+                        th.get_mut().top = func + b as usize;
+                    }
+                    let nres = i.c() as i32 - 1;
+                    save_pc!();
+                    if precall(st, func, nres, 0)? {
+                        continue 'newframe;
+                    }
+                    gc_point(st);
+                }
+                Op::TailCall => {
+                    let func = base + a as usize;
+                    let b = i.b();
+                    if b != 0 {
+                        th.get_mut().top = func + b as usize;
+                    }
+                    save_pc!();
+                    let fval = th.stack[func];
+                    let plain = fval.is_lclosure_or_plain_native();
+                    if !plain {
+                        // pcall and friends, and __call objects: an ordinary call whose
+                        // results the following Return passes on.
+                        if precall(st, func, -1, 0)? {
+                            continue 'newframe;
+                        }
+                        continue;
+                    }
+                    close_upvals(st, base);
+                    // Move the function and arguments down to the frame's own slot.
+                    let t = th.get_mut();
+                    let cur = t.frames[fi];
+                    let nargs = t.top - func;
+                    let dst = cur.func;
+                    for j in 0..nargs {
+                        t.stack[dst + j] = t.stack[func + j];
+                    }
+                    t.top = dst + nargs;
+                    t.frames.pop();
+                    let flags = (cur.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_TAIL;
+                    if precall(st, dst, cur.nresults, flags)? {
+                        continue 'newframe;
+                    }
+                    // A native ran and completed the return already.
+                    if cur.flags & FRAME_FRESH != 0 {
+                        return Ok(());
+                    }
+                    continue 'newframe;
+                }
+                Op::Return => {
+                    let first = base + a as usize;
+                    let n = if i.b() == 0 { th.top - first } else { i.b() as usize - 1 };
+                    save_pc!();
+                    if i.k() || !th.open_upvals.is_empty() || !th.tbc.is_empty() {
+                        let t = th.get_mut();
+                        if t.top < first + n {
+                            t.top = first + n;
+                        }
+                        close_upvals(st, base);
+                        close_tbc(st, base, None)?;
+                    }
+                    if poscall(st, first, n) & FRAME_FRESH != 0 {
+                        return Ok(());
+                    }
+                    continue 'newframe;
+                }
+                Op::Return0 => {
+                    save_pc!();
+                    if !th.open_upvals.is_empty() {
+                        close_upvals(st, base);
+                    }
+                    if poscall(st, base, 0) & FRAME_FRESH != 0 {
+                        return Ok(());
+                    }
+                    continue 'newframe;
+                }
+                Op::Return1 => {
+                    save_pc!();
+                    if !th.open_upvals.is_empty() {
+                        close_upvals(st, base);
+                    }
+                    if poscall(st, base + a as usize, 1) & FRAME_FRESH != 0 {
+                        return Ok(());
+                    }
+                    continue 'newframe;
+                }
+                Op::ForLoop => {
+                    let step = r!(a + 2);
+                    if step.is_int() {
+                        let count = r!(a + 1).as_int_unchecked() as u64;
+                        if count > 0 {
+                            let s = step.as_int_unchecked();
+                            let idx = r!(a).as_int_unchecked().wrapping_add(s);
+                            r!(a + 1) = Value::int((count - 1) as i64);
+                            r!(a) = Value::int(idx);
+                            r!(a + 3) = Value::int(idx);
+                            pc -= i.bx() as usize;
+                        }
+                    } else {
+                        let s = step.as_float_unchecked();
+                        let limit = r!(a + 1).as_float_unchecked();
+                        let idx = r!(a).as_float_unchecked() + s;
+                        if if s > 0.0 { idx <= limit } else { limit <= idx } {
+                            r!(a) = Value::float(idx);
+                            r!(a + 3) = Value::float(idx);
+                            pc -= i.bx() as usize;
+                        }
+                    }
+                }
+                Op::ForPrep => {
+                    save_pc!();
+                    if for_prep(st, base + a as usize)? {
+                        pc += i.bx() as usize + 1;
+                    }
+                }
+                Op::TForPrep => {
+                    save_pc!();
+                    new_tbc(st, base + a as usize + 3)?;
+                    pc += i.bx() as usize;
+                }
+                Op::TForCall => {
+                    let ra = base + a as usize;
+                    let t = th.get_mut();
+                    t.stack[ra + 4] = t.stack[ra];
+                    t.stack[ra + 5] = t.stack[ra + 1];
+                    t.stack[ra + 6] = t.stack[ra + 2];
+                    t.top = ra + 7;
+                    save_pc!();
+                    if precall(st, ra + 4, i.c() as i32, 0)? {
+                        continue 'newframe;
+                    }
+                    gc_point(st);
+                }
+                Op::TForLoop => {
+                    let v = r!(a + 4);
+                    if !v.is_nil() {
+                        r!(a + 2) = v;
+                        pc -= i.bx() as usize;
+                    }
+                }
+                Op::SetList => {
+                    let ra = base + a as usize;
+                    let n = if i.b() == 0 { th.top - ra - 1 } else { i.b() as usize };
+                    let mut last = i.c() as usize;
+                    if i.k() {
+                        last += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
+                        pc += 1;
+                    }
+                    let t = th.stack[ra].as_table().expect("SetList on a non-table");
+                    let tm = t.get_mut();
+                    for j in 1..=n {
+                        tm.set_int((last + j) as i64, th.stack[ra + j]);
+                    }
+                    th.get_mut().top = th.frames[fi].top;
+                }
+                Op::Closure => {
+                    let p = proto.protos[i.bx() as usize];
+                    let mut ups = Vec::with_capacity(p.upvals.len());
+                    for u in p.upvals.iter() {
+                        if u.in_stack {
+                            ups.push(find_upval(st, base + u.index as usize));
+                        } else {
+                            ups.push(cl.upvals[u.index as usize]);
+                        }
+                    }
+                    let ncl = st.heap.alloc(LuaClosure::new(p, ups.into_boxed_slice()));
+                    r!(a) = Value::lclosure(ncl);
+                    save_pc!();
+                    gc_point(st);
+                }
+                Op::VarArg => {
+                    let nextra = th.frames[fi].nvarargs as usize;
+                    let want = i.c() as i32 - 1;
+                    let n = if want < 0 { nextra } else { want as usize };
+                    let src = base - 1 - nextra;
+                    let dst = base + a as usize;
+                    if want < 0 {
+                        let t = th.get_mut();
+                        if !t.ensure_abs(dst + n + 1) {
+                            save_pc!();
+                            return Err(super::call::stack_overflow(st));
+                        }
+                    }
+                    let t = th.get_mut();
+                    for j in 0..n {
+                        t.stack[dst + j] = if j < nextra { t.stack[src + j] } else { Value::NIL };
+                    }
+                    if want < 0 {
+                        t.top = dst + n;
+                    }
+                }
+                Op::VarArgPrep => {}
+                Op::ExtraArg => {}
+            }
+        }
+    }
+}
+
+/// Raw get when `t` is a table, else nil (the caller falls back to `meta::index`).
+#[inline]
+fn get_fast(t: Value, key: Value) -> Value {
+    match t.as_table() {
+        Some(tab) => tab.get(key),
+        None => Value::NIL,
+    }
+}
+
+/// `t[key] = v`: raw store when `t` is a table whose entry exists or that has no
+/// `__newindex`; else the full path.
+#[inline]
+fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResult<()> {
+    if let Some(tab) = t.as_table() {
+        let ok = match tab.metatable {
+            None => true,
+            Some(mt) => fast_tm(&st.heap, mt, Tm::NewIndex).is_nil() || !tab.get(key).is_nil(),
+        };
+        if ok {
+            return set_raw(st, tab, key, v);
+        }
+    }
+    meta::set_index(st, t, key, v, src)
+}
+
+#[inline]
+fn set_raw(st: &mut State, tab: Gc<Table>, key: Value, v: Value) -> LuaResult<()> {
+    meta::raw_set(st, tab, key, v)
+}
+
+/// Prepares a numeric for loop at `ra` (init, limit, step, control); returns true when
+/// the loop must be skipped.
+fn for_prep(st: &mut State, ra: usize) -> LuaResult<bool> {
+    let th = st.thread;
+    let init = th.stack[ra];
+    let limit = th.stack[ra + 1];
+    let step = th.stack[ra + 2];
+    if init.is_int() && step.is_int() {
+        let i0 = init.as_int_unchecked();
+        let s = step.as_int_unchecked();
+        if s == 0 {
+            return Err(rt_error(st, "'for' step is zero"));
+        }
+        let (lim, skip) = for_limit(st, i0, limit, s)?;
+        if skip {
+            return Ok(true);
+        }
+        let count = if s > 0 {
+            let c = (lim as u64).wrapping_sub(i0 as u64);
+            if s != 1 { c / s as u64 } else { c }
+        } else {
+            let c = (i0 as u64).wrapping_sub(lim as u64);
+            c / ((-(s + 1)) as u64 + 1)
+        };
+        let t = th.get_mut();
+        t.stack[ra + 1] = Value::int(count as i64);
+        t.stack[ra + 3] = init;
+        return Ok(false);
+    }
+    let fl = match to_float_strict(limit) {
+        Some(f) => f,
+        None => return Err(rt_error(st, "'for' limit must be a number")),
+    };
+    let fs = match to_float_strict(step) {
+        Some(f) => f,
+        None => return Err(rt_error(st, "'for' step must be a number")),
+    };
+    let fi = match to_float_strict(init) {
+        Some(f) => f,
+        None => return Err(rt_error(st, "'for' initial value must be a number")),
+    };
+    if fs == 0.0 {
+        return Err(rt_error(st, "'for' step is zero"));
+    }
+    if if fs > 0.0 { fl < fi } else { fi < fl } {
+        return Ok(true);
+    }
+    let t = th.get_mut();
+    t.stack[ra] = Value::float(fi);
+    t.stack[ra + 1] = Value::float(fl);
+    t.stack[ra + 2] = Value::float(fs);
+    t.stack[ra + 3] = Value::float(fi);
+    Ok(false)
+}
+
+/// Numbers only (no string coercion in for loops).
+fn to_float_strict(v: Value) -> Option<f64> {
+    v.as_number_f64()
+}
+
+/// The integer limit of an integer loop, and whether the loop is skipped.
+fn for_limit(st: &mut State, init: i64, limit: Value, step: i64) -> LuaResult<(i64, bool)> {
+    let lim = match limit.tag() {
+        TAG_INT => limit.as_int_unchecked(),
+        TAG_FLOAT => {
+            let f = limit.as_float_unchecked();
+            if f.is_nan() {
+                return Ok((0, true));
+            }
+            let fl = if step < 0 { f.ceil() } else { f.floor() };
+            if fl >= 9223372036854775808.0 {
+                if step < 0 {
+                    return Ok((0, true));
+                }
+                i64::MAX
+            } else if fl < -9223372036854775808.0 {
+                if step > 0 {
+                    return Ok((0, true));
+                }
+                i64::MIN
+            } else {
+                fl as i64
+            }
+        }
+        _ => {
+            let _ = to_number;
+            return Err(rt_error(st, "'for' limit must be a number"));
+        }
+    };
+    let skip = if step > 0 { init > lim } else { init < lim };
+    Ok((lim, skip))
+}

@@ -1,0 +1,172 @@
+//! Command-line options, parsed the way lua.c's `collectargs` does.
+//!
+//! Options come first; the first argument that is not an option is the script, and
+//! everything after it belongs to the script. `-e` and `-l` take their argument either
+//! glued (`-eprint(1)`) or as the next word, which must not start with `-`. Ferrous adds
+//! `--jit`, `--no-jit`, `-jon`, `-joff` (accepted, no effect yet) and `--help`.
+
+/// What the options ask for, before any Lua code runs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `-i`: interactive mode after the script (implies `-v`).
+    pub interactive: bool,
+    /// `-v` (or `-i`): print the version line.
+    pub version: bool,
+    /// At least one `-e`.
+    pub has_exec: bool,
+    /// `-E`: ignore `LUA_INIT*`, `LUA_PATH*`, `LUA_CPATH*`.
+    pub ignore_env: bool,
+    /// Index in argv of the script, when there is one.
+    pub script: Option<usize>,
+    /// Index in argv of the first argument that is not an option: the script, or
+    /// `argv.len()` when there is none. `-e`, `-l` and `-W` are run from below it.
+    pub option_limit: usize,
+    /// `--jit` / `--no-jit` (last one wins). Recorded for the day the JIT exists.
+    pub jit: Option<bool>,
+}
+
+/// The outcome of parsing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Run(Options),
+    /// `--help`: print the usage on stdout and exit successfully.
+    Help,
+    /// A bad option (its argv index): print the usage on stderr and fail.
+    Bad(usize),
+}
+
+/// Parses `argv` (with the program name at index 0).
+pub fn parse(argv: &[Vec<u8>]) -> Parsed {
+    let mut o = Options::default();
+    let mut i = 1;
+    while i < argv.len() {
+        let a = argv[i].as_slice();
+        if a.first() != Some(&b'-') {
+            o.script = Some(i);
+            o.option_limit = i;
+            return Parsed::Run(o);
+        }
+        match a {
+            b"-" => {
+                // The script "name" is '-': stdin.
+                o.script = Some(i);
+                o.option_limit = i;
+                return Parsed::Run(o);
+            }
+            b"--" => {
+                o.option_limit = i + 1;
+                o.script = (i + 1 < argv.len()).then_some(i + 1);
+                if o.script.is_none() {
+                    o.option_limit = argv.len();
+                }
+                return Parsed::Run(o);
+            }
+            b"--help" => return Parsed::Help,
+            b"--jit" | b"-jon" => o.jit = Some(true),
+            b"--no-jit" | b"-joff" => o.jit = Some(false),
+            b"-E" => o.ignore_env = true,
+            b"-W" => {}
+            b"-i" => {
+                o.interactive = true;
+                o.version = true;
+            }
+            b"-v" => o.version = true,
+            _ if a[1] == b'e' || a[1] == b'l' => {
+                if a[1] == b'e' {
+                    o.has_exec = true;
+                }
+                if a.len() == 2 {
+                    i += 1;
+                    match argv.get(i) {
+                        Some(next) if next.first() != Some(&b'-') => {}
+                        _ => return Parsed::Bad(i - 1),
+                    }
+                }
+            }
+            _ => return Parsed::Bad(i),
+        }
+        i += 1;
+    }
+    o.option_limit = argv.len();
+    Parsed::Run(o)
+}
+
+/// The usage text (lua.c's, plus Ferrous's own options).
+pub fn usage(progname: &str) -> String {
+    format!(
+        "usage: {progname} [options] [script [args]]\n\
+         Available options are:\n  \
+         -e stat   execute string 'stat'\n  \
+         -i        enter interactive mode after executing 'script'\n  \
+         -l mod    require library 'mod' into global 'mod'\n  \
+         -l g=mod  require library 'mod' into global 'g'\n  \
+         -v        show version information\n  \
+         -E        ignore environment variables\n  \
+         -W        turn warnings on\n  \
+         --jit     enable the JIT (alias -jon; no effect yet: the JIT is not built)\n  \
+         --no-jit  disable the JIT (alias -joff; no effect yet)\n  \
+         --help    show this help\n  \
+         --        stop handling options\n  \
+         -         stop handling options and execute stdin\n"
+    )
+}
+
+/// The complaint printed before the usage for a bad option.
+pub fn bad_option_message(arg: &[u8]) -> String {
+    let a = String::from_utf8_lossy(arg);
+    if arg.len() >= 2 && (arg[1] == b'e' || arg[1] == b'l') {
+        format!("'{a}' needs argument")
+    } else {
+        format!("unrecognized option '{a}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<Vec<u8>> {
+        std::iter::once("ferrous").chain(words.iter().copied()).map(|s| s.as_bytes().to_vec()).collect()
+    }
+    fn run(words: &[&str]) -> Options {
+        match parse(&argv(words)) {
+            Parsed::Run(o) => o,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn script_and_args() {
+        let o = run(&["-e", "x=1", "s.lua", "-v", "a"]);
+        assert_eq!(o.script, Some(3));
+        assert_eq!(o.option_limit, 3);
+        assert!(o.has_exec && !o.version);
+    }
+
+    #[test]
+    fn glued_and_separate_arguments() {
+        assert_eq!(run(&["-eprint(1)"]).script, None);
+        assert_eq!(run(&["-l", "m", "-lx"]).option_limit, 4);
+        assert_eq!(parse(&argv(&["-e"])), Parsed::Bad(1));
+        assert_eq!(parse(&argv(&["-e", "-v"])), Parsed::Bad(1));
+    }
+
+    #[test]
+    fn dashes() {
+        let o = run(&["--", "-x"]);
+        assert_eq!(o.script, Some(2));
+        let o = run(&["-"]);
+        assert_eq!(o.script, Some(1));
+        let o = run(&["--"]);
+        assert_eq!(o.script, None);
+        assert_eq!(parse(&argv(&["--x"])), Parsed::Bad(1));
+        assert_eq!(parse(&argv(&["-vx"])), Parsed::Bad(1));
+    }
+
+    #[test]
+    fn ferrous_options() {
+        assert!(run(&["-i"]).version);
+        assert_eq!(run(&["--jit", "-joff"]).jit, Some(false));
+        assert_eq!(parse(&argv(&["--help"])), Parsed::Help);
+    }
+}

@@ -1,0 +1,40 @@
+//! The program's two output streams.
+//!
+//! Lua's `print` and `io.write` buffer standard output inside the interpreter; everything
+//! this program writes to stdout goes through the same buffer so that the order is kept,
+//! and stdout is flushed before anything is written to stderr and before exit.
+
+use std::io::Write;
+
+// TODO(io.rs): route through `ferrous_interp::stdlib::io::{stdout_write, flush_stdout}`
+// once the io library lands, so that the banner and the REPL share Lua's stdout buffer.
+
+/// Writes bytes to standard output.
+pub fn write(bytes: &[u8]) {
+    let _ = std::io::stdout().write_all(bytes);
+}
+
+/// Flushes standard output.
+pub fn flush() {
+    let _ = std::io::stdout().flush();
+}
+
+/// Writes `bytes` to stderr after flushing stdout.
+pub fn error(bytes: &[u8]) {
+    flush();
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(bytes);
+    let _ = e.flush();
+}
+
+/// lua.c's `l_message`: `progname: msg` (no prefix without a program name) and a newline.
+pub fn message(progname: Option<&str>, msg: &[u8]) {
+    let mut line = Vec::with_capacity(msg.len() + 16);
+    if let Some(p) = progname {
+        line.extend_from_slice(p.as_bytes());
+        line.extend_from_slice(b": ");
+    }
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    error(&line);
+}
