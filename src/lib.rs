@@ -300,7 +300,7 @@ impl Lua {
     }
 
     /// A Rust-side value for a raw value (anchoring collectable ones).
-    fn from_raw(&self, v: RawValue) -> Value {
+    fn wrap_raw(&self, v: RawValue) -> Value {
         match v.tag() {
             TAG_NIL => Value::Nil,
             TAG_BOOL => Value::Boolean(v.truthy()),
@@ -318,7 +318,7 @@ impl Lua {
 
     /// Converts a Rust value to a raw value. The result is not anchored: use it before
     /// any Lua code runs (allocation alone never collects).
-    fn to_raw(&self, v: impl IntoLua) -> Result<RawValue> {
+    fn raw_of(&self, v: impl IntoLua) -> Result<RawValue> {
         Ok(v.into_lua(self)?.raw())
     }
 
@@ -414,7 +414,7 @@ fn callback_trampoline(st: &mut State) -> LuaResult<usize> {
     let result: Result<Vec<RawValue>> = {
         // From here until the guard drops, the state is reached only through `current`.
         let _guard = CurrentGuard { inner: &lua.inner, prev: lua.inner.current.replace(st as *mut State) };
-        let args = MultiValue(args.into_iter().map(|v| lua.from_raw(v)).collect());
+        let args = MultiValue(args.into_iter().map(|v| lua.wrap_raw(v)).collect());
         (data.f)(&lua, args).map(|r| r.0.iter().map(Value::raw).collect())
     };
     match result {
@@ -596,10 +596,10 @@ impl Table {
     /// `t[key]`, honouring `__index`.
     pub fn get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let lua = &self.0.lua;
-        let k = lua.to_raw(key)?;
+        let k = lua.raw_of(key)?;
         let t = self.0.raw;
         let v = lua.protect(&[k], |st| api::index(st, t, k))?;
-        V::from_lua(lua.from_raw(v), lua)
+        V::from_lua(lua.wrap_raw(v), lua)
     }
 
     /// `t[key] = value`, honouring `__newindex`.
@@ -614,16 +614,16 @@ impl Table {
     /// `rawget(t, key)`.
     pub fn raw_get<K: IntoLua, V: FromLua>(&self, key: K) -> Result<V> {
         let lua = &self.0.lua;
-        let k = lua.to_raw(key)?;
+        let k = lua.raw_of(key)?;
         let v = self.raw_table().get(k);
-        V::from_lua(lua.from_raw(v), lua)
+        V::from_lua(lua.wrap_raw(v), lua)
     }
 
     /// `rawset(t, key, value)`.
     pub fn raw_set<K: IntoLua, V: IntoLua>(&self, key: K, value: V) -> Result<()> {
         let lua = &self.0.lua;
-        let k = lua.to_raw(key)?;
-        let v = lua.to_raw(value)?;
+        let k = lua.raw_of(key)?;
+        let v = lua.raw_of(value)?;
         self.raw_table().get_mut().set(k, v).map_err(|_| {
             let what = if k.is_nil() { "nil" } else { "NaN" };
             Error::Runtime(format!("index is {what}"))
@@ -648,7 +648,7 @@ impl Table {
 
     /// Whether `t[key]` (raw) is not nil.
     pub fn contains_key<K: IntoLua>(&self, key: K) -> Result<bool> {
-        let k = self.0.lua.to_raw(key)?;
+        let k = self.0.lua.raw_of(key)?;
         Ok(!self.raw_table().get(k).is_nil())
     }
 
@@ -674,7 +674,7 @@ impl Table {
         (1..)
             .map(move |i| t.get_int(i))
             .take_while(|v| !v.is_nil())
-            .map(move |v| V::from_lua(self.0.lua.from_raw(v), &self.0.lua))
+            .map(move |v| V::from_lua(self.0.lua.wrap_raw(v), &self.0.lua))
     }
 
     fn raw_table(&self) -> Gc<ferrous_runtime::Table> {
@@ -697,8 +697,8 @@ impl<K: FromLua, V: FromLua> Iterator for TablePairs<K, V> {
         let lua = self.table.0.lua.clone();
         match self.table.raw_table().next(prev.raw()) {
             Ok(Some((k, v))) => {
-                let k = lua.from_raw(k);
-                let v = lua.from_raw(v);
+                let k = lua.wrap_raw(k);
+                let v = lua.wrap_raw(v);
                 self.key = Some(k.clone());
                 Some(K::from_lua(k, &lua).and_then(|k| Ok((k, V::from_lua(v, &lua)?))))
             }
@@ -717,7 +717,7 @@ impl Function {
         let f = self.0.raw;
         let results = lua.with_state(|st| api::pcall_traceback(st, f, &raw)).map_err(Error::Runtime)?;
         drop(args);
-        let values = MultiValue(results.into_iter().map(|v| lua.from_raw(v)).collect());
+        let values = MultiValue(results.into_iter().map(|v| lua.wrap_raw(v)).collect());
         R::from_lua_multi(values, lua)
     }
 }
@@ -725,10 +725,10 @@ impl Function {
 impl LuaString {
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        // The handle anchors the string, and strings never move or change.
         let s: Gc<ferrous_runtime::LuaStr> = self.0.raw.as_string().expect("LuaString holds a string");
-        let bytes: &[u8] = s.get_mut().as_bytes();
-        bytes
+        // SAFETY: the handle anchors the string for as long as `self` lives, the collector
+        // never moves objects, and strings are immutable.
+        unsafe { (*s.as_ptr()).as_bytes() }
     }
 
     /// The text, if it is UTF-8.
@@ -1227,3 +1227,8 @@ mod tests {
         Ok(())
     }
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(fmt_g(0.0001, 14), "0.0001");
         assert_eq!(fmt_g(0.00001, 14), "1e-05");
         assert_eq!(fmt_g(-0.0, 14), "-0");
-        assert_eq!(fmt_g(3.14159, 3), "3.14");
+        assert_eq!(fmt_g(5.55555, 3), "5.56");
         assert_eq!(fmt_g(2.5, 0), "2");
         assert_eq!(fmt_g(1e300, 17), "1.0000000000000001e+300");
         assert_eq!(fmt_g(f64::INFINITY, 14), "inf");
@@ -386,7 +386,7 @@ mod tests {
         assert_eq!(float_to_str(1e100), "1e+100");
         assert_eq!(float_to_str(2f64.powi(63)), "9.2233720368548e+18");
         assert_eq!(float_to_str(f64::INFINITY), "inf");
-        assert_eq!(float_to_str(3.14159265358979), "3.1415926535898");
+        assert_eq!(float_to_str(1.2345678901234567), "1.2345678901235");
     }
 
     proptest! {

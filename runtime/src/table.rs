@@ -412,25 +412,13 @@ impl Table {
             to_hash.push(n);
         }
         self.trim_array();
-        let extra_in_hash = match extra.as_int() {
-            Some(k) if k >= 1 && (k as usize) <= optimal => 0,
-            _ => 1,
-        };
-        let want = to_hash.len() + extra_in_hash;
+        // Room for the key being inserted (it may still land in the hash part when the
+        // array part was trimmed below it).
+        let want = to_hash.len() + 1;
         self.used = 0;
-        self.nodes = if want == 0 {
-            Vec::new()
-        } else {
-            vec![Node { key: Value::NIL, val: Value::NIL }; slots_for(want)]
-        };
+        self.nodes = vec![Node { key: Value::NIL, val: Value::NIL }; slots_for(want)];
         for n in to_hash {
             self.insert_fresh(n.key, n.val);
-        }
-        if self.nodes.is_empty() && extra_in_hash == 0 {
-            return;
-        }
-        if self.nodes.is_empty() {
-            self.nodes = vec![Node { key: Value::NIL, val: Value::NIL }; slots_for(1)];
         }
     }
 

@@ -4,19 +4,17 @@
 //! this program writes to stdout goes through the same buffer so that the order is kept,
 //! and stdout is flushed before anything is written to stderr and before exit.
 
+use ferrous_interp::stdlib::io;
 use std::io::Write;
 
-// TODO(io.rs): route through `ferrous_interp::stdlib::io::{stdout_write, flush_stdout}`
-// once the io library lands, so that the banner and the REPL share Lua's stdout buffer.
-
-/// Writes bytes to standard output.
+/// Writes bytes to standard output (Lua's buffer).
 pub fn write(bytes: &[u8]) {
-    let _ = std::io::stdout().write_all(bytes);
+    io::stdout_write(bytes);
 }
 
-/// Flushes standard output.
+/// Flushes standard output (and the files Lua left open on this thread).
 pub fn flush() {
-    let _ = std::io::stdout().flush();
+    io::flush_all();
 }
 
 /// Writes `bytes` to stderr after flushing stdout.

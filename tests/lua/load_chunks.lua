@@ -22,9 +22,10 @@ local g = load(function() i = i + 1 return parts[i] end)
 print(g())
 local calls = 0
 print(load(function() calls = calls + 1 if calls == 1 then return "return 7" end return nil end)())
-print(load(function() return nil end))
-print(load(function() return "" end))
-print(pcall(load, function() return 42 end))
+print(type(load(function() return nil end)), load(function() return nil end)())
+print(type(load(function() return "" end)))
+print(pcall(load, function() return {} end))
+print(load(function() return {} end))
 print(load(function() error("reader failed") end))
 local piece = 0
 print(load(function() piece = piece + 1 if piece <= 3 then return ({"ret", "urn 4", "2"})[piece] end end)())

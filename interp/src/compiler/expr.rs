@@ -76,7 +76,7 @@ impl Num {
         match self {
             Num::I(i) => Some(i),
             Num::F(f) => {
-                if f.floor() == f && f >= -9.223372036854776e18 && f < 9.223372036854776e18 {
+                if f.floor() == f && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
                     Some(f as i64)
                 } else {
                     None

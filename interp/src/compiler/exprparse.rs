@@ -85,12 +85,12 @@ impl Parser<'_> {
     pub fn tok(&self) -> Tok {
         self.lx.t.tok
     }
-    pub fn next(&mut self) -> R<()> {
-        self.lx.next()
+    pub fn advance(&mut self) -> R<()> {
+        self.lx.advance()
     }
     pub fn test_next(&mut self, t: Tok) -> R<bool> {
         if self.tok() == t {
-            self.next()?;
+            self.advance()?;
             Ok(true)
         } else {
             Ok(false)
@@ -107,7 +107,7 @@ impl Parser<'_> {
     }
     pub fn check_next(&mut self, t: Tok) -> R<()> {
         self.check(t)?;
-        self.next()
+        self.advance()
     }
     /// Expects `what` closing `who` opened at line `where_`.
     pub fn check_match(&mut self, what: Tok, who: Tok, where_: u32) -> R<()> {
@@ -127,7 +127,7 @@ impl Parser<'_> {
     pub fn str_checkname(&mut self) -> R<StrId> {
         match self.tok() {
             Tok::Name(id) => {
-                self.next()?;
+                self.advance()?;
                 Ok(id)
             }
             _ => self.error_expected(Tok::Name(StrId(0))),
@@ -148,7 +148,7 @@ impl Parser<'_> {
         self.enter_level()?;
         if let Some(uop) = unop(self.tok()) {
             let line = self.lx.line;
-            self.next()?;
+            self.advance()?;
             self.subexpr(v, UNARY_PRIORITY)?;
             self.prefix(uop, v, line)?;
         } else {
@@ -161,7 +161,7 @@ impl Parser<'_> {
                 break;
             }
             let line = self.lx.line;
-            self.next()?;
+            self.advance()?;
             self.infix(o, v)?;
             let mut v2 = ExpDesc::new(ExpK::Void);
             let nextop = self.subexpr(&mut v2, right)?;
@@ -188,13 +188,13 @@ impl Parser<'_> {
             }
             Tok::Char(b'{') => return self.constructor(),
             Tok::Function => {
-                self.next()?;
+                self.advance()?;
                 let line = self.lx.line;
                 return self.body(false, line);
             }
             _ => return self.suffixedexp(),
         };
-        self.next()?;
+        self.advance()?;
         Ok(ExpDesc::new(k))
     }
 
@@ -202,14 +202,14 @@ impl Parser<'_> {
         match self.tok() {
             Tok::Char(b'(') => {
                 let line = self.lx.line;
-                self.next()?;
+                self.advance()?;
                 let mut v = self.expr()?;
                 self.check_match(Tok::Char(b')'), Tok::Char(b'('), line)?;
                 self.discharge_vars(&mut v);
                 Ok(v)
             }
             Tok::Name(n) => {
-                self.next()?;
+                self.advance()?;
                 self.single_var(n)
             }
             _ => self.err("unexpected symbol"),
@@ -228,7 +228,7 @@ impl Parser<'_> {
                     self.indexed(&mut v, &mut key)?;
                 }
                 Tok::Char(b':') => {
-                    self.next()?;
+                    self.advance()?;
                     let name = self.str_checkname()?;
                     let mut key = ExpDesc::new(ExpK::KStr(name));
                     self.self_op(&mut v, &mut key)?;
@@ -246,7 +246,7 @@ impl Parser<'_> {
     /// ['.' | ':'] NAME
     pub fn fieldsel(&mut self, v: &mut ExpDesc) -> R<()> {
         self.exp2anyregup(v)?;
-        self.next()?;
+        self.advance()?;
         let name = self.str_checkname()?;
         let mut key = ExpDesc::new(ExpK::KStr(name));
         self.indexed(v, &mut key)
@@ -254,7 +254,7 @@ impl Parser<'_> {
 
     /// '[' expr ']'
     fn yindex(&mut self) -> R<ExpDesc> {
-        self.next()?;
+        self.advance()?;
         let mut v = self.expr()?;
         self.exp2val(&mut v)?;
         self.check_next(Tok::Char(b']'))?;
@@ -277,7 +277,7 @@ impl Parser<'_> {
         let line = self.lx.line;
         let mut args = match self.tok() {
             Tok::Char(b'(') => {
-                self.next()?;
+                self.advance()?;
                 let args = if self.tok() == Tok::Char(b')') {
                     ExpDesc::new(ExpK::Void)
                 } else {
@@ -292,7 +292,7 @@ impl Parser<'_> {
             }
             Tok::Char(b'{') => self.constructor()?,
             Tok::Str(s) => {
-                self.next()?;
+                self.advance()?;
                 ExpDesc::new(ExpK::KStr(s))
             }
             _ => return self.err("function arguments expected"),
@@ -373,7 +373,7 @@ impl Parser<'_> {
     fn recfield(&mut self, cc: &mut ConsControl) -> R<()> {
         let reg = self.fsr().freereg;
         let mut key = if let Tok::Name(n) = self.tok() {
-            self.next()?;
+            self.advance()?;
             ExpDesc::new(ExpK::KStr(n))
         } else {
             self.yindex()?
@@ -430,12 +430,12 @@ impl Parser<'_> {
             loop {
                 match self.tok() {
                     Tok::Name(n) => {
-                        self.next()?;
+                        self.advance()?;
                         self.new_localvar(n)?;
                         nparams += 1;
                     }
                     Tok::Dots => {
-                        self.next()?;
+                        self.advance()?;
                         vararg = true;
                     }
                     _ => return self.err("<name> or '...' expected"),

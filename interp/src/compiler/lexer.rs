@@ -304,7 +304,7 @@ impl<'s> Lexer<'s> {
     // ---------------------------------------------------------------- driving
 
     /// Advances to the next token.
-    pub fn next(&mut self) -> Result<(), String> {
+    pub fn advance(&mut self) -> Result<(), String> {
         self.lastline = self.line;
         self.t = match self.ahead.take() {
             Some(t) => t,
@@ -709,7 +709,7 @@ mod tests {
         let mut lx = Lexer::new(src.as_bytes(), b"=t");
         let mut out = vec![];
         loop {
-            lx.next()?;
+            lx.advance()?;
             if lx.t.tok == Tok::Eos {
                 return Ok(out);
             }
@@ -719,7 +719,7 @@ mod tests {
 
     fn string_of(src: &str) -> Vec<u8> {
         let mut lx = Lexer::new(src.as_bytes(), b"=t");
-        lx.next().unwrap();
+        lx.advance().unwrap();
         match lx.t.tok {
             Tok::Str(id) => lx.strings.get(id).to_vec(),
             t => panic!("not a string: {t:?}"),
@@ -786,7 +786,7 @@ mod tests {
         let mut lx = Lexer::new(b"a\r\nb\n\rc\rd\ne --[[\n\n]] f", b"=t");
         let mut lines = vec![];
         loop {
-            lx.next().unwrap();
+            lx.advance().unwrap();
             if lx.t.tok == Tok::Eos {
                 break;
             }
@@ -830,7 +830,7 @@ mod tests {
     #[test]
     fn shebang_only_for_files() {
         let mut lx = Lexer::new(b"#!/usr/bin/lua\nx", b"@f.lua");
-        lx.next().unwrap();
+        lx.advance().unwrap();
         assert!(matches!(lx.t.tok, Tok::Name(_)));
         assert_eq!(lx.line, 2);
     }

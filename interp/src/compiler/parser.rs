@@ -19,7 +19,7 @@ impl Parser<'_> {
             index: 0,
             kind: 0,
         });
-        self.next()?;
+        self.advance()?;
         self.statlist()?;
         self.check(Tok::Eos)?;
         self.close_func()
@@ -53,11 +53,11 @@ impl Parser<'_> {
         let line = self.lx.line;
         self.enter_level()?;
         match self.tok() {
-            Tok::Char(b';') => self.next()?,
+            Tok::Char(b';') => self.advance()?,
             Tok::If => self.ifstat(line)?,
             Tok::While => self.whilestat(line)?,
             Tok::Do => {
-                self.next()?;
+                self.advance()?;
                 self.block()?;
                 self.check_match(Tok::End, Tok::Do, line)?;
             }
@@ -65,7 +65,7 @@ impl Parser<'_> {
             Tok::Repeat => self.repeatstat(line)?,
             Tok::Function => self.funcstat(line)?,
             Tok::Local => {
-                self.next()?;
+                self.advance()?;
                 if self.test_next(Tok::Function)? {
                     self.localfunc()?;
                 } else {
@@ -73,23 +73,23 @@ impl Parser<'_> {
                 }
             }
             Tok::DbColon => {
-                self.next()?;
+                self.advance()?;
                 let name = self.str_checkname()?;
                 self.labelstat(name, line)?;
             }
             Tok::Return => {
-                self.next()?;
+                self.advance()?;
                 self.retstat()?;
             }
             Tok::Break => {
                 let line = self.lx.line;
-                self.next()?;
+                self.advance()?;
                 let pc = self.jump();
                 let b = self.break_name;
                 self.new_goto(b, line, pc);
             }
             Tok::Goto => {
-                self.next()?;
+                self.advance()?;
                 self.gotostat()?;
             }
             _ => self.exprstat()?,
@@ -113,28 +113,28 @@ impl Parser<'_> {
     }
 
     fn test_then_block(&mut self, escapelist: &mut i32) -> R<()> {
-        self.next()?; // IF or ELSEIF
+        self.advance()?; // IF or ELSEIF
         let mut v = self.expr()?;
         self.check_next(Tok::Then)?;
-        let jf;
-        if self.tok() == Tok::Break {
+        let jf = if self.tok() == Tok::Break {
             // 'if x then break': jump straight out when the condition holds
             let line = self.lx.line;
             self.go_if_false(&mut v)?;
-            self.next()?;
+            self.advance()?;
             self.enter_block(false);
             let b = self.break_name;
+            // (an empty list, NO_JUMP, round-trips through the usize as -1)
             self.new_goto(b, line, v.t as usize);
             while self.test_next(Tok::Char(b';'))? {}
             if self.block_follow(false) {
                 return self.leave_block();
             }
-            jf = self.jump() as i32;
+            self.jump() as i32
         } else {
             self.go_if_true(&mut v)?;
             self.enter_block(false);
-            jf = v.f;
-        }
+            v.f
+        };
         self.statlist()?;
         self.leave_block()?;
         if matches!(self.tok(), Tok::Else | Tok::Elseif) {
@@ -158,7 +158,7 @@ impl Parser<'_> {
     }
 
     fn whilestat(&mut self, line: u32) -> R<()> {
-        self.next()?;
+        self.advance()?;
         let init = self.get_label();
         let exit = self.cond()?;
         self.enter_block(true);
@@ -174,7 +174,7 @@ impl Parser<'_> {
         let init = self.get_label();
         self.enter_block(true); // loop block
         self.enter_block(false); // scope block
-        self.next()?;
+        self.advance()?;
         self.statlist()?;
         self.check_match(Tok::Until, Tok::Repeat, line)?;
         let mut exit = self.cond()?; // sees the body's locals
@@ -276,7 +276,7 @@ impl Parser<'_> {
 
     fn forstat(&mut self, line: u32) -> R<()> {
         self.enter_block(true);
-        self.next()?;
+        self.advance()?;
         let var = self.str_checkname()?;
         match self.tok() {
             Tok::Char(b'=') => self.fornum(var, line)?,
@@ -466,7 +466,7 @@ impl Parser<'_> {
     }
 
     fn funcstat(&mut self, line: u32) -> R<()> {
-        self.next()?;
+        self.advance()?;
         // funcname -> NAME {'.' NAME} [':' NAME]
         let name = self.str_checkname()?;
         let mut v = self.single_var(name)?;

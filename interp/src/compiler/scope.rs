@@ -55,9 +55,9 @@ impl Parser<'_> {
 
     /// Activates the last `nvars` declared variables.
     pub fn adjust_localvars(&mut self, nvars: usize) {
-        let mut reg = self.nvarstack();
+        let first = self.nvarstack();
         let lvl = self.fs.len() - 1;
-        for _ in 0..nvars {
+        for reg in first..first + nvars as u32 {
             let vidx = self.fsr().nactvar;
             self.fs().nactvar += 1;
             let name = self.var_at(lvl, vidx).name;
@@ -65,7 +65,6 @@ impl Parser<'_> {
             let v = self.var_at_mut(lvl, vidx);
             v.reg = reg;
             v.pidx = pidx;
-            reg += 1;
         }
     }
 

@@ -1058,7 +1058,7 @@ mod tests {
     #[test]
     fn read_numbers() {
         assert_eq!(num("  42 rest"), Some(Number::Int(42)));
-        assert_eq!(num("-0x1p4"), Some(Number::Float(16.0)));
+        assert_eq!(num("-0x1p4"), Some(Number::Float(-16.0)));
         assert_eq!(num("0x10"), Some(Number::Int(16)));
         assert_eq!(num("1.5e+3x"), Some(Number::Float(1500.0)));
         assert_eq!(num(".5"), Some(Number::Float(0.5)));

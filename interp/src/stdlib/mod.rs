@@ -2,6 +2,8 @@
 //! table and stores it in the globals (and `package.loaded` once it exists).
 pub mod base;
 pub mod coroutine;
+pub mod debug;
+pub mod package;
 pub mod math;
 pub mod table;
 pub mod string;
@@ -17,16 +19,22 @@ pub fn open_all(st: &mut State) {
     string::open(st);
     table::open(st);
     math::open(st);
+    os::open(st);
+    io::open(st);
+    debug::open(st);
+    package::open(st, false);
+    package::register_loaded(
+        st,
+        &["_G", "coroutine", "string", "table", "math", "os", "io", "debug", "utf8", "package"],
+    );
 }
 
 /// Writes to the process's standard output (buffered; see `flush_output`).
 pub fn write_stdout(bytes: &[u8]) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(bytes);
+    io::stdout_write(bytes);
 }
 
 /// Flushes buffered standard output (before writing to stderr, and at exit).
 pub fn flush_output() {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().flush();
+    io::flush_stdout();
 }

@@ -713,6 +713,24 @@ mod tests {
         assert!(mktime(i32::MAX as i64 + 1900, 11, 31, 23, 59, 60).is_none());
     }
 
+    /// Expected strings from `TZ=America/New_York lua5.4 -e 'print(os.date("%c %Z %z", t))'`.
+    #[test]
+    fn tzif_zone() {
+        let Ok(d) = std::fs::read("/usr/share/zoneinfo/America/New_York") else { return };
+        let z = Zone::parse(&d).unwrap();
+        let f = |t: i64| {
+            let ty = z.lookup(t);
+            let tm = Tm::from_secs(t, ty.off, ty.isdst, &ty.abbr).unwrap();
+            let mut out = Vec::new();
+            strftime(&mut out, b"%c %Z %z", &tm);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(f(0), "Wed Dec 31 19:00:00 1969 EST -0500");
+        assert_eq!(f(1_700_000_000), "Tue Nov 14 17:13:20 2023 EST -0500");
+        assert_eq!(f(1_690_000_000), "Sat Jul 22 00:26:40 2023 EDT -0400");
+        assert_eq!(f(-2_000_000_000), "Thu Aug 16 15:26:40 1906 EST -0500");
+    }
+
     #[test]
     fn options() {
         assert_eq!(check_option(b"Ez"), None);
@@ -720,5 +738,38 @@ mod tests {
         assert_eq!(check_option(b"E"), None);
         assert_eq!(check_option(b"%"), Some(1));
         assert_eq!(check_option(b""), None);
+    }
+}
+
+/// Runs a Lua script with `io` and `os` open (until the CLI opens them itself):
+/// `FERROUS_SCRIPT=/path/file.lua cargo test -p ferrous-interp run_script -- --ignored --nocapture`
+#[cfg(test)]
+mod script {
+    #[test]
+    #[ignore]
+    fn run_script() {
+        let Ok(path) = std::env::var("FERROUS_SCRIPT") else { return };
+        let h = std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(move || {
+                let p = std::path::Path::new(&path);
+                if let Some(dir) = p.parent() {
+                    std::env::set_current_dir(dir).unwrap();
+                }
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                let mut st = crate::vm::api::new_state();
+                super::super::io::open(&mut st);
+                super::open(&mut st);
+                let src = format!("_port=true; _soft=true; return dofile('{name}')");
+                let f = crate::vm::api::load(&mut st, src.as_bytes(), b"=(test)", "t", None)
+                    .unwrap_or_else(|_| panic!("load failed"));
+                let r = crate::vm::api::pcall_traceback(&mut st, f, &[]);
+                super::super::io::flush_all();
+                if let Err(e) = r {
+                    panic!("{e}");
+                }
+            })
+            .unwrap();
+        h.join().unwrap();
     }
 }

@@ -1,0 +1,444 @@
+//! The debug library (first part): traceback, getinfo, getlocal/setlocal,
+//! getupvalue/setupvalue, upvalueid/upvaluejoin, get/setmetatable, getregistry,
+//! get/setuservalue. Hooks are accepted and remembered but not called yet.
+
+use crate::bytecode::{Instr, Op};
+use crate::vm::debuginfo::{func_name, traceback as make_traceback};
+use ferrous_runtime::state::{chunk_id, current_line};
+use ferrous_runtime::thread::{Frame, FRAME_TAIL};
+use ferrous_runtime::value::TAG_USERDATA;
+use ferrous_runtime::{Gc, LuaResult, State, Thread, Value};
+
+pub fn open(st: &mut State) {
+    let t = st.new_table(0, 16);
+    st.set_fn(t, "traceback", traceback);
+    st.set_fn(t, "getinfo", getinfo);
+    st.set_fn(t, "getlocal", getlocal);
+    st.set_fn(t, "setlocal", setlocal);
+    st.set_fn(t, "getupvalue", getupvalue);
+    st.set_fn(t, "setupvalue", setupvalue);
+    st.set_fn(t, "upvalueid", upvalueid);
+    st.set_fn(t, "upvaluejoin", upvaluejoin);
+    st.set_fn(t, "getmetatable", getmetatable);
+    st.set_fn(t, "setmetatable", setmetatable);
+    st.set_fn(t, "getregistry", getregistry);
+    st.set_fn(t, "getuservalue", getuservalue);
+    st.set_fn(t, "setuservalue", setuservalue);
+    st.set_fn(t, "sethook", sethook);
+    st.set_fn(t, "gethook", gethook);
+    let g = st.globals;
+    st.set_field(g, "debug", Value::table(t));
+}
+
+/// Optional leading thread argument: (thread, index of the next argument).
+fn thread_arg(st: &State) -> (Gc<Thread>, usize) {
+    match st.arg(1).as_thread() {
+        Some(t) => (t, 2),
+        None => (st.thread, 1),
+    }
+}
+
+fn traceback(st: &mut State) -> LuaResult<usize> {
+    let (th, a) = thread_arg(st);
+    let msg = st.arg(a);
+    if !msg.is_nil() && !msg.is_string() && !msg.is_number() {
+        st.push(msg);
+        return Ok(1);
+    }
+    let text = if msg.is_nil() { None } else { Some(st.check_str(a)?.to_str_lossy().into_owned()) };
+    let level = st.opt_int(a + 1, if th == st.thread { 1 } else { 0 })?.max(0) as usize;
+    let saved = st.thread;
+    st.thread = th;
+    let tb = make_traceback(st, text.as_deref(), if th == saved { level } else { level.saturating_sub(0) });
+    st.thread = saved;
+    st.push_str(tb.as_bytes());
+    Ok(1)
+}
+
+/// The frame `level` levels below the top of `th` (0 = top).
+fn frame_at(th: Gc<Thread>, level: usize) -> Option<(usize, Frame)> {
+    let n = th.frames.len();
+    if level >= n {
+        return None;
+    }
+    let idx = n - 1 - level;
+    Some((idx, th.frames[idx]))
+}
+
+fn frame_func(th: Gc<Thread>, fr: &Frame) -> Value {
+    if fr.is_lua() {
+        th.stack[fr.base - 1]
+    } else {
+        th.stack[fr.func]
+    }
+}
+
+fn getinfo(st: &mut State) -> LuaResult<usize> {
+    let (th, a) = thread_arg(st);
+    let what = match st.opt_str(a + 1)? {
+        Some(s) => s.to_str_lossy().into_owned(),
+        None => "flnSrtu".to_string(),
+    };
+    if what.starts_with('>') || what.chars().any(|c| !"SlnrutfL".contains(c)) {
+        return Err(st.arg_error(a + 1, "invalid option"));
+    }
+    let target = st.arg(a);
+    let (func, frame) = if target.is_function() {
+        (target, None)
+    } else {
+        let level = match target.as_int() {
+            Some(l) => l,
+            None => return Err(st.arg_error(a, "function or level expected")),
+        };
+        // Level 0 is getinfo itself when inspecting the running thread.
+        let lvl = if th == st.thread { level } else { level - 1 };
+        if lvl < 0 {
+            st.push(Value::NIL);
+            return Ok(1);
+        }
+        match frame_at(th, lvl as usize) {
+            Some((idx, fr)) => (frame_func(th, &fr), Some((idx, fr))),
+            None => {
+                st.push(Value::NIL);
+                return Ok(1);
+            }
+        }
+    };
+    let t = st.new_table(0, 16);
+    let cl = func.as_lclosure();
+    for c in what.chars() {
+        match c {
+            'S' => {
+                let (src, line, last, kind) = match cl {
+                    Some(cl) => {
+                        let p = cl.proto;
+                        let kind = if p.line_defined == 0 { "main" } else { "Lua" };
+                        (p.source.to_vec(), p.line_defined as i64, p.last_line_defined as i64, kind)
+                    }
+                    None => (b"=[C]".to_vec(), -1, -1, "C"),
+                };
+                let short = chunk_id(&src);
+                let v = st.str_value(&src);
+                st.set_field(t, "source", v);
+                let v = st.str_value(short.as_bytes());
+                st.set_field(t, "short_src", v);
+                st.set_field(t, "linedefined", Value::int(line));
+                st.set_field(t, "lastlinedefined", Value::int(last));
+                let v = st.str_value(kind.as_bytes());
+                st.set_field(t, "what", v);
+            }
+            'l' => {
+                let line = match (cl, frame) {
+                    (Some(cl), Some((_, fr))) => current_line(cl, &fr) as i64,
+                    _ => -1,
+                };
+                st.set_field(t, "currentline", Value::int(line));
+            }
+            'u' => {
+                let (nups, np, va) = match cl {
+                    Some(cl) => (cl.upvals.len(), cl.proto.num_params as usize, cl.proto.is_vararg),
+                    None => (func.as_nclosure().map(|c| c.upvals.len()).unwrap_or(0), 0, true),
+                };
+                st.set_field(t, "nups", Value::int(nups as i64));
+                st.set_field(t, "nparams", Value::int(np as i64));
+                st.set_field(t, "isvararg", Value::bool(va));
+            }
+            'n' => {
+                let named = match frame {
+                    Some((idx, _)) => {
+                        let saved = st.thread;
+                        st.thread = th;
+                        let r = func_name(st, idx);
+                        st.thread = saved;
+                        r
+                    }
+                    None => None,
+                };
+                match named {
+                    Some((kind, name)) => {
+                        let v = st.str_value(name.as_bytes());
+                        st.set_field(t, "name", v);
+                        let v = st.str_value(kind.as_bytes());
+                        st.set_field(t, "namewhat", v);
+                    }
+                    None => {
+                        let v = st.str_value(b"");
+                        st.set_field(t, "namewhat", v);
+                    }
+                }
+            }
+            't' => {
+                let tail = frame.map(|(_, fr)| fr.flags & FRAME_TAIL != 0).unwrap_or(false);
+                st.set_field(t, "istailcall", Value::bool(tail));
+            }
+            'f' => st.set_field(t, "func", func),
+            'r' => {
+                st.set_field(t, "ftransfer", Value::int(0));
+                st.set_field(t, "ntransfer", Value::int(0));
+            }
+            'L' => {
+                if let Some(cl) = cl {
+                    let lines = st.new_table(0, 8);
+                    let p = cl.proto;
+                    for (pc, &line) in p.line_info.iter().enumerate() {
+                        if Instr(p.code[pc]).op() != Op::VarArgPrep {
+                            lines.get_mut().set_int(line as i64, Value::TRUE);
+                        }
+                    }
+                    st.set_field(t, "activelines", Value::table(lines));
+                }
+            }
+            _ => {}
+        }
+    }
+    st.push(Value::table(t));
+    Ok(1)
+}
+
+/// Name and stack slot of local `n` of a frame (negative `n`: varargs).
+fn local_slot(th: Gc<Thread>, fr: &Frame, n: i64) -> Option<(String, usize)> {
+    if !fr.is_lua() {
+        let idx = fr.base + (n as usize).checked_sub(1)?;
+        return if n > 0 && idx < th.top.min(fr.top) {
+            Some(("(C temporary)".into(), idx))
+        } else {
+            None
+        };
+    }
+    let cl = th.stack[fr.base - 1].as_lclosure()?;
+    if n < 0 {
+        let k = (-n) as usize;
+        if k <= fr.nvarargs as usize {
+            let first = fr.base - 1 - fr.nvarargs as usize;
+            return Some(("(vararg)".into(), first + k - 1));
+        }
+        return None;
+    }
+    let pc = (fr.pc as usize).saturating_sub(1);
+    if n == 0 {
+        return None;
+    }
+    match cl.proto.local_name(n as usize, pc) {
+        Some(name) => Some((String::from_utf8_lossy(name).into_owned(), fr.base + n as usize - 1)),
+        None => {
+            let idx = fr.base + n as usize - 1;
+            // Is this the innermost frame? Then the limit is top; else the next frame.
+            let limit = fr.top;
+            if idx < limit {
+                Some(("(temporary)".into(), idx))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn getlocal(st: &mut State) -> LuaResult<usize> {
+    let (th, a) = thread_arg(st);
+    let n = st.check_int(a + 1)?;
+    if let Some(cl) = st.arg(a).as_lclosure() {
+        // Parameter names of a function.
+        match cl.proto.local_name(n.max(0) as usize, 0) {
+            Some(name) if n > 0 && n as usize <= cl.proto.num_params as usize => st.push_str(name),
+            _ => st.push(Value::NIL),
+        }
+        return Ok(1);
+    }
+    let level = st.check_int(a)?;
+    let lvl = if th == st.thread { level } else { level - 1 };
+    let Some((_, fr)) = (if lvl >= 0 { frame_at(th, lvl as usize) } else { None }) else {
+        return Err(st.arg_error(a, "level out of range"));
+    };
+    match local_slot(th, &fr, n) {
+        Some((name, idx)) => {
+            st.push_str(name.as_bytes());
+            st.push(th.stack[idx]);
+            Ok(2)
+        }
+        None => {
+            st.push(Value::NIL);
+            Ok(1)
+        }
+    }
+}
+
+fn setlocal(st: &mut State) -> LuaResult<usize> {
+    let (th, a) = thread_arg(st);
+    let level = st.check_int(a)?;
+    let n = st.check_int(a + 1)?;
+    let v = st.arg(a + 2);
+    let lvl = if th == st.thread { level } else { level - 1 };
+    let Some((_, fr)) = (if lvl >= 0 { frame_at(th, lvl as usize) } else { None }) else {
+        return Err(st.arg_error(a, "level out of range"));
+    };
+    match local_slot(th, &fr, n) {
+        Some((name, idx)) => {
+            th.get_mut().stack[idx] = v;
+            st.push_str(name.as_bytes());
+        }
+        None => st.push(Value::NIL),
+    }
+    Ok(1)
+}
+
+fn getupvalue(st: &mut State) -> LuaResult<usize> {
+    let f = st.arg(1);
+    let n = st.check_int(2)?;
+    if let Some(cl) = f.as_lclosure() {
+        if n >= 1 && (n as usize) <= cl.upvals.len() {
+            let name = cl.proto.upvals[n as usize - 1].name.to_vec();
+            let name = if name.is_empty() { b"(no name)".to_vec() } else { name };
+            st.push_str(&name);
+            st.push(cl.upvals[n as usize - 1].get());
+            return Ok(2);
+        }
+    } else if let Some(c) = f.as_nclosure() {
+        if n >= 1 && (n as usize) <= c.upvals.len() {
+            st.push_str(b"");
+            st.push(c.upvals[n as usize - 1]);
+            return Ok(2);
+        }
+    } else {
+        return Err(st.type_error(1, "function"));
+    }
+    Ok(0)
+}
+
+fn setupvalue(st: &mut State) -> LuaResult<usize> {
+    let f = st.arg(1);
+    let n = st.check_int(2)?;
+    let v = st.check_any(3)?;
+    if let Some(cl) = f.as_lclosure() {
+        if n >= 1 && (n as usize) <= cl.upvals.len() {
+            cl.upvals[n as usize - 1].set(v);
+            let name = cl.proto.upvals[n as usize - 1].name.to_vec();
+            st.push_str(&name);
+            return Ok(1);
+        }
+    } else if let Some(c) = f.as_nclosure() {
+        if n >= 1 && (n as usize) <= c.upvals.len() {
+            c.get_mut().upvals[n as usize - 1] = v;
+            st.push_str(b"");
+            return Ok(1);
+        }
+    } else {
+        return Err(st.type_error(1, "function"));
+    }
+    Ok(0)
+}
+
+fn upvalueid(st: &mut State) -> LuaResult<usize> {
+    let f = st.arg(1);
+    let n = st.check_int(2)?;
+    if let Some(cl) = f.as_lclosure() {
+        if n >= 1 && (n as usize) <= cl.upvals.len() {
+            st.push(Value::light_userdata(cl.upvals[n as usize - 1].addr()));
+            return Ok(1);
+        }
+    } else if let Some(c) = f.as_nclosure() {
+        if n >= 1 && (n as usize) <= c.upvals.len() {
+            st.push(Value::light_userdata(c.addr() + 16 * n as usize));
+            return Ok(1);
+        }
+    } else {
+        return Err(st.type_error(1, "function"));
+    }
+    st.push(Value::NIL);
+    Ok(1)
+}
+
+fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
+    let f1 = st.arg(1).as_lclosure();
+    let n1 = st.check_int(2)?;
+    let f2 = st.arg(3).as_lclosure();
+    let n2 = st.check_int(4)?;
+    let Some(f1) = f1 else { return Err(st.arg_error(1, "Lua function expected")) };
+    let Some(f2) = f2 else { return Err(st.arg_error(3, "Lua function expected")) };
+    if n1 < 1 || n1 as usize > f1.upvals.len() {
+        return Err(st.arg_error(2, "invalid upvalue index"));
+    }
+    if n2 < 1 || n2 as usize > f2.upvals.len() {
+        return Err(st.arg_error(4, "invalid upvalue index"));
+    }
+    f1.get_mut().upvals[n1 as usize - 1] = f2.upvals[n2 as usize - 1];
+    Ok(0)
+}
+
+fn getmetatable(st: &mut State) -> LuaResult<usize> {
+    let v = st.check_any(1)?;
+    match st.metatable_of(v) {
+        Some(mt) => st.push(Value::table(mt)),
+        None => st.push(Value::NIL),
+    }
+    Ok(1)
+}
+
+fn setmetatable(st: &mut State) -> LuaResult<usize> {
+    let v = st.arg(1);
+    let mt = st.arg(2);
+    if !(mt.is_nil() || mt.is_table()) {
+        return Err(st.type_error(2, "nil or table"));
+    }
+    let m = mt.as_table();
+    if let Some(t) = v.as_table() {
+        t.get_mut().metatable = m;
+    } else if let Some(u) = v.as_userdata() {
+        u.get_mut().metatable = m;
+    } else {
+        st.type_mt[v.tag() as usize] = m;
+    }
+    if let Some(m) = m {
+        if !m.get_str(st.heap.tm_name(ferrous_runtime::Tm::Gc)).is_nil() {
+            st.heap.mark_finalizable(v);
+        }
+    }
+    st.push(v);
+    Ok(1)
+}
+
+fn getregistry(st: &mut State) -> LuaResult<usize> {
+    let r = st.registry;
+    st.push(Value::table(r));
+    Ok(1)
+}
+
+fn getuservalue(st: &mut State) -> LuaResult<usize> {
+    let v = st.arg(1);
+    let n = st.opt_int(2, 1)?;
+    if v.tag() != TAG_USERDATA {
+        st.push(Value::NIL);
+        st.push(Value::FALSE);
+        return Ok(2);
+    }
+    let u = v.as_userdata().unwrap();
+    if n >= 1 && (n as usize) <= u.user_values.len() {
+        st.push(u.user_values[n as usize - 1]);
+        st.push(Value::TRUE);
+    } else {
+        st.push(Value::NIL);
+        st.push(Value::FALSE);
+    }
+    Ok(2)
+}
+
+fn setuservalue(st: &mut State) -> LuaResult<usize> {
+    let v = st.arg(1);
+    let x = st.check_any(2)?;
+    let n = st.opt_int(3, 1)?;
+    let Some(u) = v.as_userdata() else { return Err(st.type_error(1, "userdata")) };
+    if n >= 1 && (n as usize) <= u.user_values.len() {
+        u.get_mut().user_values[n as usize - 1] = x;
+        st.push(v);
+    } else {
+        st.push(Value::NIL);
+    }
+    Ok(1)
+}
+
+fn sethook(_st: &mut State) -> LuaResult<usize> {
+    Ok(0)
+}
+
+fn gethook(_st: &mut State) -> LuaResult<usize> {
+    Ok(0)
+}
