@@ -48,8 +48,8 @@
 
 use ferrous_interp::vm::api;
 use ferrous_runtime::value::{
-    TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_LCLOSURE, TAG_LIGHTUD, TAG_NCLOSURE, TAG_NIL, TAG_STRING, TAG_TABLE,
-    TAG_THREAD, TAG_USERDATA,
+    TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_LCLOSURE, TAG_LIGHTUD, TAG_NCLOSURE, TAG_NIL, TAG_STRING, TAG_TABLE, TAG_THREAD,
+    TAG_USERDATA,
 };
 use ferrous_runtime::{Gc, LuaResult, State, Throw};
 use std::cell::{Cell, RefCell};
@@ -273,9 +273,12 @@ impl Lua {
         Chunk { lua: self, source: source.as_ref().to_vec(), name: None, env: None, mode: "bt" }
     }
 
-    /// Runs a full garbage collection.
+    /// Runs a full garbage collection, then the finalizers (`__gc`) it made due.
     pub fn gc_collect(&self) {
-        self.with_state(|st| st.full_gc());
+        self.with_state(|st| {
+            st.full_gc();
+            api::run_finalizers(st);
+        });
     }
 
     /// Bytes of memory the state currently uses (an estimate).
@@ -333,9 +336,7 @@ impl Lua {
                     return String::from_utf8_lossy(&ferrous_runtime::state::number_to_bytes(v)).into_owned();
                 }
                 match api::tostring(st, v) {
-                    Ok(s) if !st.metamethod(v, ferrous_runtime::Tm::ToString).is_nil() => {
-                        s.to_str_lossy().into_owned()
-                    }
+                    Ok(s) if !st.metamethod(v, ferrous_runtime::Tm::ToString).is_nil() => s.to_str_lossy().into_owned(),
                     _ => format!("(error object is a {} value)", st.type_name_mt(v)),
                 }
             }
@@ -1212,6 +1213,70 @@ mod tests {
         assert_eq!(s.as_bytes(), b"kept");
         let pairs: Vec<(String, i64)> = t.pairs().collect::<Result<_>>()?;
         assert_eq!(pairs, vec![("answer".to_string(), 42)]);
+        Ok(())
+    }
+
+    #[test]
+    fn dropped_handles_release_their_objects() -> Result<()> {
+        let lua = Lua::new();
+        lua.load("weak = setmetatable({}, {__mode = 'v'})").exec()?;
+        let kept: Table = lua.load("weak.kept = {} return weak.kept").eval()?;
+        let dropped: Table = lua.load("weak.dropped = {} return weak.dropped").eval()?;
+        drop(dropped);
+        lua.gc_collect();
+        let weak: Table = lua.globals().get("weak")?;
+        assert!(weak.get::<_, Option<Table>>("kept")?.is_some_and(|t| t == kept));
+        assert!(weak.get::<_, Option<Table>>("dropped")?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn callbacks_are_freed_with_the_state() -> Result<()> {
+        let token = Rc::new(());
+        {
+            let lua = Lua::new();
+            let t = token.clone();
+            let f = lua.create_function(move |_, ()| Ok(Rc::strong_count(&t) as i64))?;
+            assert_eq!(f.call::<_, i64>(())?, 2);
+            // Closing runs pending finalizers, which may call Rust.
+            lua.globals().set("f", f)?;
+            lua.load("setmetatable({}, {__gc = function() f() end})").exec()?;
+        }
+        assert_eq!(Rc::strong_count(&token), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn errors_cross_the_boundary_both_ways() -> Result<()> {
+        let lua = Lua::new();
+        let fail = lua.create_function(|_, ()| -> Result<()> { Err(Error::external("disk on fire")) })?;
+        lua.globals().set("fail", fail)?;
+        let (ok, msg): (bool, String) = lua.load("return pcall(fail)").eval()?;
+        assert!(!ok && msg.contains("disk on fire"), "{msg}");
+        // A Lua error inside Lua code called from a callback reaches the outer Rust caller.
+        let call_it = lua.create_function(|_, f: Function| f.call::<_, ()>(()))?;
+        lua.globals().set("call_it", call_it)?;
+        match lua.load("call_it(function() error('deep') end)").exec() {
+            Err(Error::Runtime(m)) => assert!(m.contains("deep"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn conversions() -> Result<()> {
+        let lua = Lua::new();
+        assert_eq!(lua.load("'10'").eval::<i64>()?, 10);
+        assert_eq!(lua.load("3.0").eval::<i64>()?, 3);
+        assert!(lua.load("3.5").eval::<i64>().is_err());
+        assert!(lua.load("300").eval::<u8>().is_err());
+        assert_eq!(lua.load("2^53").eval::<String>()?, "9.007199254741e+15");
+        assert!(!lua.load("nil").eval::<bool>()?);
+        assert!(lua.load("0").eval::<bool>()?);
+        let v: Value = lua.load("'s'").eval()?;
+        assert_eq!(v.type_name(), "string");
+        let Variadic(all): Variadic<i64> = lua.load("1, 2, 3").eval()?;
+        assert_eq!(all, vec![1, 2, 3]);
         Ok(())
     }
 

@@ -504,16 +504,37 @@ fn os_difftime(st: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// Processor time used by the program, in seconds.
+/// Processor time used by the running thread, in seconds (C's `clock()` without libc).
+///
+/// The kernel's per-thread runtime (`/proc/thread-self/schedstat`, in nanoseconds) only
+/// advances at scheduler ticks (every few milliseconds) for a running thread, so between
+/// two ticks the wall time elapsed since the last advance is added, capped at one tick.
+/// The result never decreases.
 pub fn cpu_clock() -> f64 {
-    // /proc/self/schedstat: nanoseconds spent running (main thread).
-    if let Ok(s) = std::fs::read_to_string("/proc/self/schedstat") {
-        if let Some(ns) = s.split_whitespace().next().and_then(|w| w.parse::<u64>().ok()) {
-            return ns as f64 / 1e9;
-        }
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+    const TICK: Duration = Duration::from_millis(4);
+    thread_local! {
+        static LAST: Cell<(u64, Option<Instant>, f64)> = const { Cell::new((0, None, 0.0)) };
     }
-    static START: OnceLock<std::time::Instant> = OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+    static START: OnceLock<Instant> = OnceLock::new();
+    let read = |p: &str| -> Option<u64> {
+        std::fs::read_to_string(p).ok()?.split_whitespace().next()?.parse().ok()
+    };
+    let Some(ns) = read("/proc/thread-self/schedstat").or_else(|| read("/proc/self/schedstat")) else {
+        return START.get_or_init(Instant::now).elapsed().as_secs_f64();
+    };
+    LAST.with(|c| {
+        let (mut prev, mut at, last) = c.get();
+        if ns != prev || at.is_none() {
+            prev = ns;
+            at = Some(Instant::now());
+        }
+        let extra = at.map(|a| a.elapsed().min(TICK)).unwrap_or_default();
+        let v = (ns as f64 / 1e9 + extra.as_secs_f64()).max(last);
+        c.set((prev, at, v));
+        v
+    })
 }
 
 fn os_clock(st: &mut State) -> LuaResult<usize> {

@@ -3,10 +3,22 @@
 use crate::bytecode::{Const, FuncProto};
 use ferrous_runtime::function::{LocVarInfo, LuaClosure, Proto, ProtoParts, UpVal, UpvalInfo};
 use ferrous_runtime::{Gc, State, Value};
+use std::collections::HashMap;
 use std::rc::Rc;
 
-/// Moves a compiled function (and its nested functions) onto the heap.
+/// Moves a compiled chunk onto the heap. Equal string constants anywhere in the chunk
+/// become one string object (as with PUC Lua's scanner table), long strings included.
 pub fn proto_to_heap(st: &mut State, fp: &FuncProto, source: &Rc<[u8]>) -> Gc<Proto> {
+    let mut strings = HashMap::new();
+    convert(st, fp, source, &mut strings)
+}
+
+fn convert(
+    st: &mut State,
+    fp: &FuncProto,
+    source: &Rc<[u8]>,
+    strings: &mut HashMap<Vec<u8>, Value>,
+) -> Gc<Proto> {
     let constants: Vec<Value> = fp
         .constants
         .iter()
@@ -15,10 +27,10 @@ pub fn proto_to_heap(st: &mut State, fp: &FuncProto, source: &Rc<[u8]>) -> Gc<Pr
             Const::Bool(b) => Value::bool(*b),
             Const::Int(i) => Value::int(*i),
             Const::Float(f) => Value::float(*f),
-            Const::Str(s) => st.str_value(s),
+            Const::Str(s) => *strings.entry(s.clone()).or_insert_with(|| st.str_value(s)),
         })
         .collect();
-    let protos: Vec<Gc<Proto>> = fp.protos.iter().map(|p| proto_to_heap(st, p, source)).collect();
+    let protos: Vec<Gc<Proto>> = fp.protos.iter().map(|p| convert(st, p, source, strings)).collect();
     let parts = ProtoParts {
         code: fp.code.iter().map(|i| i.0).collect(),
         constants: constants.into_boxed_slice(),

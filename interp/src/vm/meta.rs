@@ -95,7 +95,7 @@ pub fn lua_idiv(a: i64, b: i64) -> i64 {
 #[inline]
 pub fn lua_fmod(a: f64, b: f64) -> f64 {
     let m = a % b;
-    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b != m } {
+    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b > 0.0 } {
         m + b
     } else {
         m
@@ -122,13 +122,13 @@ pub fn int_arith(op: ArithOp, a: i64, b: i64) -> Result<i64, &'static str> {
         ArithOp::Mul => a.wrapping_mul(b),
         ArithOp::Mod => {
             if b == 0 {
-                return Err("attempt to perform 'n%%0'");
+                return Err("attempt to perform 'n%0'");
             }
             lua_imod(a, b)
         }
         ArithOp::IDiv => {
             if b == 0 {
-                return Err("attempt to perform 'n//0'");
+                return Err("attempt to divide by zero");
             }
             lua_idiv(a, b)
         }
