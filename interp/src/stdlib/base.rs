@@ -106,7 +106,7 @@ fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
         i += 1;
     }
     let neg = i < s.len() && s[i] == b'-';
-    if neg {
+    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
         i += 1;
     }
     let start = i;

@@ -199,7 +199,9 @@ pub fn arith(st: &mut State, op: ArithOp, a: Value, b: Value, sa: Src, sb: Src) 
     }
     if op.is_bitwise() {
         if to_number(a).is_some() && to_number(b).is_some() {
-            return Err(rt_error(st, "number has no integer representation"));
+            let s = if to_integer(a).is_none() { sa } else { sb };
+            let vi = varinfo(st, s);
+            return Err(rt_error(st, &format!("number{} has no integer representation", vi)));
         }
         let (v, s) = if to_number(a).is_none() { (a, sa) } else { (b, sb) };
         return Err(type_error(st, v, "perform bitwise operation on", s));
