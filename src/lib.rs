@@ -178,6 +178,8 @@ struct Inner {
     free: RefCell<Vec<i64>>,
     /// Next never-used slot.
     next: Cell<i64>,
+    /// How many Rust callbacks are running (0: the host is calling).
+    callback_depth: Cell<usize>,
 }
 
 impl Drop for Inner {
@@ -208,6 +210,7 @@ impl Lua {
                 handles,
                 free: RefCell::new(Vec::new()),
                 next: Cell::new(1),
+                callback_depth: Cell::new(0),
             }),
         }
     }
@@ -390,6 +393,7 @@ struct CurrentGuard<'a> {
 impl Drop for CurrentGuard<'_> {
     fn drop(&mut self) {
         self.inner.current.set(self.prev);
+        self.inner.callback_depth.set(self.inner.callback_depth.get() - 1);
     }
 }
 
@@ -415,6 +419,7 @@ fn callback_trampoline(st: &mut State) -> LuaResult<usize> {
     let result: Result<Vec<RawValue>> = {
         // From here until the guard drops, the state is reached only through `current`.
         let _guard = CurrentGuard { inner: &lua.inner, prev: lua.inner.current.replace(st as *mut State) };
+        lua.inner.callback_depth.set(lua.inner.callback_depth.get() + 1);
         let args = MultiValue(args.into_iter().map(|v| lua.wrap_raw(v)).collect());
         (data.f)(&lua, args).map(|r| r.0.iter().map(Value::raw).collect())
     };
@@ -711,12 +716,28 @@ impl<K: FromLua, V: FromLua> Iterator for TablePairs<K, V> {
 
 impl Function {
     /// Calls the function in protected mode and converts its results.
+    ///
+    /// A Lua error becomes [`Error::Runtime`] with a stack traceback, except inside a
+    /// callback, where the message stays bare so that it can travel on as a Lua error.
+    /// Returning to the host flushes Lua's buffered standard output.
     pub fn call<A: IntoLuaMulti, R: FromLuaMulti>(&self, args: A) -> Result<R> {
         let lua = &self.0.lua;
         let args = args.into_lua_multi(lua)?;
         let raw: Vec<RawValue> = args.0.iter().map(Value::raw).collect();
         let f = self.0.raw;
-        let results = lua.with_state(|st| api::pcall_traceback(st, f, &raw)).map_err(Error::Runtime)?;
+        let nested = lua.inner.callback_depth.get() > 0;
+        let results = lua.with_state(|st| api::pcall_traceback(st, f, &raw));
+        if !nested {
+            ferrous_interp::stdlib::io::flush_stdout();
+        }
+        let results = results.map_err(|mut msg| {
+            if nested {
+                if let Some(p) = msg.find("\nstack traceback:") {
+                    msg.truncate(p);
+                }
+            }
+            Error::Runtime(msg)
+        })?;
         drop(args);
         let values = MultiValue(results.into_iter().map(|v| lua.wrap_raw(v)).collect());
         R::from_lua_multi(values, lua)
@@ -1257,7 +1278,10 @@ mod tests {
         let call_it = lua.create_function(|_, f: Function| f.call::<_, ()>(()))?;
         lua.globals().set("call_it", call_it)?;
         match lua.load("call_it(function() error('deep') end)").exec() {
-            Err(Error::Runtime(m)) => assert!(m.contains("deep"), "{m}"),
+            Err(Error::Runtime(m)) => {
+                assert!(m.contains("deep"), "{m}");
+                assert_eq!(m.matches("stack traceback:").count(), 1, "{m}");
+            }
             other => panic!("{other:?}"),
         }
         Ok(())

@@ -50,6 +50,9 @@ pub struct State {
     pub warn_buf: Vec<u8>,
     /// Whether finalizers are being run (they are not re-entered).
     pub in_finalizer: bool,
+    /// Bits (payload, tag) of the error value an xpcall message handler already turned
+    /// into the final error, so the handler runs once, where the error was raised.
+    pub handled_error: Option<(u64, u8)>,
 }
 
 impl Default for State {
@@ -76,6 +79,7 @@ impl State {
             warn_on: false,
             warn_buf: Vec::new(),
             in_finalizer: false,
+            handled_error: None,
         };
         // Registry layout as in PUC Lua: [1] main thread, [2] globals.
         let r = st.registry.get_mut();

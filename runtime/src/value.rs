@@ -169,18 +169,6 @@ impl Value {
     pub fn is_function(self) -> bool {
         self.tag == TAG_LCLOSURE || self.tag == TAG_NCLOSURE
     }
-    /// A Lua function or an ordinary native (not one the call machinery treats
-    /// specially, like `pcall`).
-    #[inline]
-    pub fn is_lclosure_or_plain_native(self) -> bool {
-        match self.tag {
-            TAG_LCLOSURE => true,
-            TAG_NCLOSURE => {
-                self.as_nclosure().unwrap().kind == crate::function::NativeKind::Plain
-            }
-            _ => false,
-        }
-    }
     /// Whether the payload is a pointer to a heap object.
     #[inline(always)]
     pub fn is_collectable(self) -> bool {

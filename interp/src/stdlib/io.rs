@@ -179,6 +179,9 @@ pub struct FileInner {
     /// Pending writes (regular files and output pipes).
     wbuf: Vec<u8>,
     mode: BufMode,
+    /// What the open mode allows (C's stdio refuses the other direction with EBADF).
+    readable: bool,
+    writable: bool,
 }
 
 impl FileInner {
@@ -206,6 +209,7 @@ impl FileInner {
                 flush_stdout();
                 return io::stderr().write_all(bytes);
             }
+            Stream::File(_) if !self.writable => return Err(ebadf()),
             Stream::File(r) => {
                 if !r.buffer().is_empty() {
                     // Drop the read-ahead and put the file position where reading was.
@@ -235,6 +239,7 @@ impl FileInner {
                 flush_stdout();
                 op(&mut io::stdin().lock())
             }
+            Stream::File(_) if !self.readable => Err(ebadf()),
             Stream::File(_) => {
                 self.flush()?;
                 match &mut self.stream {
@@ -305,8 +310,12 @@ pub struct LuaFile {
 
 impl LuaFile {
     fn new(stream: Stream, is_std: bool) -> LuaFile {
+        LuaFile::with_access(stream, is_std, true, true)
+    }
+    fn with_access(stream: Stream, is_std: bool, readable: bool, writable: bool) -> LuaFile {
         let mode = if matches!(stream, Stream::Stderr) { BufMode::No } else { BufMode::Full };
-        let inner = Rc::new(RefCell::new(FileInner { stream, wbuf: Vec::new(), mode }));
+        let inner = FileInner { stream, wbuf: Vec::new(), mode, readable, writable };
+        let inner = Rc::new(RefCell::new(inner));
         if !is_std {
             OPEN_FILES.with(|l| {
                 let mut l = l.borrow_mut();
@@ -333,8 +342,21 @@ fn file_metatable(st: &mut State) -> Gc<Table> {
 
 /// A new FILE* userdata for `stream` (left on the stack top, so it stays rooted).
 fn new_file(st: &mut State, stream: Stream, is_std: bool) -> Value {
+    let f = LuaFile::new(stream, is_std);
+    new_file_from(st, f)
+}
+
+/// A regular file opened with `mode` (an fopen mode already checked).
+fn new_disk_file(st: &mut State, f: File, mode: &[u8]) -> Value {
+    let plus = mode.contains(&b'+');
+    let stream = Stream::File(BufReader::with_capacity(BUFSIZE, f));
+    let f = LuaFile::with_access(stream, false, mode[0] == b'r' || plus, mode[0] != b'r' || plus);
+    new_file_from(st, f)
+}
+
+fn new_file_from(st: &mut State, f: LuaFile) -> Value {
     let mt = file_metatable(st);
-    let mut ud = Userdata::new(Box::new(LuaFile::new(stream, is_std)), 0);
+    let mut ud = Userdata::new(Box::new(f), 0);
     ud.metatable = Some(mt);
     let v = Value::userdata(st.heap.alloc(ud));
     st.heap.mark_finalizable(v);
@@ -412,7 +434,7 @@ fn io_open(st: &mut State) -> LuaResult<usize> {
     }
     match open_file(name.as_bytes(), &mode) {
         Ok(f) => {
-            let v = new_file(st, Stream::File(BufReader::with_capacity(BUFSIZE, f)), false);
+            let v = new_disk_file(st, f, &mode);
             st.push(v);
             Ok(1)
         }
@@ -423,7 +445,7 @@ fn io_open(st: &mut State) -> LuaResult<usize> {
 /// Opens `name` or raises "cannot open file" (PUC's `opencheckfile`).
 fn open_check_file(st: &mut State, name: &[u8], mode: &[u8]) -> LuaResult<Value> {
     match open_file(name, mode) {
-        Ok(f) => Ok(new_file(st, Stream::File(BufReader::with_capacity(BUFSIZE, f)), false)),
+        Ok(f) => Ok(new_disk_file(st, f, mode)),
         Err(e) => {
             let (msg, _) = os_error(&e);
             Err(st.error(format!("cannot open file '{}' ({})", String::from_utf8_lossy(name), msg)))

@@ -12,7 +12,7 @@
 //! fail with "date result cannot be represented" and `os.time` with "time result cannot
 //! be represented".
 
-use super::io::{file_result, flush_stdout, os_error};
+use super::io::{file_result, flush_all, flush_stdout, os_error};
 use ferrous_runtime::table::Table;
 use ferrous_runtime::{Gc, LuaResult, State, Value};
 use std::ffi::OsStr;
@@ -566,7 +566,7 @@ fn os_exit(st: &mut State) -> LuaResult<usize> {
         }
         None => st.opt_int(1, 0)? as i32,
     };
-    flush_stdout();
+    flush_all();
     std::process::exit(status)
 }
 
@@ -661,10 +661,36 @@ fn os_setlocale(st: &mut State) -> LuaResult<usize> {
         let msg = format!("invalid option '{cat}'");
         return Err(st.arg_error(2, &msg));
     }
-    match l.map(|s| s.as_bytes().to_vec()) {
-        None => st.push_str(b"C"),
-        Some(s) if s.is_empty() || s == b"C" || s == b"POSIX" => st.push_str(b"C"),
-        Some(_) => st.push(Value::NIL),
+    thread_local! {
+        static CURRENT: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(b"C".to_vec());
+    }
+    // Only the "C" locale exists (its UTF-8 variant behaves the same for Lua).
+    let accept = |name: &[u8]| -> Option<Vec<u8>> {
+        match name {
+            b"C" | b"POSIX" => Some(b"C".to_vec()),
+            b"C.UTF-8" | b"C.utf8" => Some(name.to_vec()),
+            _ => None,
+        }
+    };
+    let result = match l.map(|s| s.as_bytes().to_vec()) {
+        None => Some(CURRENT.with(|c| c.borrow().clone())),
+        Some(s) if s.is_empty() => {
+            let env = ["LC_ALL", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var_os(k).filter(|v| !v.is_empty()))
+                .map(|v| v.into_vec())
+                .unwrap_or_else(|| b"C".to_vec());
+            accept(&env).or_else(|| Some(b"C".to_vec()))
+        }
+        Some(s) => accept(&s),
+    };
+    match result {
+        Some(name) => {
+            CURRENT.with(|c| *c.borrow_mut() = name.clone());
+            let v = st.string_value_owned(name);
+            st.push(v);
+        }
+        None => st.push(Value::NIL),
     }
     Ok(1)
 }

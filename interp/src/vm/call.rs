@@ -196,6 +196,7 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     let t = th.get_mut();
     t.ncalls += 1;
     t.nny += 1;
+    let depth = t.frames.len();
     let r = match precall(st, func, nresults, FRAME_FRESH) {
         Ok(true) => execute(st),
         Ok(false) => Ok(()),
@@ -204,7 +205,46 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     let t = th.get_mut();
     t.ncalls -= 1;
     t.nny -= 1;
-    r
+    match r {
+        Err(Throw::Error(e)) => {
+            // Unwind what this call pushed; the message handler (if any) has seen it.
+            let e = pre_handle(st, e);
+            close_upvals(st, func);
+            let e = match close_tbc(st, func, Some(e)) {
+                Ok(v) => v.unwrap_or(e),
+                Err(Throw::Error(e2)) => e2,
+                Err(y) => return Err(y),
+            };
+            let t = th.get_mut();
+            t.frames.truncate(depth);
+            t.top = func;
+            Err(Throw::Error(e))
+        }
+        r => r,
+    }
+}
+
+fn error_bits(e: Value) -> (u64, u8) {
+    (e.payload(), e.tag())
+}
+
+/// Runs the message handler of the xpcall that will catch error `e`, while the frames
+/// where it was raised still exist; returns the error value to propagate.
+pub fn pre_handle(st: &mut State, e: Value) -> Value {
+    if st.handled_error == Some(error_bits(e)) {
+        return e;
+    }
+    let th = st.thread;
+    let Some(fr) = th.frames.iter().rev().find(|f| f.flags & (FRAME_PCALL | FRAME_XPCALL) != 0) else {
+        return e;
+    };
+    if fr.flags & FRAME_XPCALL == 0 {
+        return e;
+    }
+    let h = th.stack[fr.func - 1];
+    let e2 = call_handler(st, h, e);
+    st.handled_error = Some(error_bits(e2));
+    e2
 }
 
 /// Runs the interpreter until the innermost FRESH frame returns, catching errors at
@@ -215,6 +255,7 @@ pub fn execute(st: &mut State) -> LuaResult<()> {
             Ok(()) => return Ok(()),
             Err(Throw::Error(e)) => match find_protected(st) {
                 Some(idx) => {
+                    let e = pre_handle(st, e);
                     if finish_error(st, idx, e)? & FRAME_FRESH != 0 {
                         return Ok(());
                     }
@@ -249,10 +290,11 @@ pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> 
     let th = st.thread;
     let fr = th.frames[idx];
     let slot = fr.func - 1; // pcall's slot (xpcall: the handler)
-    if fr.flags & FRAME_XPCALL != 0 {
+    if fr.flags & FRAME_XPCALL != 0 && st.handled_error != Some(error_bits(e)) {
         let h = th.stack[slot];
         e = call_handler(st, h, e);
     }
+    st.handled_error = None;
     let t = th.get_mut();
     t.frames.truncate(idx + 1);
     close_upvals(st, slot);

@@ -7,7 +7,7 @@
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{Frame, FRAME_TAIL};
+use ferrous_runtime::thread::{Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL};
 use ferrous_runtime::{Gc, State, Value};
 
 /// Where an operand came from, for naming it in a message.
@@ -169,7 +169,7 @@ pub fn varinfo(st: &State, src: Src) -> String {
 pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
     let frames = &st.thread.frames;
     let fr = frames.get(frame_idx)?;
-    if fr.flags & FRAME_TAIL != 0 || frame_idx == 0 {
+    if fr.flags & (FRAME_TAIL | FRAME_PCALL | FRAME_XPCALL) != 0 || frame_idx == 0 {
         return None;
     }
     let caller = &frames[frame_idx - 1];
@@ -253,6 +253,13 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         }
         if fr.flags & FRAME_TAIL != 0 {
             out.push_str("\n\t(...tail calls...)");
+        }
+        if fr.flags & FRAME_FRESH != 0 {
+            // Called from Rust (the host's own protected call): nothing to show.
+        } else if fr.flags & FRAME_PCALL != 0 {
+            out.push_str("\n\t[C]: in function 'pcall'");
+        } else if fr.flags & FRAME_XPCALL != 0 {
+            out.push_str("\n\t[C]: in function 'xpcall'");
         }
     }
     out.push_str("\n\t[C]: in ?");

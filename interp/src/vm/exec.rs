@@ -463,10 +463,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     save_pc!();
                     let fval = th.stack[func];
-                    let plain = fval.is_lclosure_or_plain_native();
-                    if !plain {
-                        // pcall and friends, and __call objects: an ordinary call whose
-                        // results the following Return passes on.
+                    if fval.as_lclosure().is_none() {
+                        // Natives (they run above this frame, as in PUC Lua, so errors
+                        // still point here), pcall and friends, and __call objects: an
+                        // ordinary call whose results the following Return passes on.
                         if precall(st, func, -1, 0)? {
                             continue 'newframe;
                         }
@@ -484,13 +484,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     t.top = dst + nargs;
                     t.frames.pop();
                     let flags = (cur.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_TAIL;
-                    if precall(st, dst, cur.nresults, flags)? {
-                        continue 'newframe;
-                    }
-                    // A native ran and completed the return already.
-                    if cur.flags & FRAME_FRESH != 0 {
-                        return Ok(());
-                    }
+                    precall(st, dst, cur.nresults, flags)?;
                     continue 'newframe;
                 }
                 Op::Return => {
