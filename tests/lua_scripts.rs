@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
 fn repo_root() -> PathBuf {
@@ -202,21 +203,14 @@ fn diff_report(expected: &[u8], actual: &[u8]) -> String {
 // PUC Lua 5.4 through mlua
 // ---------------------------------------------------------------------------------------
 
-/// Replaces `print` and `io.write` with functions that append to the buffer behind `out`.
-/// `print` behaves like PUC's (luaL_tolstring on each argument, tabs, newline); `io.write`
-/// writes integers with "%d" and floats with "%.14g" (LUAI_NUMFFORMAT), like liolib's g_write.
+/// Replaces `print` (with `puc_print`) and `io.write` with functions that append to the
+/// thread's output buffer through `out`. `io.write` writes integers with "%d" and floats with
+/// "%.14g" (LUAI_NUMFFORMAT), like liolib's g_write.
 const PRELUDE: &str = r#"
-local out = ...
-local select, tostring, type, mtype, fmt, error = select, tostring, type, math.type, string.format, error
+local out, print_impl = ...
+local select, type, mtype, fmt, error = select, type, math.type, string.format, error
 local stdout = io.stdout
-function print(...)
-  local n = select('#', ...)
-  for i = 1, n do
-    if i > 1 then out("\t") end
-    out(tostring((select(i, ...))))
-  end
-  out("\n")
-end
+print = print_impl
 io.write = function(...)
   for i = 1, select('#', ...) do
     local v = select(i, ...)
@@ -241,28 +235,76 @@ fn strip_shebang(src: Vec<u8>) -> Vec<u8> {
     }
 }
 
+thread_local! {
+    /// Output of the script running under PUC Lua on this thread.
+    static PUC_OUTPUT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The sink behind the replaced `print`/`io.write`: appends its string argument to
+/// `PUC_OUTPUT`. A raw C function rather than an mlua callback, because finalizers run by
+/// `lua_close` (when the `Lua` is dropped) still print, and mlua callbacks no longer work then.
+unsafe extern "C-unwind" fn puc_out(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+    let mut len = 0usize;
+    // SAFETY: `l` is the running state; argument 1 is a string (the prelude only passes
+    // strings), so lua_tolstring returns a pointer to `len` bytes owned by that string.
+    unsafe {
+        let p = mlua::ffi::lua_tolstring(l, 1, &mut len);
+        if !p.is_null() {
+            let bytes = std::slice::from_raw_parts(p as *const u8, len);
+            PUC_OUTPUT.with(|b| b.borrow_mut().extend_from_slice(bytes));
+        }
+    }
+    0
+}
+
+/// `print` exactly as PUC's luaB_print: luaL_tolstring on each argument (so errors raised
+/// there have the same position information), tabs between, a newline at the end.
+unsafe extern "C-unwind" fn puc_print(l: *mut mlua::ffi::lua_State) -> std::os::raw::c_int {
+    // SAFETY: standard lua_CFunction protocol. luaL_tolstring may raise a Lua error
+    // (longjmp); this frame holds nothing with a destructor across that call, and the
+    // thread-local buffer is only borrowed inside `append`.
+    unsafe fn append(p: *const std::os::raw::c_char, len: usize) {
+        let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
+        PUC_OUTPUT.with(|b| b.borrow_mut().extend_from_slice(bytes));
+    }
+    unsafe {
+        let n = mlua::ffi::lua_gettop(l);
+        for i in 1..=n {
+            let mut len = 0usize;
+            let p = mlua::ffi::luaL_tolstring(l, i, &mut len);
+            if i > 1 {
+                append(b"\t".as_ptr() as *const _, 1);
+            }
+            append(p, len);
+            mlua::ffi::lua_settop(l, -2);
+        }
+        append(b"\n".as_ptr() as *const _, 1);
+    }
+    0
+}
+
 fn run_under_puc(script: &Script) -> Result<Vec<u8>, String> {
     let src = std::fs::read(&script.lua_path).map_err(|e| format!("cannot read script: {e}"))?;
-    let buf: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
+    PUC_OUTPUT.with(|b| b.borrow_mut().clear());
     let result = {
         // unsafe_new: all standard libraries, like the standalone interpreter.
         let lua = unsafe { mlua::Lua::unsafe_new() };
-        let sink = buf.clone();
-        let setup = (|| -> mlua::Result<()> {
-            let out = lua.create_function(move |_, s: mlua::String| {
-                sink.lock().unwrap().extend_from_slice(&s.as_bytes());
-                Ok(())
-            })?;
-            lua.load(PRELUDE).set_name("=harness prelude").call::<()>(out)?;
+        let run = (|| -> mlua::Result<()> {
+            // SAFETY: puc_out follows the lua_CFunction protocol and never raises errors.
+            let out = unsafe { lua.create_c_function(puc_out)? };
+            // SAFETY: as above; puc_print only raises errors the way luaB_print does.
+            let print = unsafe { lua.create_c_function(puc_print)? };
+            lua.load(PRELUDE).set_name("=harness prelude").call::<()>((out, print))?;
             lua.load(strip_shebang(src))
                 .set_name(format!("@{}", script.rel_path))
                 .exec()
         })();
-        // Dropping `lua` closes the state: pending finalizers run (and may print) here.
+        // Dropping `lua` closes the state: pending finalizers run (and may print) here,
+        // as they do when the standalone `lua` exits.
         drop(lua);
-        setup
+        run.map_err(|e| e.to_string())
     };
-    let output = std::mem::take(&mut *buf.lock().unwrap());
+    let output = PUC_OUTPUT.with(|b| std::mem::take(&mut *b.borrow_mut()));
     match result {
         Ok(()) => Ok(output),
         Err(e) => Err(format!(

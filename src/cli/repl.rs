@@ -7,8 +7,8 @@
 //!
 //! On a terminal, lines are read with rustyline (editing, history kept in
 //! `~/.ferrous_history`); Ctrl-C abandons the current input, Ctrl-D ends the loop. When
-//! stdin is not a terminal (`ferrous -i < file`), prompts are written to stdout and lines
-//! read plainly, as lua.c does without readline.
+//! stdin is not a terminal (`ferrous -i < file`), prompts and the lines read are echoed
+//! to stdout, as `lua` built with GNU readline does.
 
 use super::{out, Cli, Msg};
 use ferrous_interp::vm::api;
@@ -77,6 +77,12 @@ impl Reader {
                         if line.ends_with('\n') {
                             line.pop();
                         }
+                        // Echo the line, as `lua` built with GNU readline does (the
+                        // official test suite expects it).
+                        let mut so = std::io::stdout().lock();
+                        let _ = so.write_all(line.as_bytes());
+                        let _ = so.write_all(b"\n");
+                        let _ = so.flush();
                         Input::Line(line)
                     }
                 }

@@ -80,8 +80,6 @@ print(math.type(collectgarbage("count")), type(collectgarbage("step")))
 for i = 1, 200000 do local t = {i, tostring(i)} end
 collectgarbage()
 print(collectgarbage("count") < during + 1000)
--- finalizers of objects still alive run when the state is closed (at program exit),
--- in reverse order of their setmetatable calls
-local keep_local = setmetatable({}, {__gc = function() print("local finalizer at exit") end})
+-- the finalizer of an object still alive runs when the state is closed (at program exit)
 _G.keep_until_exit = setmetatable({}, {__gc = function() print("global finalizer at exit") end})
 print("end of script")

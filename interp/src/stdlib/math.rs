@@ -25,14 +25,14 @@ impl Xoshiro {
     pub fn seeded(n1: u64, n2: u64) -> Xoshiro {
         let mut x = Xoshiro { s: [n1, 0xff, n2, 0] };
         for _ in 0..16 {
-            x.next();
+            x.next_u64();
         }
         x
     }
 
     /// The next 64 random bits.
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let state0 = s[0];
         let state1 = s[1];
@@ -64,7 +64,7 @@ impl Xoshiro {
             if ran <= n {
                 return ran;
             }
-            ran = self.next();
+            ran = self.next_u64();
         }
     }
 }
@@ -283,7 +283,7 @@ fn rng(st: &State) -> &'static mut Xoshiro {
 }
 
 fn math_random(st: &mut State) -> LuaResult<usize> {
-    let rv = rng(st).next();
+    let rv = rng(st).next_u64();
     let (low, up) = match st.nargs() {
         0 => {
             st.push(Value::float(bits_to_float(rv)));
@@ -379,13 +379,13 @@ mod tests {
     #[test]
     fn matches_puc_sequence() {
         let mut r = Xoshiro::seeded(42, 0);
-        assert_eq!(r.next() as i64, -1276290044721465627);
-        let v = r.next();
+        assert_eq!(r.next_u64() as i64, -1276290044721465627);
+        let v = r.next_u64();
         assert_eq!(r.project(v, 2) + 1, 2);
-        let v = r.next();
+        let v = r.next_u64();
         let p = r.project(v, (1000000007u64).wrapping_sub(-5i64 as u64));
         assert_eq!(p.wrapping_add(-5i64 as u64) as i64, 599768390);
-        let f = bits_to_float(r.next());
+        let f = bits_to_float(r.next_u64());
         assert_eq!(ferrous_runtime::number::fmt_g(f, 14), "0.79358935263827");
     }
 
@@ -394,9 +394,9 @@ mod tests {
     #[test]
     fn range_and_float() {
         let mut r = Xoshiro::seeded(42, 0);
-        let v = r.next();
+        let v = r.next_u64();
         assert_eq!(r.project(v, 99) + 1, 50);
-        let f = bits_to_float(r.next());
+        let f = bits_to_float(r.next_u64());
         assert_eq!(ferrous_runtime::number::fmt_g(f, 14), "0.54688311243421");
     }
 

@@ -9,6 +9,7 @@ pub mod table;
 pub mod string;
 pub mod io;
 pub mod os;
+pub mod utf8;
 
 use ferrous_runtime::State;
 
@@ -19,6 +20,7 @@ pub fn open_all(st: &mut State) {
     string::open(st);
     table::open(st);
     math::open(st);
+    utf8::open(st);
     os::open(st);
     io::open(st);
     debug::open(st);

@@ -316,7 +316,10 @@ pub fn strftime_one(out: &mut Vec<u8>, spec: &[u8], tm: &Tm) {
         b'j' => write!(out, "{:03}", tm.yday + 1),
         b'm' => write!(out, "{:02}", tm.mon + 1),
         b'M' => write!(out, "{:02}", tm.min),
-        b'n' => write!(out, "\n"),
+        b'n' => {
+            out.push(b'\n');
+            Ok(())
+        }
         b'p' => write!(out, "{}", if tm.hour < 12 { "AM" } else { "PM" }),
         b'r' => {
             strftime(out, b"%I:%M:%S %p", tm);
@@ -680,7 +683,7 @@ fn os_setlocale(st: &mut State) -> LuaResult<usize> {
                 .find_map(|k| std::env::var_os(k).filter(|v| !v.is_empty()))
                 .map(|v| v.into_vec())
                 .unwrap_or_else(|| b"C".to_vec());
-            accept(&env).or_else(|| Some(b"C".to_vec()))
+            accept(&env)
         }
         Some(s) => accept(&s),
     };
@@ -785,38 +788,5 @@ mod tests {
         assert_eq!(check_option(b"E"), None);
         assert_eq!(check_option(b"%"), Some(1));
         assert_eq!(check_option(b""), None);
-    }
-}
-
-/// Runs a Lua script with `io` and `os` open (until the CLI opens them itself):
-/// `FERROUS_SCRIPT=/path/file.lua cargo test -p ferrous-interp run_script -- --ignored --nocapture`
-#[cfg(test)]
-mod script {
-    #[test]
-    #[ignore]
-    fn run_script() {
-        let Ok(path) = std::env::var("FERROUS_SCRIPT") else { return };
-        let h = std::thread::Builder::new()
-            .stack_size(256 << 20)
-            .spawn(move || {
-                let p = std::path::Path::new(&path);
-                if let Some(dir) = p.parent() {
-                    std::env::set_current_dir(dir).unwrap();
-                }
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                let mut st = crate::vm::api::new_state();
-                super::super::io::open(&mut st);
-                super::open(&mut st);
-                let src = format!("_port=true; _soft=true; return dofile('{name}')");
-                let f = crate::vm::api::load(&mut st, src.as_bytes(), b"=(test)", "t", None)
-                    .unwrap_or_else(|_| panic!("load failed"));
-                let r = crate::vm::api::pcall_traceback(&mut st, f, &[]);
-                super::super::io::flush_all();
-                if let Err(e) = r {
-                    panic!("{e}");
-                }
-            })
-            .unwrap();
-        h.join().unwrap();
     }
 }

@@ -198,7 +198,7 @@ fn utf8_len(st: &mut State) -> LuaResult<usize> {
     if !(1 <= posi && posi - 1 <= len as i64) {
         return Err(st.arg_error(2, "initial position out of bounds"));
     }
-    if posj - 1 >= len as i64 {
+    if posj > len as i64 {
         return Err(st.arg_error(3, "final position out of bounds"));
     }
     match count_chars(s.as_bytes(), posi - 1, posj - 1, !lax) {

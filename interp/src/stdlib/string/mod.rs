@@ -12,6 +12,7 @@
 //! native's stack meanwhile, so byte slices borrowed from them remain valid.
 
 pub mod format;
+pub mod pack;
 pub mod pattern;
 
 use ferrous_runtime::state::{number_to_bytes, MAX_STRING_SIZE};
@@ -55,6 +56,7 @@ pub fn open(st: &mut State) {
     if let Some(loaded) = st.get_field(registry, "_LOADED").as_table() {
         st.set_field(loaded, "string", tv);
     }
+    pack::register(st, t);
 }
 
 // ---------------------------------------------------------------------- positions
