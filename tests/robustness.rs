@@ -11,7 +11,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 struct Run {
     status: Option<ExitStatus>,
@@ -78,7 +78,15 @@ fn repo_root() -> PathBuf {
 
 fn run_args(args: &[&str], what: String) -> Run {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrous"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrous"));
+    // Like PUC's lua.c, the program may name itself after argv[0] in messages; run it as
+    // plain "ferrous" so the expected prefix is "ferrous: " either way.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0("ferrous");
+    }
+    let mut child = cmd
         .args(args)
         .current_dir(repo_root())
         .stdin(Stdio::null())

@@ -53,6 +53,8 @@ pub struct State {
     /// Bits (payload, tag) of the error value an xpcall message handler already turned
     /// into the final error, so the handler runs once, where the error was raised.
     pub handled_error: Option<(u64, u8)>,
+    /// Message handlers running (an error inside one is not handled again).
+    pub in_error_handler: u32,
 }
 
 impl Default for State {
@@ -80,6 +82,7 @@ impl State {
             warn_buf: Vec::new(),
             in_finalizer: false,
             handled_error: None,
+            in_error_handler: 0,
         };
         // Registry layout as in PUC Lua: [1] main thread, [2] globals.
         let r = st.registry.get_mut();

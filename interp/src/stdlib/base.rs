@@ -197,7 +197,7 @@ fn next(st: &mut State) -> LuaResult<usize> {
 fn select(st: &mut State) -> LuaResult<usize> {
     let n = st.nargs() as i64;
     if let Some(s) = st.arg(1).as_string() {
-        if s.as_bytes() == b"#" {
+        if s.as_bytes().first() == Some(&b'#') {
             st.push(Value::int(n - 1));
             return Ok(1);
         }

@@ -231,7 +231,7 @@ fn error_bits(e: Value) -> (u64, u8) {
 /// Runs the message handler of the xpcall that will catch error `e`, while the frames
 /// where it was raised still exist; returns the error value to propagate.
 pub fn pre_handle(st: &mut State, e: Value) -> Value {
-    if st.handled_error == Some(error_bits(e)) {
+    if st.handled_error == Some(error_bits(e)) || st.in_error_handler > 0 {
         return e;
     }
     let th = st.thread;
@@ -326,6 +326,7 @@ pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> 
 fn call_handler(st: &mut State, h: Value, e: Value) -> Value {
     let th = st.thread;
     let saved = th.top;
+    st.in_error_handler += 1;
     let r = (|| -> LuaResult<Value> {
         let t = th.get_mut();
         if !t.ensure(3) {
@@ -339,9 +340,10 @@ fn call_handler(st: &mut State, h: Value, e: Value) -> Value {
         Ok(th.stack[func])
     })();
     th.get_mut().top = saved;
+    st.in_error_handler -= 1;
     match r {
         Ok(v) => v,
-        Err(Throw::Error(e2)) => e2,
+        Err(Throw::Error(_)) => st.str_value(b"error in error handling"),
         Err(Throw::Yield(_)) => st.str_value(b"attempt to yield across a C-call boundary"),
     }
 }
