@@ -1,25 +1,27 @@
-//! The `string` library (PUC Lua 5.4's lstrlib.c, without pack/unpack/packsize/dump),
-//! and the metatable that makes `("x"):upper()` work.
+//! The `string` library (PUC Lua 5.4's lstrlib.c, without `dump`), and the metatable
+//! that makes `("x"):upper()` and `"10" + 1` work.
 //!
-//! - this file: the table, the simple functions, and the glue between Lua values and the
-//!   pattern matcher for `find`, `match`, `gmatch`, `gsub`;
+//! - this file: the table, the simple functions, the string metamethods, and the glue
+//!   between Lua values and the pattern matcher for `find`, `match`, `gmatch`, `gsub`;
 //! - [`pattern`] holds the matcher itself, pure Rust over byte slices;
-//! - [`format`] holds `string.format`.
+//! - [`format`] holds `string.format`;
+//! - [`pack`] holds `string.pack`, `string.unpack` and `string.packsize`.
 //!
 //! Strings are byte strings; character classes and case mapping use the "C" locale.
-//! Natives only call back into Lua from `gsub` (function and table replacements) and
-//! `format` (`%s` through `__tostring`); the subject and pattern stay rooted on the
+//! Natives only call back into Lua from `gsub` (function and table replacements),
+//! `format` (`%s` through `__tostring`) and the arithmetic metamethods; the subject and pattern stay rooted on the
 //! native's stack meanwhile, so byte slices borrowed from them remain valid.
 
 pub mod format;
 pub mod pack;
 pub mod pattern;
 
-use ferrous_runtime::state::{number_to_bytes, MAX_STRING_SIZE};
+use ferrous_runtime::state::{number_to_bytes, to_number, MAX_STRING_SIZE};
 use ferrous_runtime::thread::MAX_STACK;
 use ferrous_runtime::value::{TAG_INT, TAG_FLOAT, TAG_LCLOSURE, TAG_NCLOSURE, TAG_STRING, TAG_TABLE};
 use ferrous_runtime::{LuaResult, State, Throw, Value};
 
+use crate::vm::meta::{self, ArithOp};
 use crate::vm::api;
 use pattern::{Cap, MatchState};
 
@@ -48,8 +50,21 @@ pub fn open(st: &mut State) {
     let tv = Value::table(t);
     let globals = st.globals;
     st.set_field(globals, "string", tv);
-    let mt = st.new_table(0, 2);
+    let mt = st.new_table(0, 10);
     st.set_field(mt, "__index", tv);
+    let mms: &[(&'static str, ferrous_runtime::NativeFn)] = &[
+        ("__add", arith_add),
+        ("__sub", arith_sub),
+        ("__mul", arith_mul),
+        ("__mod", arith_mod),
+        ("__pow", arith_pow),
+        ("__div", arith_div),
+        ("__idiv", arith_idiv),
+        ("__unm", arith_unm),
+    ];
+    for &(name, f) in mms {
+        st.set_fn(mt, name, f);
+    }
     st.type_mt[TAG_STRING as usize] = Some(mt);
     // package.loaded.string, when the package library keeps its table in the registry
     let registry = st.registry;
@@ -83,6 +98,61 @@ fn posrelat_end(pos: i64, len: usize) -> usize {
     } else {
         (len as i64 + pos + 1) as usize
     }
+}
+
+// ---------------------------------------------------------------------- metamethods
+
+/// String arithmetic (`"10" + 1`): both operands converted to numbers, or else the
+/// other operand's metamethod, or else PUC's "attempt to add a 'string' with a 'table'".
+/// The interpreter reaches these only after its own coercion failed or was skipped.
+fn arith(st: &mut State, op: ArithOp) -> LuaResult<usize> {
+    let (a, b) = (st.arg(1), st.arg(2));
+    let num = |v: Value| if v.is_string() || v.is_number() { to_number(v) } else { None };
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        if let Some(r) = meta::raw_arith(st, op, x, y)? {
+            st.push(r);
+            return Ok(1);
+        }
+    }
+    let tm = if b.is_string() { Value::NIL } else { st.metamethod(b, op.tm()) };
+    if tm.is_nil() {
+        let name = st.heap.tm_name(op.tm());
+        let msg = format!(
+            "attempt to {} a '{}' with a '{}'",
+            &name.to_str_lossy()[2..],
+            a.type_name(),
+            b.type_name()
+        );
+        return Err(st.error(msg));
+    }
+    let r = api::call_value(st, tm, &[a, b])?;
+    st.push(r);
+    Ok(1)
+}
+
+fn arith_add(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Add)
+}
+fn arith_sub(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Sub)
+}
+fn arith_mul(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Mul)
+}
+fn arith_mod(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Mod)
+}
+fn arith_pow(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Pow)
+}
+fn arith_div(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Div)
+}
+fn arith_idiv(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::IDiv)
+}
+fn arith_unm(st: &mut State) -> LuaResult<usize> {
+    arith(st, ArithOp::Unm)
 }
 
 fn too_large(st: &mut State) -> Throw {
