@@ -55,6 +55,9 @@ pub struct State {
     pub handled_error: Option<(u64, u8)>,
     /// Message handlers running (an error inside one is not handled again).
     pub in_error_handler: u32,
+    /// How the function running in frame `i` was named by its caller ("global", "f"),
+    /// read off the caller's bytecode; installed by the interpreter.
+    pub call_site_name: Option<fn(&State, usize) -> Option<(&'static str, String)>>,
 }
 
 impl Default for State {
@@ -83,6 +86,7 @@ impl State {
             in_finalizer: false,
             handled_error: None,
             in_error_handler: 0,
+            call_site_name: None,
         };
         // Registry layout as in PUC Lua: [1] main thread, [2] globals.
         let r = st.registry.get_mut();
@@ -276,11 +280,66 @@ impl State {
         Throw::Error(self.str_value(full.as_bytes()))
     }
 
-    /// `bad argument #i to 'name' (msg)`.
+    /// `bad argument #i to 'name' (msg)`, naming the function as PUC's luaL_argerror
+    /// does: by the caller's code, else by its place in a loaded library.
     pub fn arg_error(&mut self, i: usize, msg: &str) -> Throw {
-        let name = self.current_fn_name();
-        let full = format!("{}bad argument #{} to '{}' ({})", self.where_(1), i, name, msg);
-        Throw::Error(self.str_value(full.as_bytes()))
+        let fi = self.thread.frames.len().saturating_sub(1);
+        let named = self.call_site_name.and_then(|h| h(self, fi));
+        let mut i = i;
+        let name = match named {
+            Some(("method", n)) => {
+                i -= 1;
+                if i == 0 {
+                    return self.error(format!("calling '{}' on bad self ({})", n, msg));
+                }
+                n
+            }
+            Some((_, n)) => n,
+            None => {
+                let f = self.thread.stack[self.frame().func];
+                self.global_func_name(f).unwrap_or_else(|| "?".to_string())
+            }
+        };
+        self.error(format!("bad argument #{} to '{}' ({})", i, name, msg))
+    }
+
+    /// "module.name" of a function stored in a loaded library (PUC's
+    /// pushglobalfuncname); functions of `_G` have no prefix.
+    pub fn global_func_name(&self, f: Value) -> Option<String> {
+        let reg = self.registry;
+        let mut key = None;
+        let mut k = Value::NIL;
+        // The registry's "_LOADED" field (package.loaded).
+        while let Ok(Some((rk, rv))) = reg.next(k) {
+            k = rk;
+            if let Some(s) = rk.as_string() {
+                if s.as_bytes() == b"_LOADED" {
+                    key = rv.as_table();
+                    break;
+                }
+            }
+        }
+        let loaded = key?;
+        let mut mk = Value::NIL;
+        while let Ok(Some((modname, module))) = loaded.next(mk) {
+            mk = modname;
+            let (Some(mname), Some(mt)) = (modname.as_string(), module.as_table()) else { continue };
+            let mut fk = Value::NIL;
+            while let Ok(Some((fname, fv))) = mt.next(fk) {
+                fk = fname;
+                if fv.raw_eq(f) {
+                    if let Some(fs) = fname.as_string() {
+                        let fs = fs.to_str_lossy();
+                        return Some(if mname.as_bytes() == b"_G" {
+                            fs.into_owned()
+                        } else {
+                            format!("{}.{}", mname.to_str_lossy(), fs)
+                        });
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// `bad argument #i to 'name' (expected expected, got typename)`.
@@ -298,15 +357,6 @@ impl State {
             }
         }
         v.type_name().to_string()
-    }
-
-    /// Name of the running native for messages.
-    pub fn current_fn_name(&self) -> &'static str {
-        let f = self.frame().func;
-        match self.thread.stack[f].as_nclosure() {
-            Some(c) => c.name,
-            None => "?",
-        }
     }
 
     /// `chunk:line:` of the function `level` levels below the running one (1 = its

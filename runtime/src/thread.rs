@@ -21,8 +21,9 @@ pub const FRAME_PCALL: u16 = 4;
 pub const FRAME_XPCALL: u16 = 8;
 /// Frame flag: entered through a tail call.
 pub const FRAME_TAIL: u16 = 16;
-/// Frame flag: a finalizer (`__gc`) call.
-pub const FRAME_FIN: u16 = 32;
+/// Frame flag: a metamethod called by the interpreter whose Rust caller was unwound by
+/// a yield; when it returns, the interpreter finishes the caller's instruction.
+pub const FRAME_UNROLL: u16 = 32;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

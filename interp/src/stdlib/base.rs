@@ -246,7 +246,7 @@ fn rawlen(st: &mut State) -> LuaResult<usize> {
     } else if let Some(s) = v.as_string() {
         s.len() as i64
     } else {
-        return Err(st.arg_error(1, "table or string expected"));
+        return Err(st.type_error(1, "table or string"));
     };
     st.push(Value::int(n));
     Ok(1)

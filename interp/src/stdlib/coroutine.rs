@@ -3,7 +3,7 @@
 //! the coroutine's frames stay in place for the next resume.
 
 use crate::vm::call::{close_tbc, close_upvals, execute, poscall, precall, MAX_C_CALLS};
-use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH};
+use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL};
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Throw, Value};
 
 pub fn open(st: &mut State) {
@@ -105,6 +105,13 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
         }
         Err(Throw::Yield(n)) => {
             c.status = ThreadStatus::Suspended;
+            // Metamethod calls whose Rust callers the yield unwound: on resume, their
+            // return finishes the interrupted instruction instead.
+            for f in c.frames.iter_mut().skip(1) {
+                if f.flags & FRAME_FRESH != 0 {
+                    f.flags = (f.flags & !FRAME_FRESH) | FRAME_UNROLL;
+                }
+            }
             let first = c.top - n;
             move_values(prev, co, first, n);
             co.get_mut().top = first;
@@ -152,10 +159,10 @@ fn resume(st: &mut State) -> LuaResult<usize> {
 fn co_yield(st: &mut State) -> LuaResult<usize> {
     let th = st.thread;
     if th == st.main_thread {
-        return Err(st.error("attempt to yield from outside a coroutine"));
+        return Err(st.error_value("attempt to yield from outside a coroutine"));
     }
     if th.nny > 0 {
-        return Err(st.error("attempt to yield across a C-call boundary"));
+        return Err(st.error_value("attempt to yield across a C-call boundary"));
     }
     Err(Throw::Yield(st.nargs()))
 }

@@ -171,26 +171,74 @@ pub fn pcall_traceback(st: &mut State, f: Value, args: &[Value]) -> Result<Vec<V
 
 /// A fresh `pcall` function value.
 pub fn new_pcall(st: &mut State) -> Value {
-    let mut nc = NativeClosure::new(no_direct_call, "pcall", Box::new([]));
+    let mut nc = NativeClosure::new(pcall_nested, "pcall", Box::new([]));
     nc.kind = NativeKind::Pcall;
     Value::nclosure(st.heap.alloc(nc))
 }
 
 /// A fresh `xpcall` function value.
 pub fn new_xpcall(st: &mut State) -> Value {
-    let mut nc = NativeClosure::new(no_direct_call, "xpcall", Box::new([]));
+    let mut nc = NativeClosure::new(xpcall_nested, "xpcall", Box::new([]));
     nc.kind = NativeKind::Xpcall;
     Value::nclosure(st.heap.alloc(nc))
 }
 
-/// The body of pcall/xpcall is never run: the call machinery handles them.
-fn no_direct_call(st: &mut State) -> LuaResult<usize> {
-    Err(st.error("pcall called directly"))
+/// Body of `pcall` when the call machinery cannot give it a frame mark of its own
+/// (directly inside another protected call): a nested, non-yieldable protected call.
+fn pcall_nested(st: &mut State) -> LuaResult<usize> {
+    let n = st.nargs();
+    st.check_any(1)?;
+    let func = st.frame().base;
+    protected_results(st, func, n - 1, None)
+}
+
+fn xpcall_nested(st: &mut State) -> LuaResult<usize> {
+    let n = st.nargs();
+    st.check_any(2)?;
+    let base = st.frame().base;
+    let h = st.arg(2);
+    // f, h, args... -> f, args...
+    let t = st.thread.get_mut();
+    for i in base + 2..t.top {
+        t.stack[i - 1] = t.stack[i];
+    }
+    t.top -= 1;
+    protected_results(st, base, n - 2, Some(h))
+}
+
+/// Calls the function at `func` with `nargs` arguments; pushes `true, results...` or
+/// `false, error` (the error passed through `handler` when given).
+fn protected_results(st: &mut State, func: usize, nargs: usize, handler: Option<Value>) -> LuaResult<usize> {
+    let th = st.thread;
+    debug_assert_eq!(th.top, func + nargs + 1);
+    match call_at_top(st, func, -1) {
+        Ok(()) => {
+            let t = th.get_mut();
+            let n = t.top - func;
+            t.push(Value::NIL);
+            for i in (func..func + n).rev() {
+                t.stack[i + 1] = t.stack[i];
+            }
+            t.stack[func] = Value::TRUE;
+            Ok(n + 1)
+        }
+        Err(Throw::Error(e)) => {
+            let e = match handler {
+                Some(h) => call_value(st, h, &[e]).unwrap_or_else(|_| st.str_value(b"error in error handling")),
+                None => e,
+            };
+            st.push(Value::FALSE);
+            st.push(e);
+            Ok(2)
+        }
+        Err(y) => Err(y),
+    }
 }
 
 /// A new state with the standard libraries open.
 pub fn new_state() -> State {
     let mut st = State::new();
+    st.call_site_name = Some(super::debuginfo::func_name);
     crate::stdlib::open_all(&mut st);
     st
 }
@@ -201,6 +249,8 @@ pub fn run_finalizers(st: &mut State) {
         return;
     }
     st.in_finalizer = true;
+    // Finalizers may not yield.
+    st.thread.get_mut().nny += 1;
     while let Some(obj) = st.heap.pop_finalizer() {
         let tm = st.metamethod(obj, Tm::Gc);
         if tm.is_nil() {
@@ -217,6 +267,7 @@ pub fn run_finalizers(st: &mut State) {
             crate::stdlib::base::warn_message(st, &format!("error in __gc ({})", msg));
         }
     }
+    st.thread.get_mut().nny -= 1;
     st.in_finalizer = false;
 }
 

@@ -56,6 +56,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
         if let Some(nc) = fval.as_nclosure() {
             match nc.kind {
                 NativeKind::Plain => {}
+                // A protected call directly inside another one (`pcall(pcall, f)`)
+                // runs as an ordinary native: one frame cannot carry two PCALL marks.
+                _ if flags & (FRAME_PCALL | FRAME_XPCALL) != 0 => {}
                 NativeKind::Pcall => return precall_pcall(st, func, nresults, flags, false),
                 NativeKind::Xpcall => return precall_pcall(st, func, nresults, flags, true),
             }
@@ -106,6 +109,29 @@ fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool
         let top = t.top + MIN_STACK;
         t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags });
         return Err(st.arg_error(if x && nargs == 1 { 2 } else { 1 }, "value expected"));
+    }
+    let callee_v = th.stack[func + 1];
+    if !callee_v.is_function() && st.metamethod(callee_v, Tm::Call).is_nil() {
+        // The call fails inside pcall (a native), so the message has no position.
+        let m = format!("attempt to call a {} value", st.type_name_mt(callee_v));
+        let e = st.str_value(m.as_bytes());
+        let t = th.get_mut();
+        t.ensure_abs(func + 3);
+        t.stack[func] = Value::FALSE;
+        t.stack[func + 1] = e;
+        let count = if nresults < 0 { 2 } else { nresults as usize };
+        for i in 2..count {
+            t.stack[func + i] = Value::NIL;
+        }
+        t.top = func + count;
+        if nresults >= 0 && flags & FRAME_FRESH == 0 {
+            if let Some(caller) = t.frames.last() {
+                if caller.is_lua() {
+                    t.top = caller.top;
+                }
+            }
+        }
+        return Ok(false);
     }
     let t = th.get_mut();
     let pflag = if x {
@@ -169,7 +195,7 @@ pub fn poscall(st: &mut State, first: usize, n: usize) -> u16 {
         t.stack[dest + i] = Value::NIL;
     }
     t.top = dest + count;
-    if wanted >= 0 && fr.flags & FRAME_FRESH == 0 {
+    if wanted >= 0 && fr.flags & (FRAME_FRESH | FRAME_UNROLL) == 0 {
         if let Some(caller) = t.frames.last() {
             if caller.is_lua() {
                 t.top = caller.top;
@@ -194,8 +220,13 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
         return Err(e);
     }
     let t = th.get_mut();
+    // Called by the interpreter for a metamethod: a yield may unwind this Rust call (the
+    // interpreter finishes the instruction on resume, see FRAME_UNROLL). Called by a
+    // native: the native cannot be resumed, so the callee may not yield.
+    let yieldable = t.frames.last().is_some_and(|f| f.is_lua());
+    let nny = if yieldable { 0 } else { 1 };
     t.ncalls += 1;
-    t.nny += 1;
+    t.nny += nny;
     let depth = t.frames.len();
     let r = match precall(st, func, nresults, FRAME_FRESH) {
         Ok(true) => execute(st),
@@ -204,7 +235,7 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     };
     let t = th.get_mut();
     t.ncalls -= 1;
-    t.nny -= 1;
+    t.nny -= nny;
     match r {
         Err(Throw::Error(e)) => {
             // Unwind what this call pushed; the message handler (if any) has seen it.
@@ -327,6 +358,7 @@ fn call_handler(st: &mut State, h: Value, e: Value) -> Value {
     let th = st.thread;
     let saved = th.top;
     st.in_error_handler += 1;
+    th.get_mut().nny += 1;
     let r = (|| -> LuaResult<Value> {
         let t = th.get_mut();
         if !t.ensure(3) {
@@ -340,6 +372,7 @@ fn call_handler(st: &mut State, h: Value, e: Value) -> Value {
         Ok(th.stack[func])
     })();
     th.get_mut().top = saved;
+    th.get_mut().nny -= 1;
     st.in_error_handler -= 1;
     match r {
         Ok(v) => v,
@@ -407,7 +440,11 @@ pub fn close_tbc(st: &mut State, level: usize, mut err: Option<Value>) -> LuaRes
             t.top = slot + 1;
         }
         let r = call_meta(st, tm, &[v, arg]);
-        th.get_mut().top = saved.max(th.top.min(saved));
+        if let Err(Throw::Yield(_)) = r {
+            // The stack stays as it is for the resume.
+            return r.map(|_| None);
+        }
+        th.get_mut().top = saved;
         match r {
             Ok(_) => {}
             Err(Throw::Error(e)) => {

@@ -222,7 +222,9 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         }
         out.push_str("\n\t");
         let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
+        let global = st.global_func_name(fval).map(|n| format!("function '{}'", n));
         let what = match func_name(st, idx) {
+            _ if global.is_some() => global.unwrap(),
             Some(("global", n)) => format!("function '{}'", n),
             Some(("method", n)) => format!("method '{}'", n),
             Some(("metamethod", n)) => format!("metamethod '{}'", n),

@@ -16,7 +16,7 @@ use super::meta::{self, arith, rt_error, ArithOp};
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
-use ferrous_runtime::thread::{FRAME_FRESH, FRAME_TAIL, FRAME_PCALL, FRAME_XPCALL};
+use ferrous_runtime::thread::{FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNROLL, FRAME_XPCALL};
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
 
@@ -499,8 +499,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                         close_tbc(st, base, None)?;
                     }
-                    if poscall(st, first, n) & FRAME_FRESH != 0 {
+                    let flags = poscall(st, first, n);
+                    if flags & FRAME_FRESH != 0 {
                         return Ok(());
+                    }
+                    if flags & FRAME_UNROLL != 0 {
+                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -509,8 +513,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
-                    if poscall(st, base, 0) & FRAME_FRESH != 0 {
+                    let flags = poscall(st, base, 0);
+                    if flags & FRAME_FRESH != 0 {
                         return Ok(());
+                    }
+                    if flags & FRAME_UNROLL != 0 {
+                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -519,8 +527,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
-                    if poscall(st, base + a as usize, 1) & FRAME_FRESH != 0 {
+                    let flags = poscall(st, base + a as usize, 1);
+                    if flags & FRAME_FRESH != 0 {
                         return Ok(());
+                    }
+                    if flags & FRAME_UNROLL != 0 {
+                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -636,6 +648,50 @@ pub fn run(st: &mut State) -> LuaResult<()> {
     }
 }
 
+/// Finishes the instruction of the (now top) Lua frame that was interrupted by a
+/// metamethod call which yielded; the metamethod's result is the top stack value.
+fn finish_op(st: &mut State) -> LuaResult<()> {
+    let th = st.thread;
+    let fi = th.frames.len() - 1;
+    let fr = th.frames[fi];
+    let cl = th.stack[fr.base - 1].as_lclosure().expect("unroll into a non-Lua frame");
+    let i = Instr(cl.proto.code[fr.pc as usize - 1]);
+    let res = th.stack[th.top - 1];
+    let a = fr.base + i.a() as usize;
+    match i.op() {
+        Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField | Op::SelfOp | Op::AddI | Op::AddK
+        | Op::SubK | Op::MulK | Op::ModK | Op::PowK | Op::DivK | Op::IDivK | Op::BAndK | Op::BOrK
+        | Op::BXorK | Op::ShrI | Op::ShlI | Op::Add | Op::Sub | Op::Mul | Op::Mod | Op::Pow
+        | Op::Div | Op::IDiv | Op::BAnd | Op::BOr | Op::BXor | Op::Shl | Op::Shr | Op::Unm
+        | Op::BNot | Op::Len => {
+            th.get_mut().stack[a] = res;
+        }
+        Op::Eq | Op::Lt | Op::Le | Op::LtI | Op::LeI | Op::GtI | Op::GeI | Op::EqK | Op::EqI => {
+            if res.truthy() != i.k() {
+                th.get_mut().frames[fi].pc += 1;
+            }
+        }
+        Op::Concat => {
+            // The metamethod ran at the end of the pending operands: its result replaces
+            // the last two of them; concatenate what is left.
+            let func = th.top - 1;
+            th.get_mut().stack[func - 2] = res;
+            let n = func - 1 - a;
+            th.get_mut().top = func - 1;
+            if n > 1 {
+                meta::concat(st, a, n)?;
+            }
+        }
+        Op::Close | Op::Return => {
+            // Closing continues with the remaining to-be-closed variables.
+            th.get_mut().frames[fi].pc -= 1;
+        }
+        _ => {}
+    }
+    th.get_mut().top = fr.top;
+    Ok(())
+}
+
 /// Raw get when `t` is a table, else nil (the caller falls back to `meta::index`).
 #[inline]
 fn get_fast(t: Value, key: Value) -> Value {
@@ -697,15 +753,15 @@ fn for_prep(st: &mut State, ra: usize) -> LuaResult<bool> {
     }
     let fl = match to_float_strict(limit) {
         Some(f) => f,
-        None => return Err(rt_error(st, "'for' limit must be a number")),
+        None => return Err(for_error(st, limit, "limit")),
     };
     let fs = match to_float_strict(step) {
         Some(f) => f,
-        None => return Err(rt_error(st, "'for' step must be a number")),
+        None => return Err(for_error(st, step, "step")),
     };
     let fi = match to_float_strict(init) {
         Some(f) => f,
-        None => return Err(rt_error(st, "'for' initial value must be a number")),
+        None => return Err(for_error(st, init, "initial value")),
     };
     if fs == 0.0 {
         return Err(rt_error(st, "'for' step is zero"));
@@ -721,13 +777,19 @@ fn for_prep(st: &mut State, ra: usize) -> LuaResult<bool> {
     Ok(false)
 }
 
-/// Numbers only (no string coercion in for loops).
+fn for_error(st: &mut State, v: Value, what: &str) -> ferrous_runtime::Throw {
+    let t = st.type_name_mt(v);
+    rt_error(st, &format!("bad 'for' {} (number expected, got {})", what, t))
+}
+
+/// A loop bound as a float (numeric strings are converted, as in PUC Lua).
 fn to_float_strict(v: Value) -> Option<f64> {
-    v.as_number_f64()
+    to_number(v)?.as_number_f64()
 }
 
 /// The integer limit of an integer loop, and whether the loop is skipped.
 fn for_limit(st: &mut State, init: i64, limit: Value, step: i64) -> LuaResult<(i64, bool)> {
+    let Some(limit) = to_number(limit) else { return Err(for_error(st, limit, "limit")) };
     let lim = match limit.tag() {
         TAG_INT => limit.as_int_unchecked(),
         TAG_FLOAT => {
@@ -750,10 +812,7 @@ fn for_limit(st: &mut State, init: i64, limit: Value, step: i64) -> LuaResult<(i
                 fl as i64
             }
         }
-        _ => {
-            let _ = to_number;
-            return Err(rt_error(st, "'for' limit must be a number"));
-        }
+        _ => return Err(for_error(st, limit, "limit")),
     };
     let skip = if step > 0 { init > lim } else { init < lim };
     Ok((lim, skip))

@@ -168,7 +168,8 @@ pub fn float_arith(op: ArithOp, a: f64, b: f64) -> f64 {
 /// (or, for bitwise operators, not convertible to an integer).
 pub fn raw_arith(st: &mut State, op: ArithOp, a: Value, b: Value) -> LuaResult<Option<Value>> {
     if op.is_bitwise() {
-        let (Some(x), Some(y)) = (to_integer(a), to_integer(b)) else { return Ok(None) };
+        // No string coercion here: strings reach their metamethods (5.4 semantics).
+        let (Some(x), Some(y)) = (num_to_integer(a), num_to_integer(b)) else { return Ok(None) };
         return match int_arith(op, x, y) {
             Ok(v) => Ok(Some(Value::int(v))),
             Err(m) => Err(rt_error(st, m)),
@@ -182,6 +183,16 @@ pub fn raw_arith(st: &mut State, op: ArithOp, a: Value, b: Value) -> LuaResult<O
         };
     }
     Ok(Some(Value::float(float_arith(op, x.as_number_f64().unwrap(), y.as_number_f64().unwrap()))))
+}
+
+/// A number with an exact integer value (no strings).
+#[inline]
+fn num_to_integer(v: Value) -> Option<i64> {
+    if v.is_number() {
+        to_integer(v)
+    } else {
+        None
+    }
 }
 
 /// Full arithmetic: numbers, coercions, then metamethods, then an error naming the
@@ -198,12 +209,12 @@ pub fn arith(st: &mut State, op: ArithOp, a: Value, b: Value, sa: Src, sb: Src) 
         return call_meta(st, tm, &[a, b]);
     }
     if op.is_bitwise() {
-        if to_number(a).is_some() && to_number(b).is_some() {
-            let s = if to_integer(a).is_none() { sa } else { sb };
+        if a.is_number() && b.is_number() {
+            let s = if num_to_integer(a).is_none() { sa } else { sb };
             let vi = varinfo(st, s);
             return Err(rt_error(st, &format!("number{} has no integer representation", vi)));
         }
-        let (v, s) = if to_number(a).is_none() { (a, sa) } else { (b, sb) };
+        let (v, s) = if !a.is_number() { (a, sa) } else { (b, sb) };
         return Err(type_error(st, v, "perform bitwise operation on", s));
     }
     let (v, s) = if to_number(a).is_none() { (a, sa) } else { (b, sb) };
@@ -219,10 +230,17 @@ pub fn call_meta(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> {
             th.get_mut().top = fr.top;
         }
     }
+    let func = th.top;
+    call_meta_at(st, func, f, args)
+}
+
+/// Calls metamethod `f` with `args` placed at stack index `func` (the top).
+pub fn call_meta_at(st: &mut State, func: usize, f: Value, args: &[Value]) -> LuaResult<Value> {
+    let th = st.thread;
+    th.get_mut().top = func;
     if !th.get_mut().ensure(args.len() + 1 + ferrous_runtime::thread::MIN_STACK) {
         return Err(rt_error(st, "stack overflow"));
     }
-    let func = th.top;
     let t = th.get_mut();
     t.push(f);
     for &a in args {
@@ -470,8 +488,8 @@ pub fn set_index(st: &mut State, mut t: Value, k: Value, v: Value, src: Src) -> 
 pub fn raw_set(st: &mut State, t: Gc<ferrous_runtime::Table>, k: Value, v: Value) -> LuaResult<()> {
     match t.get_mut().set(k, v) {
         Ok(()) => Ok(()),
-        Err(ferrous_runtime::table::KeyError::Nil) => Err(rt_error(st, "index is nil")),
-        Err(ferrous_runtime::table::KeyError::NaN) => Err(rt_error(st, "index is NaN")),
+        Err(ferrous_runtime::table::KeyError::Nil) => Err(rt_error(st, "table index is nil")),
+        Err(ferrous_runtime::table::KeyError::NaN) => Err(rt_error(st, "table index is NaN")),
     }
 }
 
@@ -559,10 +577,10 @@ pub fn concat(st: &mut State, first: usize, n: usize) -> LuaResult<()> {
                 let (v, idx) = if a_ok { (b, top - 1) } else { (a, top - 2) };
                 return Err(type_error(st, v, "concatenate", Src::Reg(idx)));
             }
-            let saved = th.top;
-            th.get_mut().top = saved.max(top);
-            let r = call_meta(st, tm, &[a, b])?;
-            th.get_mut().top = saved;
+            // Registers above the pending operands are dead: call at `top`, so that an
+            // interrupted concatenation can be finished from the stack (finish_op).
+            th.get_mut().top = top;
+            let r = call_meta_at(st, top, tm, &[a, b])?;
             th.get_mut().stack[top - 2] = r;
             top -= 1;
         }
