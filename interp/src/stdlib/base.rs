@@ -166,9 +166,7 @@ fn pairs(st: &mut State) -> LuaResult<usize> {
         }
         return Ok(3);
     }
-    if !t.is_table() {
-        return Err(st.type_error(1, "table"));
-    }
+    // Like PUC Lua, a non-table is only rejected by `next` when the loop runs.
     let f = st.get_field(st.globals, "next");
     let f = if f.is_function() { f } else { st.new_native(next, "next") };
     st.push(f);
@@ -328,7 +326,10 @@ fn read_chunk(st: &mut State, f: Value) -> LuaResult<Vec<u8>> {
 }
 
 fn load(st: &mut State) -> LuaResult<usize> {
-    let chunk = st.arg(1);
+    let mut chunk = st.arg(1);
+    if chunk.is_number() {
+        chunk = Value::string(st.check_str(1)?);
+    }
     let mode = match st.opt_str(3)? {
         Some(m) => m.to_str_lossy().into_owned(),
         None => "bt".to_string(),
@@ -355,7 +356,7 @@ fn load(st: &mut State) -> LuaResult<usize> {
             Err(y) => return Err(y),
         }
     } else {
-        return Err(st.type_error(1, "string"));
+        return Err(st.type_error(1, "function"));
     };
     match api::load(st, &bytes, &name, &mode, env) {
         Ok(f) => {

@@ -39,7 +39,7 @@ fn create(st: &mut State) -> LuaResult<usize> {
 fn check_co(st: &mut State, i: usize) -> LuaResult<Gc<Thread>> {
     match st.arg(i).as_thread() {
         Some(t) => Ok(t),
-        None => Err(st.type_error(i, "coroutine")),
+        None => Err(st.type_error(i, "thread")),
     }
 }
 

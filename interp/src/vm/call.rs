@@ -6,9 +6,8 @@
 //! machinery sets up the callee's frame with a PCALL flag, so a coroutine can yield
 //! inside a protected call, and an error unwinds to the nearest such frame.
 
-use super::debuginfo::Src;
 use super::exec::run;
-use super::meta::{call_meta, rt_error, type_error};
+use super::meta::{call_meta, rt_error};
 use ferrous_runtime::function::{NativeKind, UpVal};
 use ferrous_runtime::thread::*;
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
@@ -77,7 +76,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
         // Not a function: try __call, inserting the object as first argument.
         let tm = st.metamethod(fval, Tm::Call);
         if tm.is_nil() || depth >= 100 {
-            return Err(type_error(st, fval, "call", Src::Reg(func)));
+            let t = st.type_name_mt(fval);
+            let info = super::debuginfo::callinfo(st, func);
+            return Err(rt_error(st, &format!("attempt to call a {} value{}", t, info)));
         }
         depth += 1;
         let t = th.get_mut();

@@ -131,6 +131,20 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
     }
 }
 
+/// Description of a value being called at stack index `func`, as PUC's luaG_callerror:
+/// the name the calling instruction gives it.
+pub fn callinfo(st: &State, func: usize) -> String {
+    if let Some((cl, fr)) = running_lua(st) {
+        let pc = (fr.pc as usize).saturating_sub(1);
+        if let Some(&raw) = cl.proto.code.get(pc) {
+            if Instr(raw).op() == Op::TForCall {
+                return " (for iterator 'for iterator')".into();
+            }
+        }
+    }
+    varinfo(st, Src::Reg(func))
+}
+
 /// The running Lua frame's closure, if the top frame is a Lua frame.
 fn running_lua(st: &State) -> Option<(Gc<ferrous_runtime::function::LuaClosure>, Frame)> {
     let fr = *st.thread.frames.last()?;

@@ -438,17 +438,8 @@ pub fn index(st: &mut State, mut t: Value, k: Value, src: Src) -> LuaResult<Valu
     Err(rt_error(st, "'__index' chain too long; possible loop"))
 }
 
-fn index_error(st: &mut State, t: Value, k: Value, src: Src) -> Throw {
-    let vi = varinfo(st, src);
-    let tn = st.type_name_mt(t);
-    if vi.is_empty() {
-        // 5.4 names the key when the indexed value has no name.
-        if let Some(s) = k.as_string() {
-            let m = format!("attempt to index a {} value (field '{}')", tn, s.to_str_lossy());
-            return rt_error(st, &m);
-        }
-    }
-    rt_error(st, &format!("attempt to index a {} value{}", tn, vi))
+fn index_error(st: &mut State, t: Value, _k: Value, src: Src) -> Throw {
+    type_error(st, t, "index", src)
 }
 
 /// `t[k] = v` with `__newindex`.
