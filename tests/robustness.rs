@@ -435,13 +435,16 @@ fn runaway_recursion_through_pcall_and_library_callbacks() {
         "local function f() string.gsub('x', 'x', f) end f()",
         "local function f() table.sort({1, 2, 3}, function() f() return false end) end f()",
         "local function f() return select(2, xpcall(f, f)) end f() error('done')",
-        "local function f() load(f) end f()",
         "local function f() tostring(setmetatable({}, {__tostring = f})) end f()",
     ];
     for code in cases {
         let run = run_e(code);
         assert_lua_error(&run);
     }
+    // `load` catches the reader's "C stack overflow" and returns it; PUC Lua 5.4.8 ends
+    // this program normally.
+    let run = run_e("local function f() load(f) end f()");
+    assert_no_crash(&run);
 }
 
 #[test]

@@ -7,6 +7,9 @@ use crate::value::Value;
 /// Most stack slots a thread may use (PUC Lua's LUAI_MAXSTACK); past it a call raises
 /// "stack overflow".
 pub const MAX_STACK: usize = 1_000_000;
+/// Extra slots a message handler may use after a stack overflow (PUC's
+/// ERRORSTACKSIZE margin).
+pub const ERROR_STACK_EXTRA: usize = 2_000;
 /// Slots kept free above a native function's arguments (LUA_MINSTACK).
 pub const MIN_STACK: usize = 20;
 
@@ -41,6 +44,9 @@ pub struct Frame {
     /// Lua vararg functions: how many extra arguments sit below `func`.
     pub nvarargs: u32,
     pub flags: u16,
+    /// Protected calls (pcall/xpcall) active below and including this frame; they count
+    /// toward the C-call limit as in PUC Lua, where each is a C function.
+    pub pdepth: u16,
 }
 
 impl Frame {
@@ -114,10 +120,10 @@ impl Thread {
         if need <= self.stack.len() {
             return true;
         }
-        if need > MAX_STACK {
+        if need > MAX_STACK + ERROR_STACK_EXTRA {
             return false;
         }
-        let new_len = (self.stack.len() * 2).max(need).min(MAX_STACK + 200);
+        let new_len = (self.stack.len() * 2).max(need).min(MAX_STACK + ERROR_STACK_EXTRA);
         self.stack.resize(new_len, Value::NIL);
         true
     }
@@ -128,10 +134,10 @@ impl Thread {
         if end <= self.stack.len() {
             return true;
         }
-        if end > MAX_STACK + 200 {
+        if end > MAX_STACK + ERROR_STACK_EXTRA {
             return false;
         }
-        let new_len = (self.stack.len() * 2).max(end).min(MAX_STACK + 200);
+        let new_len = (self.stack.len() * 2).max(end).min(MAX_STACK + ERROR_STACK_EXTRA);
         self.stack.resize(new_len, Value::NIL);
         true
     }

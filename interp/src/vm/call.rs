@@ -29,7 +29,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             let nargs = t.top - func - 1;
             let np = p.num_params as usize;
             let max = p.max_stack as usize;
-            if t.frames.len() >= 200_000 || !t.ensure_abs(t.top + max + np + 2) || t.top + max > MAX_STACK {
+            // Past MAX_STACK only a message handler may run (to report the overflow).
+            let limit = if st.in_error_handler > 0 { MAX_STACK + ERROR_STACK_EXTRA / 2 } else { MAX_STACK };
+            if t.top + max > limit || !t.ensure_abs(t.top + max + np + 2) {
                 return Err(stack_overflow(st));
             }
             let t = th.get_mut();
@@ -48,7 +50,8 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 (func + 1, 0)
             };
             let top = base + max;
-            t.frames.push(Frame { func, base, top, pc: 0, nresults, nvarargs, flags: flags | FRAME_LUA });
+            let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
+            t.frames.push(Frame { func, base, top, pc: 0, nresults, nvarargs, flags: flags | FRAME_LUA, pdepth });
             t.top = top;
             return Ok(true);
         }
@@ -62,11 +65,12 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 NativeKind::Xpcall => return precall_pcall(st, func, nresults, flags, true),
             }
             let t = th.get_mut();
-            if t.frames.len() >= 200_000 || !t.ensure(MIN_STACK) {
+            if !t.ensure(MIN_STACK) {
                 return Err(stack_overflow(st));
             }
             let top = t.top + MIN_STACK;
-            t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags });
+            let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
+            t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags, pdepth });
             let n = (nc.f)(st)?;
             let t = th.get_mut();
             let first = t.top - n;
@@ -99,6 +103,11 @@ pub fn stack_overflow(st: &mut State) -> Throw {
     rt_error(st, "stack overflow")
 }
 
+#[inline]
+fn pcall_mark(flags: u16) -> u16 {
+    (flags & (FRAME_PCALL | FRAME_XPCALL) != 0) as u16
+}
+
 /// `pcall(f, ...)` / `xpcall(f, h, ...)` at `func`: the callee runs in a frame flagged
 /// PCALL/XPCALL whose results land at `func` preceded by `true`.
 fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool) -> LuaResult<bool> {
@@ -108,13 +117,20 @@ fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool
         // Let the call fail like a native with a bad argument.
         let t = th.get_mut();
         let top = t.top + MIN_STACK;
-        t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags });
+        let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
+        t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags, pdepth });
         return Err(st.arg_error(if x && nargs == 1 { 2 } else { 1 }, "value expected"));
     }
     let callee_v = th.stack[func + 1];
-    if !callee_v.is_function() && st.metamethod(callee_v, Tm::Call).is_nil() {
+    let pdepth = th.frames.last().map_or(0, |f| f.pdepth) as u32;
+    let too_deep = pdepth + th.ncalls + 1 >= MAX_C_CALLS;
+    if too_deep || (!callee_v.is_function() && st.metamethod(callee_v, Tm::Call).is_nil()) {
         // The call fails inside pcall (a native), so the message has no position.
-        let m = format!("attempt to call a {} value", st.type_name_mt(callee_v));
+        let m = if too_deep {
+            "C stack overflow".to_string()
+        } else {
+            format!("attempt to call a {} value", st.type_name_mt(callee_v))
+        };
         let e = st.str_value(m.as_bytes());
         let t = th.get_mut();
         t.ensure_abs(func + 3);
@@ -161,7 +177,17 @@ fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool
                 Ok(false)
             } else {
                 // Calling a non-function: report as the protected result.
-                let fr = Frame { func: callee, base: callee + 1, top: th.top, pc: 0, nresults: want, nvarargs: 0, flags: flags | pflag };
+                let pdepth = th.frames.last().map_or(0, |f| f.pdepth) + 1;
+                let fr = Frame {
+                    func: callee,
+                    base: callee + 1,
+                    top: th.top,
+                    pc: 0,
+                    nresults: want,
+                    nvarargs: 0,
+                    flags: flags | pflag,
+                    pdepth,
+                };
                 th.get_mut().frames.truncate(depth);
                 th.get_mut().frames.push(fr);
                 finish_error(st, depth, e)?;
