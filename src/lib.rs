@@ -48,8 +48,8 @@
 
 use ferrous_interp::vm::api;
 use ferrous_runtime::value::{
-    TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_LCLOSURE, TAG_LIGHTUD, TAG_NCLOSURE, TAG_NIL, TAG_STRING, TAG_TABLE, TAG_THREAD,
-    TAG_USERDATA,
+    TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_LCLOSURE, TAG_LIGHTUD, TAG_NCLOSURE, TAG_NIL, TAG_STRING,
+    TAG_TABLE, TAG_THREAD, TAG_USERDATA,
 };
 use ferrous_runtime::{Gc, LuaResult, State, Throw};
 use std::cell::{Cell, RefCell};
@@ -106,7 +106,11 @@ impl Error {
     }
 
     fn from_lua_conversion(v: &Value, to: &'static str, message: Option<String>) -> Error {
-        Error::FromLua { from: v.type_name(), to, message }
+        Error::FromLua {
+            from: v.type_name(),
+            to,
+            message,
+        }
     }
 }
 
@@ -245,7 +249,10 @@ impl Lua {
     }
 
     /// A table holding `values` at 1, 2, ....
-    pub fn create_sequence_from<T: IntoLua>(&self, values: impl IntoIterator<Item = T>) -> Result<Table> {
+    pub fn create_sequence_from<T: IntoLua>(
+        &self,
+        values: impl IntoIterator<Item = T>,
+    ) -> Result<Table> {
         let t = self.create_table()?;
         for (i, v) in values.into_iter().enumerate() {
             t.raw_set(i as i64 + 1, v)?;
@@ -262,10 +269,16 @@ impl Lua {
         R: IntoLuaMulti,
         F: Fn(&Lua, A) -> Result<R> + 'static,
     {
-        let cb: Callback = Box::new(move |lua, args| f(lua, A::from_lua_multi(args, lua)?)?.into_lua_multi(lua));
-        let data = CallbackData { f: cb, owner: Rc::downgrade(&self.inner) };
+        let cb: Callback =
+            Box::new(move |lua, args| f(lua, A::from_lua_multi(args, lua)?)?.into_lua_multi(lua));
+        let data = CallbackData {
+            f: cb,
+            owner: Rc::downgrade(&self.inner),
+        };
         let fv = self.with_state(|st| {
-            let ud = st.heap.alloc(ferrous_runtime::userdata::Userdata::new(Box::new(data), 0));
+            let ud = st
+                .heap
+                .alloc(ferrous_runtime::userdata::Userdata::new(Box::new(data), 0));
             st.new_native_with_upvals(callback_trampoline, "?", vec![RawValue::userdata(ud)])
         });
         Ok(Function(self.register(fv)))
@@ -273,7 +286,13 @@ impl Lua {
 
     /// A chunk of Lua source (or a precompiled binary chunk) to run or evaluate.
     pub fn load(&self, source: impl AsRef<[u8]>) -> Chunk<'_> {
-        Chunk { lua: self, source: source.as_ref().to_vec(), name: None, env: None, mode: "bt" }
+        Chunk {
+            lua: self,
+            source: source.as_ref().to_vec(),
+            name: None,
+            env: None,
+            mode: "bt",
+        }
     }
 
     /// Runs a full garbage collection, then the finalizers (`__gc`) it made due.
@@ -302,7 +321,11 @@ impl Lua {
             }
         };
         self.inner.handles.get_mut().set_int(slot, v);
-        Ref { lua: self.clone(), slot, raw: v }
+        Ref {
+            lua: self.clone(),
+            slot,
+            raw: v,
+        }
     }
 
     /// A Rust-side value for a raw value (anchoring collectable ones).
@@ -336,10 +359,13 @@ impl Lua {
                     return s.to_str_lossy().into_owned();
                 }
                 if v.is_number() {
-                    return String::from_utf8_lossy(&ferrous_runtime::state::number_to_bytes(v)).into_owned();
+                    return String::from_utf8_lossy(&ferrous_runtime::state::number_to_bytes(v))
+                        .into_owned();
                 }
                 match api::tostring(st, v) {
-                    Ok(s) if !st.metamethod(v, ferrous_runtime::Tm::ToString).is_nil() => s.to_str_lossy().into_owned(),
+                    Ok(s) if !st.metamethod(v, ferrous_runtime::Tm::ToString).is_nil() => {
+                        s.to_str_lossy().into_owned()
+                    }
                     _ => format!("(error object is a {} value)", st.type_name_mt(v)),
                 }
             }
@@ -348,7 +374,11 @@ impl Lua {
     }
 
     /// Runs a raw operation that may call Lua code, with `keep` anchored meanwhile.
-    fn protect<R>(&self, keep: &[RawValue], f: impl FnOnce(&mut State) -> LuaResult<R>) -> Result<R> {
+    fn protect<R>(
+        &self,
+        keep: &[RawValue],
+        f: impl FnOnce(&mut State) -> LuaResult<R>,
+    ) -> Result<R> {
         self.with_state(|st| {
             let mark = st.roots.len();
             st.roots.extend_from_slice(keep);
@@ -393,7 +423,9 @@ struct CurrentGuard<'a> {
 impl Drop for CurrentGuard<'_> {
     fn drop(&mut self) {
         self.inner.current.set(self.prev);
-        self.inner.callback_depth.set(self.inner.callback_depth.get() - 1);
+        self.inner
+            .callback_depth
+            .set(self.inner.callback_depth.get() - 1);
     }
 }
 
@@ -418,8 +450,13 @@ fn callback_trampoline(st: &mut State) -> LuaResult<usize> {
     let lua = Lua { inner };
     let result: Result<Vec<RawValue>> = {
         // From here until the guard drops, the state is reached only through `current`.
-        let _guard = CurrentGuard { inner: &lua.inner, prev: lua.inner.current.replace(st as *mut State) };
-        lua.inner.callback_depth.set(lua.inner.callback_depth.get() + 1);
+        let _guard = CurrentGuard {
+            inner: &lua.inner,
+            prev: lua.inner.current.replace(st as *mut State),
+        };
+        lua.inner
+            .callback_depth
+            .set(lua.inner.callback_depth.get() + 1);
         let args = MultiValue(args.into_iter().map(|v| lua.wrap_raw(v)).collect());
         (data.f)(&lua, args).map(|r| r.0.iter().map(Value::raw).collect())
     };
@@ -488,7 +525,8 @@ impl Chunk<'_> {
         let name = self.chunkname();
         let env = self.env.as_ref().map(|t| t.0.raw);
         let r = self.lua.with_state(|st| {
-            api::load(st, source, &name, self.mode, env).map_err(|t| Error::Syntax(Lua::error_message(st, t)))
+            api::load(st, source, &name, self.mode, env)
+                .map_err(|t| Error::Syntax(Lua::error_message(st, t)))
         });
         Ok(Function(self.lua.register(r?)))
     }
@@ -542,7 +580,11 @@ impl Drop for Ref {
     fn drop(&mut self) {
         // Only the handle table is touched (no access to the State), so this is safe
         // anywhere, including inside `with_state` and during a sweep.
-        self.lua.inner.handles.get_mut().set_int(self.slot, RawValue::NIL);
+        self.lua
+            .inner
+            .handles
+            .get_mut()
+            .set_int(self.slot, RawValue::NIL);
         self.lua.inner.free.borrow_mut().push(self.slot);
     }
 }
@@ -614,7 +656,9 @@ impl Table {
         let k = key.into_lua(lua)?;
         let v = value.into_lua(lua)?;
         let t = self.0.raw;
-        lua.protect(&[k.raw(), v.raw()], |st| api::set_index(st, t, k.raw(), v.raw()))
+        lua.protect(&[k.raw(), v.raw()], |st| {
+            api::set_index(st, t, k.raw(), v.raw())
+        })
     }
 
     /// `rawget(t, key)`.
@@ -671,7 +715,11 @@ impl Table {
 
     /// The key/value pairs (raw, like `next`), converted on the fly.
     pub fn pairs<K: FromLua, V: FromLua>(&self) -> TablePairs<K, V> {
-        TablePairs { table: self.clone(), key: Some(Value::Nil), _types: std::marker::PhantomData }
+        TablePairs {
+            table: self.clone(),
+            key: Some(Value::Nil),
+            _types: std::marker::PhantomData,
+        }
     }
 
     /// Values `t[1]`, `t[2]`, ... up to the first nil (raw).
@@ -709,7 +757,7 @@ impl<K: FromLua, V: FromLua> Iterator for TablePairs<K, V> {
                 Some(K::from_lua(k, &lua).and_then(|k| Ok((k, V::from_lua(v, &lua)?))))
             }
             Ok(None) => None,
-            Err(()) => Some(Err(Error::Runtime("invalid key to 'next'".into()))),
+            Err(_) => Some(Err(Error::Runtime("invalid key to 'next'".into()))),
         }
     }
 }
@@ -747,7 +795,8 @@ impl Function {
 impl LuaString {
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        let s: Gc<ferrous_runtime::LuaStr> = self.0.raw.as_string().expect("LuaString holds a string");
+        let s: Gc<ferrous_runtime::LuaStr> =
+            self.0.raw.as_string().expect("LuaString holds a string");
         // SAFETY: the handle anchors the string for as long as `self` lives, the collector
         // never moves objects, and strings are immutable.
         unsafe { (*s.as_ptr()).as_bytes() }
@@ -920,13 +969,24 @@ impl FromLuaMulti for MultiValue {
 
 impl<T: IntoLua> IntoLuaMulti for Variadic<T> {
     fn into_lua_multi(self, lua: &Lua) -> Result<MultiValue> {
-        Ok(MultiValue(self.0.into_iter().map(|v| v.into_lua(lua)).collect::<Result<_>>()?))
+        Ok(MultiValue(
+            self.0
+                .into_iter()
+                .map(|v| v.into_lua(lua))
+                .collect::<Result<_>>()?,
+        ))
     }
 }
 
 impl<T: FromLua> FromLuaMulti for Variadic<T> {
     fn from_lua_multi(values: MultiValue, lua: &Lua) -> Result<Self> {
-        Ok(Variadic(values.0.into_iter().map(|v| T::from_lua(v, lua)).collect::<Result<_>>()?))
+        Ok(Variadic(
+            values
+                .0
+                .into_iter()
+                .map(|v| T::from_lua(v, lua))
+                .collect::<Result<_>>()?,
+        ))
     }
 }
 
@@ -1062,9 +1122,10 @@ impl FromLua for String {
     fn from_lua(value: Value, _: &Lua) -> Result<Self> {
         match &value {
             Value::String(s) => Ok(s.to_str()?.to_string()),
-            Value::Integer(_) | Value::Number(_) => {
-                Ok(String::from_utf8_lossy(&ferrous_runtime::state::number_to_bytes(value.raw())).into_owned())
-            }
+            Value::Integer(_) | Value::Number(_) => Ok(String::from_utf8_lossy(
+                &ferrous_runtime::state::number_to_bytes(value.raw()),
+            )
+            .into_owned()),
             _ => Err(Error::from_lua_conversion(&value, "String", None)),
         }
     }
@@ -1155,7 +1216,10 @@ mod tests {
     fn eval_expressions_and_blocks() -> Result<()> {
         let lua = Lua::new();
         assert_eq!(lua.load("2^10").eval::<f64>()?, 1024.0);
-        assert_eq!(lua.load("local a = 'x' return a .. a").eval::<String>()?, "xx");
+        assert_eq!(
+            lua.load("local a = 'x' return a .. a").eval::<String>()?,
+            "xx"
+        );
         let (a, b): (i64, Option<bool>) = lua.load("return 7").eval()?;
         assert_eq!((a, b), (7, None));
         Ok(())
@@ -1191,17 +1255,25 @@ mod tests {
             f.call::<_, i64>(once)
         })?;
         lua.globals().set("twice", twice)?;
-        assert_eq!(lua.load("return twice(function(x) return x * 10 end)").eval::<i64>()?, 100);
+        assert_eq!(
+            lua.load("return twice(function(x) return x * 10 end)")
+                .eval::<i64>()?,
+            100
+        );
 
         // Multiple results and errors.
         let split = lua.create_function(|_, s: String| {
-            let (a, b) = s.split_once(',').ok_or_else(|| Error::runtime("no comma"))?;
+            let (a, b) = s
+                .split_once(',')
+                .ok_or_else(|| Error::runtime("no comma"))?;
             Ok((a.to_string(), b.to_string()))
         })?;
         lua.globals().set("split", split)?;
         let (a, b): (String, String) = lua.load("return split('x,y')").eval()?;
         assert_eq!((a.as_str(), b.as_str()), ("x", "y"));
-        let msg: String = lua.load("local ok, e = pcall(split, 'xy') return e").eval()?;
+        let msg: String = lua
+            .load("local ok, e = pcall(split, 'xy') return e")
+            .eval()?;
         assert!(msg.contains("no comma"), "{msg}");
         Ok(())
     }
@@ -1246,7 +1318,9 @@ mod tests {
         drop(dropped);
         lua.gc_collect();
         let weak: Table = lua.globals().get("weak")?;
-        assert!(weak.get::<_, Option<Table>>("kept")?.is_some_and(|t| t == kept));
+        assert!(weak
+            .get::<_, Option<Table>>("kept")?
+            .is_some_and(|t| t == kept));
         assert!(weak.get::<_, Option<Table>>("dropped")?.is_none());
         Ok(())
     }
@@ -1261,7 +1335,8 @@ mod tests {
             assert_eq!(f.call::<_, i64>(())?, 2);
             // Closing runs pending finalizers, which may call Rust.
             lua.globals().set("f", f)?;
-            lua.load("setmetatable({}, {__gc = function() f() end})").exec()?;
+            lua.load("setmetatable({}, {__gc = function() f() end})")
+                .exec()?;
         }
         assert_eq!(Rc::strong_count(&token), 1);
         Ok(())
@@ -1270,7 +1345,8 @@ mod tests {
     #[test]
     fn errors_cross_the_boundary_both_ways() -> Result<()> {
         let lua = Lua::new();
-        let fail = lua.create_function(|_, ()| -> Result<()> { Err(Error::external("disk on fire")) })?;
+        let fail =
+            lua.create_function(|_, ()| -> Result<()> { Err(Error::external("disk on fire")) })?;
         lua.globals().set("fail", fail)?;
         let (ok, msg): (bool, String) = lua.load("return pcall(fail)").eval()?;
         assert!(!ok && msg.contains("disk on fire"), "{msg}");

@@ -13,8 +13,10 @@ const INTERPRETER_STACK: usize = 256 << 20;
 
 fn main() {
     let argv: Vec<Vec<u8>> = std::env::args_os().map(cli::os_to_bytes).collect();
-    let thread =
-        std::thread::Builder::new().name("ferrous".into()).stack_size(INTERPRETER_STACK).spawn(move || cli::main(argv));
+    let thread = std::thread::Builder::new()
+        .name("ferrous".into())
+        .stack_size(INTERPRETER_STACK)
+        .spawn(move || cli::main(argv));
     let code = match thread {
         Ok(handle) => match handle.join() {
             Ok(code) => code,

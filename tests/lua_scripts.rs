@@ -63,8 +63,8 @@ fn collect_scripts() -> Vec<Script> {
     let dir = repo_root().join("tests").join("lua");
     let filters = filters();
     let mut scripts = Vec::new();
-    let entries = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries {
         let path = entry.expect("read_dir entry").path();
         if path.extension().and_then(|e| e.to_str()) != Some("lua") {
@@ -168,7 +168,10 @@ fn diff_report(expected: &[u8], actual: &[u8]) -> String {
         act_lines.len()
     );
     let show = |l: &str| {
-        let l = l.strip_suffix('\n').map(|s| s.to_string()).unwrap_or_else(|| format!("{l}<no newline at end>"));
+        let l = l
+            .strip_suffix('\n')
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| format!("{l}<no newline at end>"));
         let mut l = l.replace('\r', "\\r");
         if l.len() > 300 {
             let mut cut = 300;
@@ -294,7 +297,9 @@ fn run_under_puc(script: &Script) -> Result<Vec<u8>, String> {
             let out = unsafe { lua.create_c_function(puc_out)? };
             // SAFETY: as above; puc_print only raises errors the way luaB_print does.
             let print = unsafe { lua.create_c_function(puc_print)? };
-            lua.load(PRELUDE).set_name("=harness prelude").call::<()>((out, print))?;
+            lua.load(PRELUDE)
+                .set_name("=harness prelude")
+                .call::<()>((out, print))?;
             lua.load(strip_shebang(src))
                 .set_name(format!("@{}", script.rel_path))
                 .exec()
@@ -317,7 +322,7 @@ fn run_under_puc(script: &Script) -> Result<Vec<u8>, String> {
 #[test]
 fn puc_lua_matches_expected() {
     let scripts = collect_scripts();
-    let bless = std::env::var("FERROUS_BLESS_EXPECTED").map_or(false, |v| v == "1");
+    let bless = std::env::var("FERROUS_BLESS_EXPECTED").is_ok_and(|v| v == "1");
     let results = run_parallel(&scripts, run_under_puc);
     let mut failures = Vec::new();
     for (script, result) in scripts.iter().zip(results) {
@@ -468,9 +473,13 @@ fn check_ferrous(script: &Script) -> Result<(), String> {
     let run = run_ferrous(&script.rel_path).map_err(|e| format!("cannot run ferrous: {e}"))?;
     let mut problems = String::new();
     if run.timed_out {
-        let _ = writeln!(problems, "    timed out after {:.1}s", run.elapsed.as_secs_f64());
+        let _ = writeln!(
+            problems,
+            "    timed out after {:.1}s",
+            run.elapsed.as_secs_f64()
+        );
     }
-    let ok_status = run.status.map_or(false, |s| s.success());
+    let ok_status = run.status.is_some_and(|s| s.success());
     if !ok_status && !run.timed_out {
         let _ = writeln!(problems, "    {}", describe_status(run.status));
     }
@@ -511,7 +520,11 @@ fn ferrous_matches_expected() {
             "ferrous: {} of {} scripts failed (passed: {}):\n\n{}",
             failures.len(),
             scripts.len(),
-            if passed.is_empty() { "none".to_string() } else { passed.join(", ") },
+            if passed.is_empty() {
+                "none".to_string()
+            } else {
+                passed.join(", ")
+            },
             failures.join("\n")
         );
     }
@@ -524,5 +537,8 @@ fn diff_report_points_at_first_difference() {
     assert!(r.contains("first difference at line 2"), "{r}");
     assert!(r.contains("- b") && r.contains("+ B"), "{r}");
     let r = diff_report(b"a\n", b"a\nextra\n");
-    assert!(r.contains("line 2") && r.contains("end of expected output"), "{r}");
+    assert!(
+        r.contains("line 2") && r.contains("end of expected output"),
+        "{r}"
+    );
 }

@@ -165,7 +165,12 @@ fn run_file(tag: &str, src: &str) -> (Run, TempScript) {
 /// The process ended normally with status 1 and a `ferrous: ` message on stderr.
 fn assert_lua_error(run: &Run) {
     assert!(!run.timed_out, "timed out\n{}", run.describe());
-    assert_eq!(run.code(), Some(1), "expected exit status 1\n{}", run.describe());
+    assert_eq!(
+        run.code(),
+        Some(1),
+        "expected exit status 1\n{}",
+        run.describe()
+    );
     assert!(
         run.stderr.starts_with("ferrous: "),
         "stderr must start with 'ferrous: '\n{}",
@@ -226,7 +231,12 @@ fn uncaught_error_prints_message_and_traceback() {
     // PUC: "lua: (command line):1: boom\nstack traceback:\n\t[C]: in function 'error'\n..."
     let run = run_e("error('boom')");
     assert_lua_error(&run);
-    assert_eq!(run.stderr_first_line(), "ferrous: (command line):1: boom", "{}", run.describe());
+    assert_eq!(
+        run.stderr_first_line(),
+        "ferrous: (command line):1: boom",
+        "{}",
+        run.describe()
+    );
     assert!(
         run.stderr.lines().any(|l| l == "stack traceback:"),
         "stderr needs a 'stack traceback:' line\n{}",
@@ -241,7 +251,11 @@ fn uncaught_error_in_a_script_file_names_the_file() {
     assert_lua_error(&run);
     let want = format!("ferrous: {}:2: boom", file.0.display());
     assert_eq!(run.stderr_first_line(), want, "{}", run.describe());
-    assert!(run.stderr.contains("stack traceback:"), "{}", run.describe());
+    assert!(
+        run.stderr.contains("stack traceback:"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -266,15 +280,30 @@ fn non_string_error_objects() {
     // PUC: "lua: (error object is a table value)"
     let run = run_e("error({})");
     assert_lua_error(&run);
-    assert_eq!(run.stderr_first_line(), "ferrous: (error object is a table value)", "{}", run.describe());
+    assert_eq!(
+        run.stderr_first_line(),
+        "ferrous: (error object is a table value)",
+        "{}",
+        run.describe()
+    );
     // PUC 5.4.8: "lua: (error object is a nil value)"
     let run = run_e("error(nil)");
     assert_lua_error(&run);
-    assert_eq!(run.stderr_first_line(), "ferrous: (error object is a nil value)", "{}", run.describe());
+    assert_eq!(
+        run.stderr_first_line(),
+        "ferrous: (error object is a nil value)",
+        "{}",
+        run.describe()
+    );
     // An error object with __tostring is printed through it, without a traceback.
     let run = run_e("error(setmetatable({}, {__tostring = function() return 'custom' end}))");
     assert_lua_error(&run);
-    assert_eq!(run.stderr_first_line(), "ferrous: custom", "{}", run.describe());
+    assert_eq!(
+        run.stderr_first_line(),
+        "ferrous: custom",
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -284,7 +313,8 @@ fn error_object_whose_tostring_fails() {
     assert_lua_error(&run);
     let first = run.stderr_first_line();
     assert!(
-        first == "ferrous: (command line):1: x" || first == "ferrous: (error object is a table value)",
+        first == "ferrous: (command line):1: x"
+            || first == "ferrous: (error object is a table value)",
         "unexpected message\n{}",
         run.describe()
     );
@@ -311,7 +341,10 @@ fn syntax_error() {
 fn syntax_error_in_file() {
     let (run, file) = run_file("syntax", "local a = 1\nlocal b = = 2\n");
     assert_lua_error(&run);
-    let want = format!("ferrous: {}:2: unexpected symbol near '='", file.0.display());
+    let want = format!(
+        "ferrous: {}:2: unexpected symbol near '='",
+        file.0.display()
+    );
     assert_eq!(run.stderr_first_line(), want, "{}", run.describe());
 }
 
@@ -368,7 +401,10 @@ fn long_operator_chains_do_not_crash() {
     let (run, _f) = run_file("add_chain", &src);
     assert_no_crash(&run);
     // PUC: "attempt to index a number value (field 'a')" (suffix chains are loops, not recursion)
-    let src = format!("local t = {{}} t.a = 1\nlocal y = t{}", ".a".repeat(100_000));
+    let src = format!(
+        "local t = {{}} t.a = 1\nlocal y = t{}",
+        ".a".repeat(100_000)
+    );
     let (run, _f) = run_file("field_chain", &src);
     assert_no_crash(&run);
 }
@@ -424,7 +460,10 @@ fn runaway_recursion_through_other_metamethods() {
     ];
     for code in cases {
         let run = run_e(code);
-        assert_lua_error_containing(&run, &["stack overflow", "C stack", "error in error handling"]);
+        assert_lua_error_containing(
+            &run,
+            &["stack overflow", "C stack", "error in error handling"],
+        );
     }
 }
 
@@ -456,7 +495,11 @@ fn coroutine_recursion_bomb() {
     // the last line printed ends with "false\tC stack overflow" in PUC.
     let run = run_e("local function f() local co = coroutine.create(f) return coroutine.resume(co) end print(f())");
     assert_no_crash(&run);
-    assert!(run.stdout.contains("overflow") || run.stderr.contains("overflow"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("overflow") || run.stderr.contains("overflow"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]
@@ -481,7 +524,10 @@ fn huge_allocations_are_errors() {
     }
     // table.unpack of a huge range is "too many results to unpack" in PUC.
     let run = run_e("table.unpack({}, 1, 1 << 30)");
-    assert_lua_error_containing(&run, &["too many results", "stack overflow", "not enough memory"]);
+    assert_lua_error_containing(
+        &run,
+        &["too many results", "stack overflow", "not enough memory"],
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@
 //! are never removed from one.
 
 use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
-use crate::gc::{free_object, object_size, Gc, GcHeader, ObjKind, FLAG_FINALIZABLE, FLAG_FINALIZED};
+use crate::gc::{
+    free_object, object_size, Gc, GcHeader, ObjKind, FLAG_FINALIZABLE, FLAG_FINALIZED,
+};
 use crate::heap::{Heap, Tm};
 use crate::table::Table;
 use crate::thread::Thread;
@@ -105,7 +107,9 @@ impl Heap {
     }
 
     fn weak_mode(&self, t: &Table) -> (bool, bool) {
-        let Some(mt) = t.metatable else { return (false, false) };
+        let Some(mt) = t.metatable else {
+            return (false, false);
+        };
         let mode = mt.get_str(self.tm_name(Tm::Mode));
         match mode.as_string() {
             Some(s) => {
@@ -313,7 +317,8 @@ impl Heap {
             if hdr.marked.get() {
                 keep.push(h);
             } else {
-                hdr.flags.set((hdr.flags.get() & !FLAG_FINALIZABLE) | FLAG_FINALIZED);
+                hdr.flags
+                    .set((hdr.flags.get() & !FLAG_FINALIZABLE) | FLAG_FINALIZED);
                 newly.push(h);
             }
         }

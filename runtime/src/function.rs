@@ -123,7 +123,11 @@ unsafe impl GcObject for LuaClosure {
 
 impl LuaClosure {
     pub fn new(proto: Gc<Proto>, upvals: Box<[Gc<UpVal>]>) -> LuaClosure {
-        LuaClosure { hdr: GcHeader::new(ObjKind::LuaClosure), proto, upvals }
+        LuaClosure {
+            hdr: GcHeader::new(ObjKind::LuaClosure),
+            proto,
+            upvals,
+        }
     }
 }
 

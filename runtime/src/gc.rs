@@ -116,7 +116,10 @@ impl<T> Gc<T> {
         debug_assert!(addr != 0);
         // SAFETY: callers pass addresses that came from `addr()` of a live `Gc<T>`
         // (values are only built from handles), so the pointer is non-null.
-        Gc { ptr: unsafe { NonNull::new_unchecked(addr as *mut T) }, _marker: PhantomData }
+        Gc {
+            ptr: unsafe { NonNull::new_unchecked(addr as *mut T) },
+            _marker: PhantomData,
+        }
     }
     #[inline(always)]
     pub fn as_ptr(self) -> *mut T {
@@ -161,7 +164,11 @@ pub struct ObjectList {
 
 impl Default for ObjectList {
     fn default() -> Self {
-        ObjectList { head: std::ptr::null_mut(), bytes: 0, count: 0 }
+        ObjectList {
+            head: std::ptr::null_mut(),
+            bytes: 0,
+            count: 0,
+        }
     }
 }
 

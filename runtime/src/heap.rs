@@ -167,7 +167,8 @@ impl Heap {
         for &hdr in self.finobjs.iter().rev() {
             // SAFETY: finobjs holds live objects (they are kept until finalized).
             let h = unsafe { &*hdr };
-            h.flags.set((h.flags.get() & !crate::gc::FLAG_FINALIZABLE) | crate::gc::FLAG_FINALIZED);
+            h.flags
+                .set((h.flags.get() & !crate::gc::FLAG_FINALIZABLE) | crate::gc::FLAG_FINALIZED);
             self.tobefnz.push_back(crate::collector::value_of(hdr));
         }
         self.finobjs.clear();

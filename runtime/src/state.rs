@@ -29,6 +29,9 @@ pub type LuaResult<T> = Result<T, Throw>;
 /// A function written in Rust (see the module docs for the calling convention).
 pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 
+/// Names the function running in frame `i` from its caller's code: (kind, name).
+pub type CallSiteNamer = fn(&State, usize) -> Option<(&'static str, String)>;
+
 /// Upper bound on string sizes Ferrous creates (larger results raise an error instead of
 /// exhausting memory).
 pub const MAX_STRING_SIZE: usize = 1 << 31;
@@ -57,7 +60,7 @@ pub struct State {
     pub in_error_handler: u32,
     /// How the function running in frame `i` was named by its caller ("global", "f"),
     /// read off the caller's bytecode; installed by the interpreter.
-    pub call_site_name: Option<fn(&State, usize) -> Option<(&'static str, String)>>,
+    pub call_site_name: Option<CallSiteNamer>,
 }
 
 impl Default for State {
@@ -112,8 +115,16 @@ impl State {
     pub fn new_native(&mut self, f: NativeFn, name: &'static str) -> Value {
         Value::nclosure(self.heap.alloc(NativeClosure::new(f, name, Box::new([]))))
     }
-    pub fn new_native_with_upvals(&mut self, f: NativeFn, name: &'static str, up: Vec<Value>) -> Value {
-        Value::nclosure(self.heap.alloc(NativeClosure::new(f, name, up.into_boxed_slice())))
+    pub fn new_native_with_upvals(
+        &mut self,
+        f: NativeFn,
+        name: &'static str,
+        up: Vec<Value>,
+    ) -> Value {
+        Value::nclosure(
+            self.heap
+                .alloc(NativeClosure::new(f, name, up.into_boxed_slice())),
+        )
     }
 
     /// `t[name] = native function`.
@@ -323,7 +334,9 @@ impl State {
         let mut mk = Value::NIL;
         while let Ok(Some((modname, module))) = loaded.next(mk) {
             mk = modname;
-            let (Some(mname), Some(mt)) = (modname.as_string(), module.as_table()) else { continue };
+            let (Some(mname), Some(mt)) = (modname.as_string(), module.as_table()) else {
+                continue;
+            };
             let mut fk = Value::NIL;
             while let Ok(Some((fname, fv))) = mt.next(fk) {
                 fk = fname;
@@ -345,7 +358,11 @@ impl State {
     /// `bad argument #i to 'name' (expected expected, got typename)`.
     pub fn type_error(&mut self, i: usize, expected: &str) -> Throw {
         let v = self.arg(i);
-        let got = if i > self.nargs() { "no value".to_string() } else { self.type_name_mt(v) };
+        let got = if i > self.nargs() {
+            "no value".to_string()
+        } else {
+            self.type_name_mt(v)
+        };
         self.arg_error(i, &format!("{} expected, got {}", expected, got))
     }
 
@@ -459,7 +476,11 @@ pub fn fast_tm(heap: &Heap, mt: Gc<Table>, tm: Tm) -> Value {
 /// The line being executed by a Lua frame.
 pub fn current_line(cl: Gc<LuaClosure>, fr: &Frame) -> u32 {
     let pc = (fr.pc as usize).saturating_sub(1);
-    cl.proto.line_info.get(pc).copied().unwrap_or(cl.proto.line_defined)
+    cl.proto
+        .line_info
+        .get(pc)
+        .copied()
+        .unwrap_or(cl.proto.line_defined)
 }
 
 /// PUC Lua's luaO_chunkid: the printable name of a chunk.

@@ -67,7 +67,11 @@ impl LuaStr {
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut h: u64 = (bytes.len() as u64) ^ 0x2545_F491_4F6C_DD1D;
-    let step = if bytes.len() <= 64 { 1 } else { bytes.len() / 32 };
+    let step = if bytes.len() <= 64 {
+        1
+    } else {
+        bytes.len() / 32
+    };
     let mut i = 0;
     while i < bytes.len() {
         h = (h.rotate_left(5) ^ bytes[i] as u64).wrapping_mul(K);

@@ -42,6 +42,10 @@ unsafe impl GcObject for Table {
     }
 }
 
+/// `next` was given a key that is not in the table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidKey;
+
 /// Why a key cannot be stored.
 #[derive(Debug, PartialEq, Eq)]
 pub enum KeyError {
@@ -71,8 +75,7 @@ fn key_eq(a: Value, b: Value) -> bool {
     if a.payload() == b.payload() {
         return true;
     }
-    a.tag() == TAG_STRING
-        && LuaStr::eq_contents(a.as_string().unwrap(), b.as_string().unwrap())
+    a.tag() == TAG_STRING && LuaStr::eq_contents(a.as_string().unwrap(), b.as_string().unwrap())
 }
 
 /// Normalizes a float key with an integral value to an integer key.
@@ -97,7 +100,13 @@ impl Table {
             used: 0,
         };
         if nhash > 0 {
-            t.nodes = vec![Node { key: Value::NIL, val: Value::NIL }; slots_for(nhash)];
+            t.nodes = vec![
+                Node {
+                    key: Value::NIL,
+                    val: Value::NIL
+                };
+                slots_for(nhash)
+            ];
         }
         t
     }
@@ -341,12 +350,10 @@ impl Table {
     /// `1..=n` is in use.
     fn rehash(&mut self, extra: Value) {
         let mut nums = [0usize; 65];
-        let mut total_int = 0;
-        let mut count_int = |k: i64, nums: &mut [usize; 65]| {
+        let count_int = |k: i64, nums: &mut [usize; 65]| {
             if k >= 1 {
                 let lg = 64 - ((k - 1) as u64).leading_zeros() as usize; // ceil(log2(k))
                 nums[lg] += 1;
-                total_int += 1;
             }
         };
         for (i, v) in self.array.iter().enumerate() {
@@ -366,23 +373,19 @@ impl Table {
         if let Some(k) = extra.as_int() {
             count_int(k, &mut nums);
         }
-        let _ = total_int;
         // Choose the array size.
         let mut acc = 0;
-        let mut na = 0;
         let mut optimal = 0;
         for (lg, &c) in nums.iter().enumerate() {
             let twotoi = 1usize << lg.min(62);
             acc += c;
             if acc > twotoi / 2 {
                 optimal = twotoi;
-                na = acc;
             }
-            if twotoi / 2 >= acc + self.array.len() + live_hash + 1 {
+            if twotoi / 2 > acc + self.array.len() + live_hash {
                 break;
             }
         }
-        let _ = na;
         let old_nodes = std::mem::take(&mut self.nodes);
         let old_array_len = self.array.len();
         // Entries that move from the array part to the hash part when it shrinks.
@@ -390,7 +393,10 @@ impl Table {
         if optimal < old_array_len {
             for (i, v) in self.array.drain(optimal..).enumerate() {
                 if !v.is_nil() {
-                    moved.push(Node { key: Value::int((optimal + i + 1) as i64), val: v });
+                    moved.push(Node {
+                        key: Value::int((optimal + i + 1) as i64),
+                        val: v,
+                    });
                 }
             }
         }
@@ -416,7 +422,13 @@ impl Table {
         // array part was trimmed below it).
         let want = to_hash.len() + 1;
         self.used = 0;
-        self.nodes = vec![Node { key: Value::NIL, val: Value::NIL }; slots_for(want)];
+        self.nodes = vec![
+            Node {
+                key: Value::NIL,
+                val: Value::NIL
+            };
+            slots_for(want)
+        ];
         for n in to_hash {
             self.insert_fresh(n.key, n.val);
         }
@@ -469,18 +481,18 @@ impl Table {
         i
     }
 
-    /// The entry after `key` in traversal order (`next`); `Ok(None)` at the end,
-    /// `Err(())` when `key` is not in the table.
-    pub fn next(&self, key: Value) -> Result<Option<(Value, Value)>, ()> {
+    /// The entry after `key` in traversal order (`next`); `Ok(None)` at the end.
+    pub fn next(&self, key: Value) -> Result<Option<(Value, Value)>, InvalidKey> {
         let key = normalize_key(key);
         let mut start_array = 0usize;
         let mut start_hash = 0usize;
         match key.tag() {
             TAG_NIL => {}
-            TAG_INT if {
-                let k = key.as_int_unchecked();
-                k >= 1 && (k as u64) <= self.array.len() as u64
-            } =>
+            TAG_INT
+                if {
+                    let k = key.as_int_unchecked();
+                    k >= 1 && (k as u64) <= self.array.len() as u64
+                } =>
             {
                 start_array = key.as_int_unchecked() as usize;
             }
@@ -493,7 +505,7 @@ impl Table {
                         // (the array part was trimmed): continue with the hash part.
                         match key.as_int() {
                             Some(k) if k as u64 > self.array.len() as u64 => {}
-                            _ => return Err(()),
+                            _ => return Err(InvalidKey),
                         }
                     }
                 }

@@ -123,7 +123,9 @@ impl Thread {
         if need > MAX_STACK + ERROR_STACK_EXTRA {
             return false;
         }
-        let new_len = (self.stack.len() * 2).max(need).min(MAX_STACK + ERROR_STACK_EXTRA);
+        let new_len = (self.stack.len() * 2)
+            .max(need)
+            .min(MAX_STACK + ERROR_STACK_EXTRA);
         self.stack.resize(new_len, Value::NIL);
         true
     }
@@ -137,7 +139,9 @@ impl Thread {
         if end > MAX_STACK + ERROR_STACK_EXTRA {
             return false;
         }
-        let new_len = (self.stack.len() * 2).max(end).min(MAX_STACK + ERROR_STACK_EXTRA);
+        let new_len = (self.stack.len() * 2)
+            .max(end)
+            .min(MAX_STACK + ERROR_STACK_EXTRA);
         self.stack.resize(new_len, Value::NIL);
         true
     }

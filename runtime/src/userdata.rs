@@ -1,8 +1,8 @@
 //! Full userdata: a host value with a metatable and user values.
 
+use crate::gc::Gc;
 use crate::gc::{GcHeader, GcObject, ObjKind};
 use crate::table::Table;
-use crate::gc::Gc;
 use crate::value::Value;
 use std::any::Any;
 

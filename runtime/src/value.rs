@@ -81,7 +81,11 @@ impl Value {
 
     #[inline(always)]
     pub const fn raw(payload: u64, tag: u8) -> Value {
-        Value { payload, tag, pad: [0; 7] }
+        Value {
+            payload,
+            tag,
+            pad: [0; 7],
+        }
     }
     #[inline(always)]
     pub fn tag(self) -> u8 {
@@ -302,8 +306,12 @@ impl Value {
             }
         } else {
             match (self.tag, other.tag) {
-                (TAG_INT, TAG_FLOAT) => int_eq_float(self.payload as i64, other.as_float_unchecked()),
-                (TAG_FLOAT, TAG_INT) => int_eq_float(other.payload as i64, self.as_float_unchecked()),
+                (TAG_INT, TAG_FLOAT) => {
+                    int_eq_float(self.payload as i64, other.as_float_unchecked())
+                }
+                (TAG_FLOAT, TAG_INT) => {
+                    int_eq_float(other.payload as i64, self.as_float_unchecked())
+                }
                 _ => false,
             }
         }
@@ -329,7 +337,7 @@ pub fn int_eq_float(i: i64, f: f64) -> bool {
 #[inline]
 pub fn float_to_int_exact(f: f64) -> Option<i64> {
     // -2^63 <= f < 2^63 and integral
-    if f >= -9223372036854775808.0 && f < 9223372036854775808.0 && f.floor() == f {
+    if (-9223372036854775808.0..9223372036854775808.0).contains(&f) && f.floor() == f {
         Some(f as i64)
     } else {
         None

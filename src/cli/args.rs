@@ -126,7 +126,10 @@ mod tests {
     use super::*;
 
     fn argv(words: &[&str]) -> Vec<Vec<u8>> {
-        std::iter::once("ferrous").chain(words.iter().copied()).map(|s| s.as_bytes().to_vec()).collect()
+        std::iter::once("ferrous")
+            .chain(words.iter().copied())
+            .map(|s| s.as_bytes().to_vec())
+            .collect()
     }
     fn run(words: &[&str]) -> Options {
         match parse(&argv(words)) {

@@ -19,7 +19,10 @@ use std::io::{IsTerminal, Read};
 /// The line `-v` prints and the banner of the interactive mode.
 pub fn version_line() -> String {
     // Ends like PUC Lua's banner ("... PUC-Rio"), which the official test suite checks.
-    format!("Ferrous {} (Lua 5.4 compatible), the Lua language of Lua.org, PUC-Rio", env!("CARGO_PKG_VERSION"))
+    format!(
+        "Ferrous {} (Lua 5.4 compatible), the Lua language of Lua.org, PUC-Rio",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Converts a command-line argument to the bytes Lua sees.
@@ -61,7 +64,10 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
         out::write(version_line().as_bytes());
         out::write(b"\n");
     }
-    let mut cli = Cli { st: api::new_state(), progname };
+    let mut cli = Cli {
+        st: api::new_state(),
+        progname,
+    };
     let ok = cli.pmain(&argv, &opts);
     api::close_state(cli.st);
     out::flush();
@@ -106,7 +112,9 @@ impl Cli {
                 out::write(b"\n");
                 repl::run(self);
             } else {
-                let r = self.load_file(None).and_then(|f| self.docall(f, &[]).map(drop));
+                let r = self
+                    .load_file(None)
+                    .and_then(|f| self.docall(f, &[]).map(drop));
                 return self.report(r);
             }
         }
@@ -123,9 +131,10 @@ impl Cli {
         ferrous_interp::stdlib::package::open(&mut scratch, true);
         let sg = scratch.globals;
         let g = self.st.globals;
-        let (Some(spkg), Some(pkg)) =
-            (scratch.get_field(sg, "package").as_table(), self.st.get_field(g, "package").as_table())
-        else {
+        let (Some(spkg), Some(pkg)) = (
+            scratch.get_field(sg, "package").as_table(),
+            self.st.get_field(g, "package").as_table(),
+        ) else {
             return;
         };
         for key in ["path", "cpath"] {
@@ -181,7 +190,8 @@ impl Cli {
                         argv[i].clone()
                     };
                     let r = if c == b'e' {
-                        self.load_buffer(&extra, b"=(command line)").and_then(|f| self.docall(f, &[]).map(drop))
+                        self.load_buffer(&extra, b"=(command line)")
+                            .and_then(|f| self.docall(f, &[]).map(drop))
                     } else {
                         self.do_library(&extra)
                     };
@@ -212,7 +222,8 @@ impl Cli {
         let m = self.st.str_value(modname);
         let res = self.docall(require, &[m])?;
         let k = self.st.new_str(glob);
-        g.get_mut().set_str(k, res.first().copied().unwrap_or(Value::NIL));
+        g.get_mut()
+            .set_str(k, res.first().copied().unwrap_or(Value::NIL));
         Ok(())
     }
 
@@ -257,7 +268,9 @@ impl Cli {
                 std::io::stdin()
                     .lock()
                     .read_to_end(&mut data)
-                    .map_err(|e| format!("cannot read stdin: {}", os_error_text(&e)).into_bytes())?;
+                    .map_err(|e| {
+                        format!("cannot read stdin: {}", os_error_text(&e)).into_bytes()
+                    })?;
                 (data, b"=stdin".to_vec())
             }
             Some(name) => {

@@ -42,9 +42,15 @@ impl Reader {
         if !std::io::stdin().is_terminal() {
             return Reader::Plain;
         }
-        let config = Config::builder().auto_add_history(false).max_history_size(HISTORY_MAX);
-        let Ok(config) = config.map(|c| c.build()) else { return Reader::Plain };
-        let Ok(mut ed) = Editor::<(), DefaultHistory>::with_config(config) else { return Reader::Plain };
+        let config = Config::builder()
+            .auto_add_history(false)
+            .max_history_size(HISTORY_MAX);
+        let Ok(config) = config.map(|c| c.build()) else {
+            return Reader::Plain;
+        };
+        let Ok(mut ed) = Editor::<(), DefaultHistory>::with_config(config) else {
+            return Reader::Plain;
+        };
         let file = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ferrous_history"));
         if let Some(f) = &file {
             // A plain text file, one entry per line (no rustyline file format needed).
@@ -129,7 +135,13 @@ pub(super) fn run(cli: &mut Cli) {
             Some(rest) => format!("return {rest}"),
             None => line,
         };
-        let f = match api::load(&mut cli.st, format!("return {line};").as_bytes(), b"=stdin", "bt", None) {
+        let f = match api::load(
+            &mut cli.st,
+            format!("return {line};").as_bytes(),
+            b"=stdin",
+            "bt",
+            None,
+        ) {
             Ok(f) => {
                 reader.save(&line);
                 Ok(f)
@@ -185,7 +197,11 @@ fn multiline(cli: &mut Cli, reader: &mut Reader, mut buf: String) -> Option<Resu
 
 /// `_PROMPT` / `_PROMPT2` through `tostring`, or the defaults.
 fn prompt(cli: &mut Cli, first: bool) -> String {
-    let (name, default) = if first { ("_PROMPT", "> ") } else { ("_PROMPT2", ">> ") };
+    let (name, default) = if first {
+        ("_PROMPT", "> ")
+    } else {
+        ("_PROMPT2", ">> ")
+    };
     let g = cli.st.globals;
     let v = cli.st.get_field(g, name);
     if v.is_nil() {

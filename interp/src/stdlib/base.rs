@@ -86,7 +86,9 @@ fn tonumber(st: &mut State) -> LuaResult<usize> {
     }
     let base = st.check_int(2)?;
     let v = st.arg(1);
-    let Some(s) = v.as_string() else { return Err(st.type_error(1, "string")) };
+    let Some(s) = v.as_string() else {
+        return Err(st.type_error(1, "string"));
+    };
     if !(2..=36).contains(&base) {
         return Err(st.arg_error(2, "base out of range"));
     }
@@ -168,7 +170,11 @@ fn pairs(st: &mut State) -> LuaResult<usize> {
     }
     // Like PUC Lua, a non-table is only rejected by `next` when the loop runs.
     let f = st.get_field(st.globals, "next");
-    let f = if f.is_function() { f } else { st.new_native(next, "next") };
+    let f = if f.is_function() {
+        f
+    } else {
+        st.new_native(next, "next")
+    };
     st.push(f);
     st.push(t);
     st.push(Value::NIL);
@@ -188,7 +194,7 @@ fn next(st: &mut State) -> LuaResult<usize> {
             st.push(Value::NIL);
             Ok(1)
         }
-        Err(()) => Err(st.error("invalid key to 'next'")),
+        Err(_) => Err(st.error("invalid key to 'next'")),
     }
 }
 
@@ -277,7 +283,11 @@ fn getmetatable(st: &mut State) -> LuaResult<usize> {
         None => st.push(Value::NIL),
         Some(mt) => {
             let protected = mt.get_str(st.heap.tm_name(Tm::Metatable));
-            st.push(if protected.is_nil() { Value::table(mt) } else { protected });
+            st.push(if protected.is_nil() {
+                Value::table(mt)
+            } else {
+                protected
+            });
         }
     }
     Ok(1)
@@ -334,7 +344,11 @@ fn load(st: &mut State) -> LuaResult<usize> {
         Some(m) => m.to_str_lossy().into_owned(),
         None => "bt".to_string(),
     };
-    let env = if st.nargs() >= 4 { Some(st.arg(4)) } else { None };
+    let env = if st.nargs() >= 4 {
+        Some(st.arg(4))
+    } else {
+        None
+    };
     let (bytes, name) = if let Some(s) = chunk.as_string() {
         let name = match st.opt_str(2)? {
             Some(n) => n.as_bytes().to_vec(),
@@ -373,7 +387,12 @@ fn load(st: &mut State) -> LuaResult<usize> {
 }
 
 /// Reads and compiles a file (`None`: standard input), as luaL_loadfilex.
-pub fn load_file(st: &mut State, name: Option<&[u8]>, mode: &str, env: Option<Value>) -> LuaResult<Value> {
+pub fn load_file(
+    st: &mut State,
+    name: Option<&[u8]>,
+    mode: &str,
+    env: Option<Value>,
+) -> LuaResult<Value> {
     let (bytes, chunkname) = match name {
         Some(n) => {
             let path = String::from_utf8_lossy(n).into_owned();
@@ -414,7 +433,11 @@ fn loadfile(st: &mut State) -> LuaResult<usize> {
         Some(m) => m.to_str_lossy().into_owned(),
         None => "bt".to_string(),
     };
-    let env = if st.nargs() >= 3 { Some(st.arg(3)) } else { None };
+    let env = if st.nargs() >= 3 {
+        Some(st.arg(3))
+    } else {
+        None
+    };
     match load_file(st, name.as_deref(), &mode, env) {
         Ok(f) => {
             st.push(f);
@@ -471,7 +494,11 @@ fn collectgarbage(st: &mut State) -> LuaResult<usize> {
         }
         "incremental" | "generational" => {
             let old = st.heap.mode;
-            st.heap.mode = if opt == "incremental" { GcMode::Incremental } else { GcMode::Generational };
+            st.heap.mode = if opt == "incremental" {
+                GcMode::Incremental
+            } else {
+                GcMode::Generational
+            };
             if opt == "incremental" {
                 if let Some(p) = st.arg(2).as_int() {
                     if p != 0 {
@@ -479,7 +506,11 @@ fn collectgarbage(st: &mut State) -> LuaResult<usize> {
                     }
                 }
             }
-            st.push_str(if old == GcMode::Incremental { b"incremental" } else { b"generational" });
+            st.push_str(if old == GcMode::Incremental {
+                b"incremental"
+            } else {
+                b"generational"
+            });
         }
         "setpause" => {
             let old = st.heap.pause;

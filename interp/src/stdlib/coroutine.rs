@@ -188,7 +188,9 @@ fn status(st: &mut State) -> LuaResult<usize> {
 
 fn wrap_aux(st: &mut State) -> LuaResult<usize> {
     let f = st.frame().func;
-    let co = st.thread.stack[f].as_nclosure().unwrap().upvals[0].as_thread().unwrap();
+    let co = st.thread.stack[f].as_nclosure().unwrap().upvals[0]
+        .as_thread()
+        .unwrap();
     let nargs = st.nargs();
     match resume_thread(st, co, nargs) {
         Ok(n) => Ok(n),
@@ -220,7 +222,11 @@ fn wrap(st: &mut State) -> LuaResult<usize> {
 }
 
 fn isyieldable(st: &mut State) -> LuaResult<usize> {
-    let co = if st.arg(1).is_nil() { st.thread } else { check_co(st, 1)? };
+    let co = if st.arg(1).is_nil() {
+        st.thread
+    } else {
+        check_co(st, 1)?
+    };
     let y = co != st.main_thread && co.nny == 0;
     st.push(Value::bool(y));
     Ok(1)
@@ -258,19 +264,17 @@ fn close(st: &mut State) -> LuaResult<usize> {
     let co = check_co(st, 1)?;
     let s = status_name(st, co);
     match s {
-        "suspended" | "dead" => {
-            match close_thread(st, co) {
-                None => {
-                    st.push(Value::TRUE);
-                    Ok(1)
-                }
-                Some(e) => {
-                    st.push(Value::FALSE);
-                    st.push(e);
-                    Ok(2)
-                }
+        "suspended" | "dead" => match close_thread(st, co) {
+            None => {
+                st.push(Value::TRUE);
+                Ok(1)
             }
-        }
+            Some(e) => {
+                st.push(Value::FALSE);
+                st.push(e);
+                Ok(2)
+            }
+        },
         _ => Err(st.error(format!("cannot close a {} coroutine", s))),
     }
 }

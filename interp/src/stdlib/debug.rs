@@ -45,11 +45,25 @@ fn traceback(st: &mut State) -> LuaResult<usize> {
         st.push(msg);
         return Ok(1);
     }
-    let text = if msg.is_nil() { None } else { Some(st.check_str(a)?.to_str_lossy().into_owned()) };
-    let level = st.opt_int(a + 1, if th == st.thread { 1 } else { 0 })?.max(0) as usize;
+    let text = if msg.is_nil() {
+        None
+    } else {
+        Some(st.check_str(a)?.to_str_lossy().into_owned())
+    };
+    let level = st
+        .opt_int(a + 1, if th == st.thread { 1 } else { 0 })?
+        .max(0) as usize;
     let saved = st.thread;
     st.thread = th;
-    let tb = make_traceback(st, text.as_deref(), if th == saved { level } else { level.saturating_sub(0) });
+    let tb = make_traceback(
+        st,
+        text.as_deref(),
+        if th == saved {
+            level
+        } else {
+            level.saturating_sub(0)
+        },
+    );
     st.thread = saved;
     st.push_str(tb.as_bytes());
     Ok(1)
@@ -113,7 +127,12 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                     Some(cl) => {
                         let p = cl.proto;
                         let kind = if p.line_defined == 0 { "main" } else { "Lua" };
-                        (p.source.to_vec(), p.line_defined as i64, p.last_line_defined as i64, kind)
+                        (
+                            p.source.to_vec(),
+                            p.line_defined as i64,
+                            p.last_line_defined as i64,
+                            kind,
+                        )
                     }
                     None => (b"=[C]".to_vec(), -1, -1, "C"),
                 };
@@ -136,8 +155,16 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             }
             'u' => {
                 let (nups, np, va) = match cl {
-                    Some(cl) => (cl.upvals.len(), cl.proto.num_params as usize, cl.proto.is_vararg),
-                    None => (func.as_nclosure().map(|c| c.upvals.len()).unwrap_or(0), 0, true),
+                    Some(cl) => (
+                        cl.upvals.len(),
+                        cl.proto.num_params as usize,
+                        cl.proto.is_vararg,
+                    ),
+                    None => (
+                        func.as_nclosure().map(|c| c.upvals.len()).unwrap_or(0),
+                        0,
+                        true,
+                    ),
                 };
                 st.set_field(t, "nups", Value::int(nups as i64));
                 st.set_field(t, "nparams", Value::int(np as i64));
@@ -168,7 +195,9 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                 }
             }
             't' => {
-                let tail = frame.map(|(_, fr)| fr.flags & FRAME_TAIL != 0).unwrap_or(false);
+                let tail = frame
+                    .map(|(_, fr)| fr.flags & FRAME_TAIL != 0)
+                    .unwrap_or(false);
                 st.set_field(t, "istailcall", Value::bool(tail));
             }
             'f' => st.set_field(t, "func", func),
@@ -219,7 +248,10 @@ fn local_slot(th: Gc<Thread>, fr: &Frame, n: i64) -> Option<(String, usize)> {
         return None;
     }
     match cl.proto.local_name(n as usize, pc) {
-        Some(name) => Some((String::from_utf8_lossy(name).into_owned(), fr.base + n as usize - 1)),
+        Some(name) => Some((
+            String::from_utf8_lossy(name).into_owned(),
+            fr.base + n as usize - 1,
+        )),
         None => {
             let idx = fr.base + n as usize - 1;
             // Is this the innermost frame? Then the limit is top; else the next frame.
@@ -246,7 +278,11 @@ fn getlocal(st: &mut State) -> LuaResult<usize> {
     }
     let level = st.check_int(a)?;
     let lvl = if th == st.thread { level } else { level - 1 };
-    let Some((_, fr)) = (if lvl >= 0 { frame_at(th, lvl as usize) } else { None }) else {
+    let Some((_, fr)) = (if lvl >= 0 {
+        frame_at(th, lvl as usize)
+    } else {
+        None
+    }) else {
         return Err(st.arg_error(a, "level out of range"));
     };
     match local_slot(th, &fr, n) {
@@ -268,7 +304,11 @@ fn setlocal(st: &mut State) -> LuaResult<usize> {
     let n = st.check_int(a + 1)?;
     let v = st.arg(a + 2);
     let lvl = if th == st.thread { level } else { level - 1 };
-    let Some((_, fr)) = (if lvl >= 0 { frame_at(th, lvl as usize) } else { None }) else {
+    let Some((_, fr)) = (if lvl >= 0 {
+        frame_at(th, lvl as usize)
+    } else {
+        None
+    }) else {
         return Err(st.arg_error(a, "level out of range"));
     };
     match local_slot(th, &fr, n) {
@@ -287,7 +327,11 @@ fn getupvalue(st: &mut State) -> LuaResult<usize> {
     if let Some(cl) = f.as_lclosure() {
         if n >= 1 && (n as usize) <= cl.upvals.len() {
             let name = cl.proto.upvals[n as usize - 1].name.to_vec();
-            let name = if name.is_empty() { b"(no name)".to_vec() } else { name };
+            let name = if name.is_empty() {
+                b"(no name)".to_vec()
+            } else {
+                name
+            };
             st.push_str(&name);
             st.push(cl.upvals[n as usize - 1].get());
             return Ok(2);
@@ -352,8 +396,12 @@ fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
     let n1 = st.check_int(2)?;
     let f2 = st.arg(3).as_lclosure();
     let n2 = st.check_int(4)?;
-    let Some(f1) = f1 else { return Err(st.arg_error(1, "Lua function expected")) };
-    let Some(f2) = f2 else { return Err(st.arg_error(3, "Lua function expected")) };
+    let Some(f1) = f1 else {
+        return Err(st.arg_error(1, "Lua function expected"));
+    };
+    let Some(f2) = f2 else {
+        return Err(st.arg_error(3, "Lua function expected"));
+    };
     if n1 < 1 || n1 as usize > f1.upvals.len() {
         return Err(st.arg_error(2, "invalid upvalue index"));
     }
@@ -425,7 +473,9 @@ fn setuservalue(st: &mut State) -> LuaResult<usize> {
     let v = st.arg(1);
     let x = st.check_any(2)?;
     let n = st.opt_int(3, 1)?;
-    let Some(u) = v.as_userdata() else { return Err(st.type_error(1, "userdata")) };
+    let Some(u) = v.as_userdata() else {
+        return Err(st.type_error(1, "userdata"));
+    };
     if n >= 1 && (n as usize) <= u.user_values.len() {
         u.get_mut().user_values[n as usize - 1] = x;
         st.push(v);

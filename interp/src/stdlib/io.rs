@@ -86,7 +86,12 @@ fn new_file(st: &mut State, stream: Stream, is_std: bool) -> Value {
 fn new_disk_file(st: &mut State, f: File, mode: &[u8]) -> Value {
     let plus = mode.contains(&b'+');
     let stream = Stream::File(BufReader::with_capacity(BUFSIZE, f));
-    let f = LuaFile::with_access(stream, false, mode[0] == b'r' || plus, mode[0] != b'r' || plus);
+    let f = LuaFile::with_access(
+        stream,
+        false,
+        mode[0] == b'r' || plus,
+        mode[0] != b'r' || plus,
+    );
     new_file_from(st, f)
 }
 
@@ -184,7 +189,11 @@ fn open_check_file(st: &mut State, name: &[u8], mode: &[u8]) -> LuaResult<Value>
         Ok(f) => Ok(new_disk_file(st, f, mode)),
         Err(e) => {
             let (msg, _) = os_error(&e);
-            Err(st.error(format!("cannot open file '{}' ({})", String::from_utf8_lossy(name), msg)))
+            Err(st.error(format!(
+                "cannot open file '{}' ({})",
+                String::from_utf8_lossy(name),
+                msg
+            )))
         }
     }
 }
@@ -202,15 +211,19 @@ fn io_popen(st: &mut State) -> LuaResult<usize> {
     let mut cmd = std::process::Command::new("/bin/sh");
     cmd.arg("-c").arg(OsStr::from_bytes(prog.as_bytes()));
     let res = if mode == b"r" {
-        cmd.stdout(std::process::Stdio::piped()).spawn().map(|mut c| {
-            let out = c.stdout.take().expect("piped stdout");
-            Stream::PipeIn(BufReader::new(out), c)
-        })
+        cmd.stdout(std::process::Stdio::piped())
+            .spawn()
+            .map(|mut c| {
+                let out = c.stdout.take().expect("piped stdout");
+                Stream::PipeIn(BufReader::new(out), c)
+            })
     } else {
-        cmd.stdin(std::process::Stdio::piped()).spawn().map(|mut c| {
-            let inp = c.stdin.take().expect("piped stdin");
-            Stream::PipeOut(inp, c)
-        })
+        cmd.stdin(std::process::Stdio::piped())
+            .spawn()
+            .map(|mut c| {
+                let inp = c.stdin.take().expect("piped stdin");
+                Stream::PipeOut(inp, c)
+            })
     };
     match res {
         Ok(s) => {
@@ -231,10 +244,19 @@ fn io_tmpfile(st: &mut State) -> LuaResult<usize> {
             .unwrap_or_default()
             .as_nanos() as u64;
         let path = dir.join(format!("lua_tmp{}_{:x}", std::process::id(), n ^ k));
-        match std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(f) => {
                 let _ = std::fs::remove_file(&path);
-                let v = new_file(st, Stream::File(BufReader::with_capacity(BUFSIZE, f)), false);
+                let v = new_file(
+                    st,
+                    Stream::File(BufReader::with_capacity(BUFSIZE, f)),
+                    false,
+                );
                 st.push(v);
                 return Ok(1);
             }
@@ -274,7 +296,11 @@ fn push_exec_status(st: &mut State, s: std::process::ExitStatus) -> usize {
         (None, Some(sig)) => ("signal", sig as i64),
         _ => ("exit", -1),
     };
-    st.push(if what == "exit" && code == 0 { Value::TRUE } else { Value::NIL });
+    st.push(if what == "exit" && code == 0 {
+        Value::TRUE
+    } else {
+        Value::NIL
+    });
     st.push_str(what.as_bytes());
     st.push(Value::int(code));
     3
@@ -385,7 +411,11 @@ fn read_number(r: &mut dyn BufRead) -> io::Result<Option<Number>> {
         fn readdigits(&mut self, hex: bool) -> io::Result<usize> {
             let mut count = 0;
             while let Some(c) = self.c {
-                let ok = if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() };
+                let ok = if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                };
                 if !ok || !self.nextc()? {
                     break;
                 }
@@ -394,7 +424,12 @@ fn read_number(r: &mut dyn BufRead) -> io::Result<Option<Number>> {
             Ok(count)
         }
     }
-    let mut rn = Rn { r, c: None, buf: Vec::new(), overflow: false };
+    let mut rn = Rn {
+        r,
+        c: None,
+        buf: Vec::new(),
+        overflow: false,
+    };
     rn.c = rn.peek()?;
     while let Some(c) = rn.c {
         if !matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
@@ -552,7 +587,9 @@ fn f_read(st: &mut State) -> LuaResult<usize> {
 fn io_readline(st: &mut State) -> LuaResult<usize> {
     let ups: Vec<Value> = {
         let f = st.thread.stack[st.frame().func];
-        f.as_nclosure().map(|c| c.upvals.to_vec()).unwrap_or_default()
+        f.as_nclosure()
+            .map(|c| c.upvals.to_vec())
+            .unwrap_or_default()
     };
     let fv = ups[0];
     let f = as_file(fv).expect("lines iterator without its file");
@@ -576,7 +613,10 @@ fn io_readline(st: &mut State) -> LuaResult<usize> {
     if n > 1 {
         // error information: nil, message, code
         let msg = st.thread.stack[st.thread.top - n + 1];
-        let m = msg.as_string().map(|s| s.to_str_lossy().into_owned()).unwrap_or_default();
+        let m = msg
+            .as_string()
+            .map(|s| s.to_str_lossy().into_owned())
+            .unwrap_or_default();
         return Err(st.error(m));
     }
     if ups[2].truthy() {

@@ -23,7 +23,9 @@ pub struct Xoshiro {
 impl Xoshiro {
     /// PUC's `setseed`: the state from two seed words, with 16 values discarded.
     pub fn seeded(n1: u64, n2: u64) -> Xoshiro {
-        let mut x = Xoshiro { s: [n1, 0xff, n2, 0] };
+        let mut x = Xoshiro {
+            s: [n1, 0xff, n2, 0],
+        };
         for _ in 0..16 {
             x.next_u64();
         }
@@ -279,7 +281,10 @@ fn rng(st: &State) -> &'static mut Xoshiro {
         .and_then(|c| c.upvals.first().copied())
         .and_then(|u| u.as_userdata())
         .expect("math.random without its state upvalue");
-    ud.get_mut().data.downcast_mut::<Xoshiro>().expect("math.random state")
+    ud.get_mut()
+        .data
+        .downcast_mut::<Xoshiro>()
+        .expect("math.random state")
 }
 
 fn math_random(st: &mut State) -> LuaResult<usize> {
@@ -360,7 +365,9 @@ pub fn open(st: &mut State) {
     st.set_field(t, "mininteger", Value::int(i64::MIN));
 
     let (n1, n2) = random_seed_words(st);
-    let ud = st.heap.alloc(Userdata::new(Box::new(Xoshiro::seeded(n1, n2)), 0));
+    let ud = st
+        .heap
+        .alloc(Userdata::new(Box::new(Xoshiro::seeded(n1, n2)), 0));
     let state = Value::userdata(ud);
     let f = st.new_native_with_upvals(math_random, "random", vec![state]);
     st.set_field(t, "random", f);

@@ -3,12 +3,12 @@
 pub mod base;
 pub mod coroutine;
 pub mod debug;
-pub mod package;
-pub mod math;
-pub mod table;
-pub mod string;
 pub mod io;
+pub mod math;
 pub mod os;
+pub mod package;
+pub mod string;
+pub mod table;
 pub mod utf8;
 
 use ferrous_runtime::State;
@@ -27,7 +27,18 @@ pub fn open_all(st: &mut State) {
     package::open(st, false);
     package::register_loaded(
         st,
-        &["_G", "coroutine", "string", "table", "math", "os", "io", "debug", "utf8", "package"],
+        &[
+            "_G",
+            "coroutine",
+            "string",
+            "table",
+            "math",
+            "os",
+            "io",
+            "debug",
+            "utf8",
+            "package",
+        ],
     );
 }
 

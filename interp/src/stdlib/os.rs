@@ -142,14 +142,26 @@ pub struct Zone {
 
 impl Zone {
     fn utc() -> Zone {
-        Zone { trans: vec![], idx: vec![], types: vec![TType { off: 0, isdst: false, abbr: "UTC".into() }] }
+        Zone {
+            trans: vec![],
+            idx: vec![],
+            types: vec![TType {
+                off: 0,
+                isdst: false,
+                abbr: "UTC".into(),
+            }],
+        }
     }
 
     /// The time type in force at `t`.
     pub fn lookup(&self, t: i64) -> &TType {
         let n = self.trans.partition_point(|&x| x <= t);
         if n == 0 {
-            return self.types.iter().find(|ty| !ty.isdst).unwrap_or(&self.types[0]);
+            return self
+                .types
+                .iter()
+                .find(|ty| !ty.isdst)
+                .unwrap_or(&self.types[0]);
         }
         let i = self.idx[n - 1] as usize;
         self.types.get(i).unwrap_or(&self.types[0])
@@ -202,7 +214,11 @@ impl Zone {
             let ai = *d.get(p + 5)? as usize;
             let abbr = chars.get(ai..).unwrap_or(b"");
             let end = abbr.iter().position(|&b| b == 0).unwrap_or(abbr.len());
-            types.push(TType { off, isdst, abbr: String::from_utf8_lossy(&abbr[..end]).into_owned() });
+            types.push(TType {
+                off,
+                isdst,
+                abbr: String::from_utf8_lossy(&abbr[..end]).into_owned(),
+            });
         }
         if types.is_empty() {
             return None;
@@ -227,7 +243,10 @@ fn load_zone() -> Zone {
             }
         }
     };
-    std::fs::read(path).ok().and_then(|d| Zone::parse(&d)).unwrap_or_else(Zone::utc)
+    std::fs::read(path)
+        .ok()
+        .and_then(|d| Zone::parse(&d))
+        .unwrap_or_else(Zone::utc)
 }
 
 fn local_zone() -> &'static Zone {
@@ -255,10 +274,28 @@ fn check_option(conv: &[u8]) -> Option<usize> {
     None
 }
 
-const WDAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const WDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// glibc's `iso_week_days`: days since the Monday starting the ISO year's first week.
@@ -344,7 +381,13 @@ pub fn strftime_one(out: &mut Vec<u8>, spec: &[u8], tm: &Tm) {
         b'Y' => write!(out, "{}", tm.year),
         b'z' => {
             let a = tm.gmtoff.abs() / 60;
-            write!(out, "{}{:02}{:02}", if tm.gmtoff < 0 { '-' } else { '+' }, a / 60, a % 60)
+            write!(
+                out,
+                "{}{:02}{:02}",
+                if tm.gmtoff < 0 { '-' } else { '+' },
+                a / 60,
+                a % 60
+            )
         }
         b'Z' => write!(out, "{}", tm.zone),
         b'%' => write!(out, "%"),
@@ -406,7 +449,11 @@ fn os_date(st: &mut State) -> LuaResult<usize> {
         Some(s) => s.as_bytes().to_vec(),
         None => b"%c".to_vec(),
     };
-    let t = if st.is_none_or_nil(2) { now() } else { st.check_int(2)? };
+    let t = if st.is_none_or_nil(2) {
+        now()
+    } else {
+        st.check_int(2)?
+    };
     let (utc, s) = match fmt.first() {
         Some(b'!') => (true, &fmt[1..]),
         _ => (false, &fmt[..]),
@@ -453,7 +500,13 @@ fn os_date(st: &mut State) -> LuaResult<usize> {
 
 /// PUC's `getfield` for the date table at argument 1: an int field with an optional
 /// default (`None`: required), minus `delta`.
-fn get_field(st: &mut State, t: Gc<Table>, key: &str, d: Option<i64>, delta: i64) -> LuaResult<i64> {
+fn get_field(
+    st: &mut State,
+    t: Gc<Table>,
+    key: &str,
+    d: Option<i64>,
+    delta: i64,
+) -> LuaResult<i64> {
     let v = st.get_field(t, key);
     let res = match v.as_int().or_else(|| ferrous_runtime::state::to_integer(v)) {
         Some(r) => r,
@@ -522,9 +575,15 @@ pub fn cpu_clock() -> f64 {
     }
     static START: OnceLock<Instant> = OnceLock::new();
     let read = |p: &str| -> Option<u64> {
-        std::fs::read_to_string(p).ok()?.split_whitespace().next()?.parse().ok()
+        std::fs::read_to_string(p)
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
     };
-    let Some(ns) = read("/proc/thread-self/schedstat").or_else(|| read("/proc/self/schedstat")) else {
+    let Some(ns) = read("/proc/thread-self/schedstat").or_else(|| read("/proc/self/schedstat"))
+    else {
         return START.get_or_init(Instant::now).elapsed().as_secs_f64();
     };
     LAST.with(|c| {
@@ -586,7 +645,10 @@ fn os_remove(st: &mut State) -> LuaResult<usize> {
 fn os_rename(st: &mut State) -> LuaResult<usize> {
     let from = st.check_str(1)?;
     let to = st.check_str(2)?;
-    let r = std::fs::rename(OsStr::from_bytes(from.as_bytes()), OsStr::from_bytes(to.as_bytes()));
+    let r = std::fs::rename(
+        OsStr::from_bytes(from.as_bytes()),
+        OsStr::from_bytes(to.as_bytes()),
+    );
     Ok(file_result(st, r, None))
 }
 
@@ -600,14 +662,20 @@ fn os_tmpname(st: &mut State) -> LuaResult<usize> {
             .unwrap_or_default();
         let mut x = (d.as_nanos() as u64)
             ^ (std::process::id() as u64).rotate_left(32)
-            ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            ^ COUNTER
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut name = b"/tmp/lua_".to_vec();
         for _ in 0..6 {
             name.push(CHARS[(x % CHARS.len() as u64) as usize]);
             x /= CHARS.len() as u64;
         }
         let path = OsStr::from_bytes(&name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
             Ok(_) => {
                 let v = st.string_value_owned(name);
                 st.push(v);
@@ -645,7 +713,11 @@ fn os_execute(st: &mut State) -> LuaResult<usize> {
                 (None, Some(sig)) => ("signal", sig as i64),
                 _ => ("exit", -1),
             };
-            st.push(if what == "exit" && code == 0 { Value::TRUE } else { Value::NIL });
+            st.push(if what == "exit" && code == 0 {
+                Value::TRUE
+            } else {
+                Value::NIL
+            });
             st.push_str(what.as_bytes());
             st.push(Value::int(code));
             Ok(3)
@@ -727,7 +799,18 @@ mod tests {
 
     #[test]
     fn civil_round_trip() {
-        for d in [-800_000i64, -719_468, -1, 0, 1, 59, 365, 11_016, 2_932_896, 1_000_000_000] {
+        for d in [
+            -800_000i64,
+            -719_468,
+            -1,
+            0,
+            1,
+            59,
+            365,
+            11_016,
+            2_932_896,
+            1_000_000_000,
+        ] {
             let (y, m, dd) = civil_from_days(d);
             assert_eq!(days_from_civil(y, m, dd), d);
         }
@@ -739,13 +822,22 @@ mod tests {
     #[test]
     fn strftime_matches_c() {
         assert_eq!(fmt("%c", 0), "Thu Jan  1 00:00:00 1970");
-        assert_eq!(fmt("%Y-%m-%d %H:%M:%S %j %a %A %b %B %p %I", 1_000_000_000), "2001-09-09 01:46:40 252 Sun Sunday Sep September AM 01");
-        assert_eq!(fmt("%D %e %F %R %T %r %u %w %y %C %z %Z %%", 1_700_000_000), "11/14/23 14 2023-11-14 22:13 22:13:20 10:13:20 PM 2 2 23 20 +0000 GMT %");
+        assert_eq!(
+            fmt("%Y-%m-%d %H:%M:%S %j %a %A %b %B %p %I", 1_000_000_000),
+            "2001-09-09 01:46:40 252 Sun Sunday Sep September AM 01"
+        );
+        assert_eq!(
+            fmt("%D %e %F %R %T %r %u %w %y %C %z %Z %%", 1_700_000_000),
+            "11/14/23 14 2023-11-14 22:13 22:13:20 10:13:20 PM 2 2 23 20 +0000 GMT %"
+        );
         // ISO weeks at year boundaries
         assert_eq!(fmt("%G %g %V %U %W", 1_104_537_600), "2004 04 53 00 00"); // 2005-01-01 (Sat)
         assert_eq!(fmt("%G %g %V %U %W", 1_230_768_000), "2009 09 01 00 00"); // 2009-01-01 (Thu)
         assert_eq!(fmt("%G %V", 1_230_681_600), "2009 01"); // 2008-12-31 (Wed)
-        assert_eq!(fmt("%Ec|%EY|%Od|%OH", 0), "Thu Jan  1 00:00:00 1970|1970|01|00");
+        assert_eq!(
+            fmt("%Ec|%EY|%Od|%OH", 0),
+            "Thu Jan  1 00:00:00 1970|1970|01|00"
+        );
     }
 
     #[test]
@@ -766,7 +858,9 @@ mod tests {
     /// Expected strings from `TZ=America/New_York lua5.4 -e 'print(os.date("%c %Z %z", t))'`.
     #[test]
     fn tzif_zone() {
-        let Ok(d) = std::fs::read("/usr/share/zoneinfo/America/New_York") else { return };
+        let Ok(d) = std::fs::read("/usr/share/zoneinfo/America/New_York") else {
+            return;
+        };
         let z = Zone::parse(&d).unwrap();
         let f = |t: i64| {
             let ty = z.lookup(t);

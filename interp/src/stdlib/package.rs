@@ -37,10 +37,16 @@ pub fn open(st: &mut State, ignore_env: bool) {
 /// Records every library table already in the globals in package.loaded.
 pub fn register_loaded(st: &mut State, names: &[&str]) {
     let r = st.registry;
-    let Some(loaded) = st.get_field(r, "_LOADED").as_table() else { return };
+    let Some(loaded) = st.get_field(r, "_LOADED").as_table() else {
+        return;
+    };
     let g = st.globals;
     for &n in names {
-        let v = if n == "_G" { Value::table(g) } else { st.get_field(g, n) };
+        let v = if n == "_G" {
+            Value::table(g)
+        } else {
+            st.get_field(g, n)
+        };
         if !v.is_nil() {
             st.set_field(loaded, n, v);
         }
@@ -62,7 +68,11 @@ fn env_path(vars: &[&str], default: &str, ignore_env: bool) -> String {
 /// Tries each template of `path`; returns the first readable file or the list of
 /// places tried.
 fn search_path(name: &str, path: &str, sep: &str, rep: &str) -> Result<String, String> {
-    let name = if sep.is_empty() { name.to_string() } else { name.replace(sep, rep) };
+    let name = if sep.is_empty() {
+        name.to_string()
+    } else {
+        name.replace(sep, rep)
+    };
     let mut tried = String::new();
     for templ in path.split(';') {
         if templ.is_empty() {
@@ -80,8 +90,14 @@ fn search_path(name: &str, path: &str, sep: &str, rep: &str) -> Result<String, S
 fn searchpath(st: &mut State) -> LuaResult<usize> {
     let name = st.check_str(1)?.to_str_lossy().into_owned();
     let path = st.check_str(2)?.to_str_lossy().into_owned();
-    let sep = st.opt_str(3)?.map(|s| s.to_str_lossy().into_owned()).unwrap_or_else(|| ".".into());
-    let rep = st.opt_str(4)?.map(|s| s.to_str_lossy().into_owned()).unwrap_or_else(|| "/".into());
+    let sep = st
+        .opt_str(3)?
+        .map(|s| s.to_str_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    let rep = st
+        .opt_str(4)?
+        .map(|s| s.to_str_lossy().into_owned())
+        .unwrap_or_else(|| "/".into());
     match search_path(&name, &path, &sep, &rep) {
         Ok(f) => {
             st.push_str(f.as_bytes());
@@ -96,14 +112,18 @@ fn searchpath(st: &mut State) -> LuaResult<usize> {
 }
 
 fn field_str(st: &mut State, t: Gc<Table>, name: &str) -> Option<String> {
-    st.get_field(t, name).as_string().map(|s| s.to_str_lossy().into_owned())
+    st.get_field(t, name)
+        .as_string()
+        .map(|s| s.to_str_lossy().into_owned())
 }
 
 fn require(st: &mut State) -> LuaResult<usize> {
     let name_v = st.check_str(1)?;
     let name = name_v.to_str_lossy().into_owned();
     let f = st.frame().func;
-    let pkg = st.thread.stack[f].as_nclosure().unwrap().upvals[0].as_table().unwrap();
+    let pkg = st.thread.stack[f].as_nclosure().unwrap().upvals[0]
+        .as_table()
+        .unwrap();
     let loaded = match st.get_field(pkg, "loaded").as_table() {
         Some(t) => t,
         None => return Err(st.error("'package.loaded' must be a table")),
@@ -131,7 +151,10 @@ fn require(st: &mut State) -> LuaResult<usize> {
                 let f = match load_file(st, Some(file.as_bytes()), "bt", None) {
                     Ok(f) => f,
                     Err(ferrous_runtime::Throw::Error(e)) => {
-                        let em = e.as_string().map(|s| s.to_str_lossy().into_owned()).unwrap_or_default();
+                        let em = e
+                            .as_string()
+                            .map(|s| s.to_str_lossy().into_owned())
+                            .unwrap_or_default();
                         return Err(st.error(format!(
                             "error loading module '{}' from file '{}':\n\t{}",
                             name, file, em

@@ -212,7 +212,11 @@ fn tpack(st: &mut State) -> LuaResult<usize> {
 fn tunpack(st: &mut State) -> LuaResult<usize> {
     let t = st.arg(1);
     let i = st.opt_int(2, 1)?;
-    let e = if st.is_none_or_nil(3) { len(st, t)? } else { st.check_int(3)? };
+    let e = if st.is_none_or_nil(3) {
+        len(st, t)?
+    } else {
+        st.check_int(3)?
+    };
     if i > e {
         return Ok(0);
     }
@@ -411,7 +415,11 @@ fn tsort(st: &mut State) -> LuaResult<usize> {
         if !cmp.is_nil() && !cmp.is_function() {
             return Err(st.type_error(2, "function"));
         }
-        let sorter = Sorter { t: st.arg(1), cmp, slots: st.thread.top };
+        let sorter = Sorter {
+            t: st.arg(1),
+            cmp,
+            slots: st.thread.top,
+        };
         for _ in 0..3 {
             st.push(Value::NIL);
         }

@@ -351,7 +351,9 @@ mod tests {
 
     #[test]
     fn encode_matches_std_for_unicode() {
-        for &c in &[0u32, 0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x10FFFF] {
+        for &c in &[
+            0u32, 0x41, 0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x10FFFF,
+        ] {
             if let Some(ch) = char::from_u32(c) {
                 assert_eq!(enc(c), ch.to_string().into_bytes());
             }
@@ -363,7 +365,18 @@ mod tests {
 
     #[test]
     fn decode_round_trips() {
-        for &c in &[0u32, 0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x10FFFF, 0x20_0000, 0x7FFF_FFFF] {
+        for &c in &[
+            0u32,
+            0x7F,
+            0x80,
+            0x7FF,
+            0x800,
+            0xFFFF,
+            0x10000,
+            0x10FFFF,
+            0x20_0000,
+            0x7FFF_FFFF,
+        ] {
             let e = enc(c);
             assert_eq!(decode(&e, 0, false), Some((c, e.len())));
         }

@@ -94,7 +94,13 @@ pub fn len(st: &mut State, v: Value) -> LuaResult<i64> {
 /// Compiles a chunk and returns its main function (a closure with `_ENV` set to the
 /// globals, or to `env` when given). `mode` is "b", "t" or "bt" as for `load`. Syntax
 /// errors come back as `Err` with the message string as error value.
-pub fn load(st: &mut State, chunk: &[u8], chunkname: &[u8], mode: &str, env: Option<Value>) -> LuaResult<Value> {
+pub fn load(
+    st: &mut State,
+    chunk: &[u8],
+    chunkname: &[u8],
+    mode: &str,
+    env: Option<Value>,
+) -> LuaResult<Value> {
     let binary = chunk.first() == Some(&0x1b);
     if binary && !mode.contains('b') {
         let m = format!("attempt to load a binary chunk (mode is '{}')", mode);
@@ -208,7 +214,12 @@ fn xpcall_nested(st: &mut State) -> LuaResult<usize> {
 
 /// Calls the function at `func` with `nargs` arguments; pushes `true, results...` or
 /// `false, error` (the error passed through `handler` when given).
-fn protected_results(st: &mut State, func: usize, nargs: usize, handler: Option<Value>) -> LuaResult<usize> {
+fn protected_results(
+    st: &mut State,
+    func: usize,
+    nargs: usize,
+    handler: Option<Value>,
+) -> LuaResult<usize> {
     let th = st.thread;
     debug_assert_eq!(th.top, func + nargs + 1);
     match call_at_top(st, func, -1) {
@@ -224,7 +235,8 @@ fn protected_results(st: &mut State, func: usize, nargs: usize, handler: Option<
         }
         Err(Throw::Error(e)) => {
             let e = match handler {
-                Some(h) => call_value(st, h, &[e]).unwrap_or_else(|_| st.str_value(b"error in error handling")),
+                Some(h) => call_value(st, h, &[e])
+                    .unwrap_or_else(|_| st.str_value(b"error in error handling")),
                 None => e,
             };
             st.push(Value::FALSE);

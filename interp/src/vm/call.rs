@@ -30,7 +30,11 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             let np = p.num_params as usize;
             let max = p.max_stack as usize;
             // Past MAX_STACK only a message handler may run (to report the overflow).
-            let limit = if st.in_error_handler > 0 { MAX_STACK + ERROR_STACK_EXTRA / 2 } else { MAX_STACK };
+            let limit = if st.in_error_handler > 0 {
+                MAX_STACK + ERROR_STACK_EXTRA / 2
+            } else {
+                MAX_STACK
+            };
             if t.top + max > limit || !t.ensure_abs(t.top + max + np + 2) {
                 return Err(stack_overflow(st));
             }
@@ -40,7 +44,11 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 let newfunc = t.top;
                 t.stack[newfunc] = fval;
                 for i in 0..np {
-                    t.stack[newfunc + 1 + i] = if i < nargs { t.stack[func + 1 + i] } else { Value::NIL };
+                    t.stack[newfunc + 1 + i] = if i < nargs {
+                        t.stack[func + 1 + i]
+                    } else {
+                        Value::NIL
+                    };
                 }
                 (newfunc + 1, nextra as u32)
             } else {
@@ -51,7 +59,16 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             };
             let top = base + max;
             let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
-            t.frames.push(Frame { func, base, top, pc: 0, nresults, nvarargs, flags: flags | FRAME_LUA, pdepth });
+            t.frames.push(Frame {
+                func,
+                base,
+                top,
+                pc: 0,
+                nresults,
+                nvarargs,
+                flags: flags | FRAME_LUA,
+                pdepth,
+            });
             t.top = top;
             return Ok(true);
         }
@@ -70,7 +87,16 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             }
             let top = t.top + MIN_STACK;
             let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
-            t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags, pdepth });
+            t.frames.push(Frame {
+                func,
+                base: func + 1,
+                top,
+                pc: 0,
+                nresults,
+                nvarargs: 0,
+                flags,
+                pdepth,
+            });
             let n = (nc.f)(st)?;
             let t = th.get_mut();
             let first = t.top - n;
@@ -82,7 +108,10 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
         if tm.is_nil() || depth >= 100 {
             let t = st.type_name_mt(fval);
             let info = super::debuginfo::callinfo(st, func);
-            return Err(rt_error(st, &format!("attempt to call a {} value{}", t, info)));
+            return Err(rt_error(
+                st,
+                &format!("attempt to call a {} value{}", t, info),
+            ));
         }
         depth += 1;
         let t = th.get_mut();
@@ -110,7 +139,13 @@ fn pcall_mark(flags: u16) -> u16 {
 
 /// `pcall(f, ...)` / `xpcall(f, h, ...)` at `func`: the callee runs in a frame flagged
 /// PCALL/XPCALL whose results land at `func` preceded by `true`.
-fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool) -> LuaResult<bool> {
+fn precall_pcall(
+    st: &mut State,
+    func: usize,
+    nresults: i32,
+    flags: u16,
+    x: bool,
+) -> LuaResult<bool> {
     let th = st.thread;
     let nargs = th.top - func - 1;
     if nargs == 0 || (x && nargs < 2) {
@@ -118,7 +153,16 @@ fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool
         let t = th.get_mut();
         let top = t.top + MIN_STACK;
         let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
-        t.frames.push(Frame { func, base: func + 1, top, pc: 0, nresults, nvarargs: 0, flags, pdepth });
+        t.frames.push(Frame {
+            func,
+            base: func + 1,
+            top,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            flags,
+            pdepth,
+        });
         return Err(st.arg_error(if x && nargs == 1 { 2 } else { 1 }, "value expected"));
     }
     let callee_v = th.stack[func + 1];
@@ -165,14 +209,19 @@ fn precall_pcall(st: &mut State, func: usize, nresults: i32, flags: u16, x: bool
         FRAME_PCALL
     };
     let callee = func + 1;
-    let want = if nresults < 0 { -1 } else { (nresults - 1).max(0) };
+    let want = if nresults < 0 {
+        -1
+    } else {
+        (nresults - 1).max(0)
+    };
     let depth = th.frames.len();
     match precall(st, callee, want, flags | pflag) {
         Ok(pushed) => Ok(pushed),
         Err(Throw::Error(e)) => {
             // The callee was a native (or could not be called): its frame, if pushed,
             // is the protected one.
-            if th.frames.len() > depth && th.frames[depth].flags & (FRAME_PCALL | FRAME_XPCALL) != 0 {
+            if th.frames.len() > depth && th.frames[depth].flags & (FRAME_PCALL | FRAME_XPCALL) != 0
+            {
                 finish_error(st, depth, e)?;
                 Ok(false)
             } else {
@@ -293,7 +342,12 @@ pub fn pre_handle(st: &mut State, e: Value) -> Value {
         return e;
     }
     let th = st.thread;
-    let Some(fr) = th.frames.iter().rev().find(|f| f.flags & (FRAME_PCALL | FRAME_XPCALL) != 0) else {
+    let Some(fr) = th
+        .frames
+        .iter()
+        .rev()
+        .find(|f| f.flags & (FRAME_PCALL | FRAME_XPCALL) != 0)
+    else {
         return e;
     };
     if fr.flags & FRAME_XPCALL == 0 {
@@ -500,10 +554,15 @@ pub fn new_tbc(st: &mut State, idx: usize) -> LuaResult<()> {
             .as_lclosure()
             .and_then(|cl| {
                 let pc = fr.pc as usize;
-                cl.proto.local_name(idx - fr.base + 1, pc).map(|n| String::from_utf8_lossy(n).into_owned())
+                cl.proto
+                    .local_name(idx - fr.base + 1, pc)
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
             })
             .unwrap_or_else(|| "?".into());
-        return Err(rt_error(st, &format!("variable '{}' got a non-closable value", name)));
+        return Err(rt_error(
+            st,
+            &format!("variable '{}' got a non-closable value", name),
+        ));
     }
     st.thread.get_mut().tbc.push(idx);
     Ok(())

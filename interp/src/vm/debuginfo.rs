@@ -26,9 +26,31 @@ fn sets_a(op: Op) -> bool {
     use Op::*;
     !matches!(
         op,
-        SetUpval | SetTabUp | SetTable | SetI | SetField | Close | Tbc | Jmp | Eq | Lt | Le
-            | EqK | EqI | LtI | LeI | GtI | GeI | Test | Return | Return0 | Return1
-            | TForPrep | TForCall | SetList | ExtraArg
+        SetUpval
+            | SetTabUp
+            | SetTable
+            | SetI
+            | SetField
+            | Close
+            | Tbc
+            | Jmp
+            | Eq
+            | Lt
+            | Le
+            | EqK
+            | EqI
+            | LtI
+            | LeI
+            | GtI
+            | GeI
+            | Test
+            | Return
+            | Return0
+            | Return1
+            | TForPrep
+            | TForCall
+            | SetList
+            | ExtraArg
     )
 }
 
@@ -60,7 +82,10 @@ fn find_set_reg(p: &Proto, lastpc: usize, reg: u32) -> Option<usize> {
 }
 
 fn const_str(p: &Proto, k: usize) -> Option<String> {
-    p.constants.get(k)?.as_string().map(|s| s.to_str_lossy().into_owned())
+    p.constants
+        .get(k)?
+        .as_string()
+        .map(|s| s.to_str_lossy().into_owned())
 }
 
 fn upval_name(p: &Proto, n: usize) -> String {
@@ -106,16 +131,37 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
         }
         Op::GetTabUp => {
             let k = const_str(p, i.c() as usize)?;
-            Some((if is_env(p, pc, i.b(), true) { "global" } else { "field" }, k))
+            Some((
+                if is_env(p, pc, i.b(), true) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
         }
         Op::GetTable => {
             let k = rk_name(p, pc, i.c());
-            Some((if is_env(p, pc, i.b(), false) { "global" } else { "field" }, k))
+            Some((
+                if is_env(p, pc, i.b(), false) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
         }
         Op::GetI => Some(("field", "integer index".into())),
         Op::GetField => {
             let k = const_str(p, i.c() as usize)?;
-            Some((if is_env(p, pc, i.b(), false) { "global" } else { "field" }, k))
+            Some((
+                if is_env(p, pc, i.b(), false) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
         }
         Op::GetUpval => Some(("upvalue", upval_name(p, i.b() as usize))),
         Op::LoadK => const_str(p, i.bx() as usize).map(|s| ("constant", s)),
@@ -124,7 +170,11 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
             const_str(p, ax as usize).map(|s| ("constant", s))
         }
         Op::SelfOp => {
-            let k = if i.k() { const_str(p, i.c() as usize)? } else { rk_name(p, pc, i.c()) };
+            let k = if i.k() {
+                const_str(p, i.c() as usize)?
+            } else {
+                rk_name(p, pc, i.c())
+            };
             Some(("method", k))
         }
         _ => None,
@@ -157,7 +207,9 @@ fn running_lua(st: &State) -> Option<(Gc<ferrous_runtime::function::LuaClosure>,
 
 /// " (local 'x')"-style description of an operand, or "".
 pub fn varinfo(st: &State, src: Src) -> String {
-    let Some((cl, fr)) = running_lua(st) else { return String::new() };
+    let Some((cl, fr)) = running_lua(st) else {
+        return String::new();
+    };
     let p = &cl.proto;
     let pc = (fr.pc as usize).saturating_sub(1);
     let named = match src {
@@ -236,7 +288,9 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         }
         out.push_str("\n\t");
         let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
-        let global = st.global_func_name(fval).map(|n| format!("function '{}'", n));
+        let global = st
+            .global_func_name(fval)
+            .map(|n| format!("function '{}'", n));
         let what = match func_name(st, idx) {
             _ if global.is_some() => global.unwrap(),
             Some(("global", n)) => format!("function '{}'", n),

@@ -42,7 +42,9 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         let fi = th.frames.len() - 1;
         let fr = th.frames[fi];
         debug_assert!(fr.is_lua());
-        let cl: Gc<LuaClosure> = th.stack[fr.base - 1].as_lclosure().expect("Lua frame without Lua closure");
+        let cl: Gc<LuaClosure> = th.stack[fr.base - 1]
+            .as_lclosure()
+            .expect("Lua frame without Lua closure");
         let proto = cl.proto;
         let code: &[u32] = &proto.code;
         let k: &[Value] = &proto.constants;
@@ -82,7 +84,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         }
                     }
                 } else if a.is_number() && b.is_number() && !$op.is_bitwise() {
-                    Value::float(meta::float_arith($op, a.as_number_f64().unwrap(), b.as_number_f64().unwrap()))
+                    Value::float(meta::float_arith(
+                        $op,
+                        a.as_number_f64().unwrap(),
+                        b.as_number_f64().unwrap(),
+                    ))
                 } else {
                     save_pc!();
                     arith(st, $op, a, b, $sa, $sb)?
@@ -199,7 +205,13 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(a);
                     let v = rk!(i);
                     save_pc!();
-                    set_fast(st, t, Value::int(i.b() as i64), v, Src::Reg(base + a as usize))?;
+                    set_fast(
+                        st,
+                        t,
+                        Value::int(i.b() as i64),
+                        v,
+                        Src::Reg(base + a as usize),
+                    )?;
                 }
                 Op::SetField => {
                     let t = r!(a);
@@ -242,8 +254,16 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     arith_op!(ArithOp::Add, x, y, sx, sy, a);
                 }
-                Op::AddK | Op::SubK | Op::MulK | Op::ModK | Op::PowK | Op::DivK | Op::IDivK | Op::BAndK
-                | Op::BOrK | Op::BXorK => {
+                Op::AddK
+                | Op::SubK
+                | Op::MulK
+                | Op::ModK
+                | Op::PowK
+                | Op::DivK
+                | Op::IDivK
+                | Op::BAndK
+                | Op::BOrK
+                | Op::BXorK => {
                     let op = match i.op() {
                         Op::AddK => ArithOp::Add,
                         Op::SubK => ArithOp::Sub,
@@ -268,14 +288,38 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::ShrI => {
                     let imm = Value::int(i.sc() as i64);
-                    arith_op!(ArithOp::Shr, r!(i.b()), imm, Src::Reg(base + i.b() as usize), Src::None, a);
+                    arith_op!(
+                        ArithOp::Shr,
+                        r!(i.b()),
+                        imm,
+                        Src::Reg(base + i.b() as usize),
+                        Src::None,
+                        a
+                    );
                 }
                 Op::ShlI => {
                     let imm = Value::int(i.sc() as i64);
-                    arith_op!(ArithOp::Shl, imm, r!(i.b()), Src::None, Src::Reg(base + i.b() as usize), a);
+                    arith_op!(
+                        ArithOp::Shl,
+                        imm,
+                        r!(i.b()),
+                        Src::None,
+                        Src::Reg(base + i.b() as usize),
+                        a
+                    );
                 }
-                Op::Add | Op::Sub | Op::Mul | Op::Mod | Op::Pow | Op::Div | Op::IDiv | Op::BAnd | Op::BOr
-                | Op::BXor | Op::Shl | Op::Shr => {
+                Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Mod
+                | Op::Pow
+                | Op::Div
+                | Op::IDiv
+                | Op::BAnd
+                | Op::BOr
+                | Op::BXor
+                | Op::Shl
+                | Op::Shr => {
                     let op = match i.op() {
                         Op::Add => ArithOp::Add,
                         Op::Sub => ArithOp::Sub,
@@ -420,7 +464,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         }
                         _ => {
                             save_pc!();
-                            let immv = if i.c() != 0 { Value::float(imm as f64) } else { Value::int(imm) };
+                            let immv = if i.c() != 0 {
+                                Value::float(imm as f64)
+                            } else {
+                                Value::int(imm)
+                            };
                             match i.op() {
                                 Op::LtI => meta::less_than(st, x, immv)?,
                                 Op::LeI => meta::less_equal(st, x, immv)?,
@@ -483,13 +531,18 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     t.top = dst + nargs;
                     t.frames.pop();
-                    let flags = (cur.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_TAIL;
+                    let flags =
+                        (cur.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_TAIL;
                     precall(st, dst, cur.nresults, flags)?;
                     continue 'newframe;
                 }
                 Op::Return => {
                     let first = base + a as usize;
-                    let n = if i.b() == 0 { th.top - first } else { i.b() as usize - 1 };
+                    let n = if i.b() == 0 {
+                        th.top - first
+                    } else {
+                        i.b() as usize - 1
+                    };
                     save_pc!();
                     if i.k() || !th.open_upvals.is_empty() || !th.tbc.is_empty() {
                         let t = th.get_mut();
@@ -592,7 +645,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::SetList => {
                     let ra = base + a as usize;
-                    let n = if i.b() == 0 { th.top - ra - 1 } else { i.b() as usize };
+                    let n = if i.b() == 0 {
+                        th.top - ra - 1
+                    } else {
+                        i.b() as usize
+                    };
                     let mut last = i.c() as usize;
                     if i.k() {
                         last += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
@@ -635,7 +692,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let t = th.get_mut();
                     for j in 0..n {
-                        t.stack[dst + j] = if j < nextra { t.stack[src + j] } else { Value::NIL };
+                        t.stack[dst + j] = if j < nextra {
+                            t.stack[src + j]
+                        } else {
+                            Value::NIL
+                        };
                     }
                     if want < 0 {
                         t.top = dst + n;
@@ -654,22 +715,52 @@ fn finish_op(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
     let fi = th.frames.len() - 1;
     let fr = th.frames[fi];
-    let cl = th.stack[fr.base - 1].as_lclosure().expect("unroll into a non-Lua frame");
+    let cl = th.stack[fr.base - 1]
+        .as_lclosure()
+        .expect("unroll into a non-Lua frame");
     let i = Instr(cl.proto.code[fr.pc as usize - 1]);
     let res = th.stack[th.top - 1];
     let a = fr.base + i.a() as usize;
     match i.op() {
-        Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField | Op::SelfOp | Op::AddI | Op::AddK
-        | Op::SubK | Op::MulK | Op::ModK | Op::PowK | Op::DivK | Op::IDivK | Op::BAndK | Op::BOrK
-        | Op::BXorK | Op::ShrI | Op::ShlI | Op::Add | Op::Sub | Op::Mul | Op::Mod | Op::Pow
-        | Op::Div | Op::IDiv | Op::BAnd | Op::BOr | Op::BXor | Op::Shl | Op::Shr | Op::Unm
-        | Op::BNot | Op::Len => {
+        Op::GetTabUp
+        | Op::GetTable
+        | Op::GetI
+        | Op::GetField
+        | Op::SelfOp
+        | Op::AddI
+        | Op::AddK
+        | Op::SubK
+        | Op::MulK
+        | Op::ModK
+        | Op::PowK
+        | Op::DivK
+        | Op::IDivK
+        | Op::BAndK
+        | Op::BOrK
+        | Op::BXorK
+        | Op::ShrI
+        | Op::ShlI
+        | Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Mod
+        | Op::Pow
+        | Op::Div
+        | Op::IDiv
+        | Op::BAnd
+        | Op::BOr
+        | Op::BXor
+        | Op::Shl
+        | Op::Shr
+        | Op::Unm
+        | Op::BNot
+        | Op::Len => {
             th.get_mut().stack[a] = res;
         }
-        Op::Eq | Op::Lt | Op::Le | Op::LtI | Op::LeI | Op::GtI | Op::GeI | Op::EqK | Op::EqI => {
-            if res.truthy() != i.k() {
-                th.get_mut().frames[fi].pc += 1;
-            }
+        Op::Eq | Op::Lt | Op::Le | Op::LtI | Op::LeI | Op::GtI | Op::GeI | Op::EqK | Op::EqI
+            if res.truthy() != i.k() =>
+        {
+            th.get_mut().frames[fi].pc += 1;
         }
         Op::Concat => {
             // The metamethod ran at the end of the pending operands: its result replaces
@@ -741,7 +832,11 @@ fn for_prep(st: &mut State, ra: usize) -> LuaResult<bool> {
         }
         let count = if s > 0 {
             let c = (lim as u64).wrapping_sub(i0 as u64);
-            if s != 1 { c / s as u64 } else { c }
+            if s != 1 {
+                c / s as u64
+            } else {
+                c
+            }
         } else {
             let c = (i0 as u64).wrapping_sub(lim as u64);
             c / ((-(s + 1)) as u64 + 1)
@@ -779,7 +874,10 @@ fn for_prep(st: &mut State, ra: usize) -> LuaResult<bool> {
 
 fn for_error(st: &mut State, v: Value, what: &str) -> ferrous_runtime::Throw {
     let t = st.type_name_mt(v);
-    rt_error(st, &format!("bad 'for' {} (number expected, got {})", what, t))
+    rt_error(
+        st,
+        &format!("bad 'for' {} (number expected, got {})", what, t),
+    )
 }
 
 /// A loop bound as a float (numeric strings are converted, as in PUC Lua).
@@ -789,7 +887,9 @@ fn to_float_strict(v: Value) -> Option<f64> {
 
 /// The integer limit of an integer loop, and whether the loop is skipped.
 fn for_limit(st: &mut State, init: i64, limit: Value, step: i64) -> LuaResult<(i64, bool)> {
-    let Some(limit) = to_number(limit) else { return Err(for_error(st, limit, "limit")) };
+    let Some(limit) = to_number(limit) else {
+        return Err(for_error(st, limit, "limit"));
+    };
     let lim = match limit.tag() {
         TAG_INT => limit.as_int_unchecked(),
         TAG_FLOAT => {

@@ -30,7 +30,11 @@ fn convert(
             Const::Str(s) => *strings.entry(s.clone()).or_insert_with(|| st.str_value(s)),
         })
         .collect();
-    let protos: Vec<Gc<Proto>> = fp.protos.iter().map(|p| convert(st, p, source, strings)).collect();
+    let protos: Vec<Gc<Proto>> = fp
+        .protos
+        .iter()
+        .map(|p| convert(st, p, source, strings))
+        .collect();
     let parts = ProtoParts {
         code: fp.code.iter().map(|i| i.0).collect(),
         constants: constants.into_boxed_slice(),
@@ -73,6 +77,8 @@ pub fn main_closure(st: &mut State, proto: Gc<Proto>, env: Value) -> Value {
         let v = if i == 0 { env } else { Value::NIL };
         ups.push(st.heap.alloc(UpVal::new_closed(v)));
     }
-    let cl = st.heap.alloc(LuaClosure::new(proto, ups.into_boxed_slice()));
+    let cl = st
+        .heap
+        .alloc(LuaClosure::new(proto, ups.into_boxed_slice()));
     Value::lclosure(cl)
 }

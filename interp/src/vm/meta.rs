@@ -53,7 +53,12 @@ impl ArithOp {
     pub fn is_bitwise(self) -> bool {
         matches!(
             self,
-            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor | ArithOp::Shl | ArithOp::Shr | ArithOp::BNot
+            ArithOp::BAnd
+                | ArithOp::BOr
+                | ArithOp::BXor
+                | ArithOp::Shl
+                | ArithOp::Shr
+                | ArithOp::BNot
         )
     }
 }
@@ -169,20 +174,28 @@ pub fn float_arith(op: ArithOp, a: f64, b: f64) -> f64 {
 pub fn raw_arith(st: &mut State, op: ArithOp, a: Value, b: Value) -> LuaResult<Option<Value>> {
     if op.is_bitwise() {
         // No string coercion here: strings reach their metamethods (5.4 semantics).
-        let (Some(x), Some(y)) = (num_to_integer(a), num_to_integer(b)) else { return Ok(None) };
+        let (Some(x), Some(y)) = (num_to_integer(a), num_to_integer(b)) else {
+            return Ok(None);
+        };
         return match int_arith(op, x, y) {
             Ok(v) => Ok(Some(Value::int(v))),
             Err(m) => Err(rt_error(st, m)),
         };
     }
-    let (Some(x), Some(y)) = (to_number(a), to_number(b)) else { return Ok(None) };
+    let (Some(x), Some(y)) = (to_number(a), to_number(b)) else {
+        return Ok(None);
+    };
     if x.is_int() && y.is_int() && !matches!(op, ArithOp::Pow | ArithOp::Div) {
         return match int_arith(op, x.as_int_unchecked(), y.as_int_unchecked()) {
             Ok(v) => Ok(Some(Value::int(v))),
             Err(m) => Err(rt_error(st, m)),
         };
     }
-    Ok(Some(Value::float(float_arith(op, x.as_number_f64().unwrap(), y.as_number_f64().unwrap()))))
+    Ok(Some(Value::float(float_arith(
+        op,
+        x.as_number_f64().unwrap(),
+        y.as_number_f64().unwrap(),
+    ))))
 }
 
 /// A number with an exact integer value (no strings).
@@ -197,7 +210,14 @@ fn num_to_integer(v: Value) -> Option<i64> {
 
 /// Full arithmetic: numbers, coercions, then metamethods, then an error naming the
 /// culprit.
-pub fn arith(st: &mut State, op: ArithOp, a: Value, b: Value, sa: Src, sb: Src) -> LuaResult<Value> {
+pub fn arith(
+    st: &mut State,
+    op: ArithOp,
+    a: Value,
+    b: Value,
+    sa: Src,
+    sb: Src,
+) -> LuaResult<Value> {
     if let Some(v) = raw_arith(st, op, a, b)? {
         return Ok(v);
     }
@@ -212,12 +232,19 @@ pub fn arith(st: &mut State, op: ArithOp, a: Value, b: Value, sa: Src, sb: Src) 
         if a.is_number() && b.is_number() {
             let s = if num_to_integer(a).is_none() { sa } else { sb };
             let vi = varinfo(st, s);
-            return Err(rt_error(st, &format!("number{} has no integer representation", vi)));
+            return Err(rt_error(
+                st,
+                &format!("number{} has no integer representation", vi),
+            ));
         }
         let (v, s) = if !a.is_number() { (a, sa) } else { (b, sb) };
         return Err(type_error(st, v, "perform bitwise operation on", s));
     }
-    let (v, s) = if to_number(a).is_none() { (a, sa) } else { (b, sb) };
+    let (v, s) = if to_number(a).is_none() {
+        (a, sa)
+    } else {
+        (b, sb)
+    };
     Err(type_error(st, v, "perform arithmetic on", s))
 }
 
@@ -238,7 +265,10 @@ pub fn call_meta(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> {
 pub fn call_meta_at(st: &mut State, func: usize, f: Value, args: &[Value]) -> LuaResult<Value> {
     let th = st.thread;
     th.get_mut().top = func;
-    if !th.get_mut().ensure(args.len() + 1 + ferrous_runtime::thread::MIN_STACK) {
+    if !th
+        .get_mut()
+        .ensure(args.len() + 1 + ferrous_runtime::thread::MIN_STACK)
+    {
         return Err(rt_error(st, "stack overflow"));
     }
     let t = th.get_mut();
@@ -599,12 +629,21 @@ pub fn tostring(st: &mut State, v: Value) -> LuaResult<Gc<LuaStr>> {
 pub fn tostring_basic(st: &mut State, v: Value) -> Gc<LuaStr> {
     let bytes: Vec<u8> = match v.tag() {
         TAG_NIL => b"nil".to_vec(),
-        TAG_BOOL => if v.truthy() { b"true".to_vec() } else { b"false".to_vec() },
+        TAG_BOOL => {
+            if v.truthy() {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }
         TAG_INT => v.as_int_unchecked().to_string().into_bytes(),
         TAG_FLOAT => float_to_str(v.as_float_unchecked()).into_bytes(),
         TAG_STRING => return v.as_string().unwrap(),
         _ => {
-            let kind = match st.metatable_of(v).map(|mt| mt.get_str(st.heap.tm_name(Tm::Name))) {
+            let kind = match st
+                .metatable_of(v)
+                .map(|mt| mt.get_str(st.heap.tm_name(Tm::Name)))
+            {
                 Some(n) if n.is_string() => n.as_string().unwrap().to_str_lossy().into_owned(),
                 _ => v.type_name().to_string(),
             };

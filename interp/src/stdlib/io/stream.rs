@@ -27,7 +27,10 @@ pub(super) struct StdoutBuf {
     pub(super) mode: Option<BufMode>,
 }
 
-static STDOUT: Mutex<StdoutBuf> = Mutex::new(StdoutBuf { buf: Vec::new(), mode: None });
+static STDOUT: Mutex<StdoutBuf> = Mutex::new(StdoutBuf {
+    buf: Vec::new(),
+    mode: None,
+});
 
 pub(super) fn lock_stdout() -> std::sync::MutexGuard<'static, StdoutBuf> {
     STDOUT.lock().unwrap_or_else(|e| e.into_inner())
@@ -108,7 +111,6 @@ pub(super) fn ebadf() -> io::Error {
     io::Error::from_raw_os_error(9)
 }
 
-
 // ---------------------------------------------------------------------- streams
 
 pub(super) enum Stream {
@@ -181,7 +183,10 @@ impl FileInner {
     }
 
     /// Runs `op` on the stream's reader.
-    pub(super) fn with_reader<T>(&mut self, op: impl FnOnce(&mut dyn BufRead) -> io::Result<T>) -> io::Result<T> {
+    pub(super) fn with_reader<T>(
+        &mut self,
+        op: impl FnOnce(&mut dyn BufRead) -> io::Result<T>,
+    ) -> io::Result<T> {
         match &mut self.stream {
             Stream::Stdin => {
                 flush_stdout();
@@ -260,9 +265,24 @@ impl LuaFile {
     pub(super) fn new(stream: Stream, is_std: bool) -> LuaFile {
         LuaFile::with_access(stream, is_std, true, true)
     }
-    pub(super) fn with_access(stream: Stream, is_std: bool, readable: bool, writable: bool) -> LuaFile {
-        let mode = if matches!(stream, Stream::Stderr) { BufMode::No } else { BufMode::Full };
-        let inner = FileInner { stream, wbuf: Vec::new(), mode, readable, writable };
+    pub(super) fn with_access(
+        stream: Stream,
+        is_std: bool,
+        readable: bool,
+        writable: bool,
+    ) -> LuaFile {
+        let mode = if matches!(stream, Stream::Stderr) {
+            BufMode::No
+        } else {
+            BufMode::Full
+        };
+        let inner = FileInner {
+            stream,
+            wbuf: Vec::new(),
+            mode,
+            readable,
+            writable,
+        };
         let inner = Rc::new(RefCell::new(inner));
         if !is_std {
             OPEN_FILES.with(|l| {

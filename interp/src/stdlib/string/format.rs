@@ -44,7 +44,10 @@ impl Spec {
     /// Parses a specification already validated by [`check_spec`] (`form` starts with
     /// '%' and ends with the conversion letter).
     pub fn parse(form: &[u8]) -> Spec {
-        let mut sp = Spec { conv: *form.last().unwrap_or(&0), ..Spec::default() };
+        let mut sp = Spec {
+            conv: *form.last().unwrap_or(&0),
+            ..Spec::default()
+        };
         let body = &form[1..form.len().saturating_sub(1).max(1)];
         let mut i = 0;
         while i < body.len() {
@@ -184,7 +187,10 @@ fn exp_form(a: f64, prec: usize, hash: bool, upper: bool) -> (Vec<u8>, i32) {
 
 /// Removes trailing zeros of the fraction (and a bare point) in a `%g` body.
 fn strip_fraction_zeros(body: &mut Vec<u8>) {
-    let epos = body.iter().position(|&c| c == b'e' || c == b'E').unwrap_or(body.len());
+    let epos = body
+        .iter()
+        .position(|&c| c == b'e' || c == b'E')
+        .unwrap_or(body.len());
     let (mant, exp) = body.split_at(epos);
     if !mant.contains(&b'.') {
         return;
@@ -360,7 +366,14 @@ pub fn quote_float(out: &mut Vec<u8>, f: f64) {
     } else if f.is_nan() {
         out.extend_from_slice(b"(0/0)");
     } else {
-        fmt_float(out, &Spec { conv: b'a', ..Spec::default() }, f);
+        fmt_float(
+            out,
+            &Spec {
+                conv: b'a',
+                ..Spec::default()
+            },
+            f,
+        );
     }
 }
 
@@ -377,7 +390,10 @@ pub fn quote_int(out: &mut Vec<u8>, n: i64) {
 /// `getformat`): returns the form (`%` plus flags, digits, '.', and the conversion
 /// byte, absent at the end of the format) and the index after it.
 fn get_form(fmt: &[u8], i: usize) -> Result<(Vec<u8>, usize), ()> {
-    let span = fmt[i..].iter().take_while(|c| b"-+#0 123456789.".contains(c)).count();
+    let span = fmt[i..]
+        .iter()
+        .take_while(|c| b"-+#0 123456789.".contains(c))
+        .count();
     let len = span + 1;
     if len >= MAX_SPEC {
         return Err(());
@@ -423,9 +439,16 @@ pub fn str_format(st: &mut State) -> LuaResult<usize> {
             Err(()) => return Err(st.error("invalid format (too long)")),
         };
         i = next;
-        let conv = if form.len() >= 2 && next <= fmt.len() { *form.last().unwrap() } else { 0 };
+        let conv = if form.len() >= 2 && next <= fmt.len() {
+            *form.last().unwrap()
+        } else {
+            0
+        };
         let bad_spec = |st: &mut State, form: &[u8]| {
-            st.error(format!("invalid conversion specification: '{}'", form_str(form)))
+            st.error(format!(
+                "invalid conversion specification: '{}'",
+                form_str(form)
+            ))
         };
         match conv {
             b'c' => {
@@ -467,7 +490,11 @@ pub fn str_format(st: &mut State) -> LuaResult<usize> {
                     TAG_LIGHTUD => v.payload() as usize,
                     _ => v.object_addr(),
                 };
-                let body = if addr == 0 { "(null)".to_string() } else { format!("{addr:#x}") };
+                let body = if addr == 0 {
+                    "(null)".to_string()
+                } else {
+                    format!("{addr:#x}")
+                };
                 pad(&mut out, &Spec::parse(&form), b"", body.as_bytes(), false);
             }
             b'q' => {
@@ -586,7 +613,7 @@ mod tests {
         assert_eq!(ff("%g", 1e-5), "1e-05");
         assert_eq!(ff("%g", 123456789.0), "1.23457e+08");
         assert_eq!(ff("%.3g", 0.0001234), "0.000123");
-        assert_eq!(ff("%010.2f", -3.14159), "-000003.14");
+        assert_eq!(ff("%010.2f", -3.25), "-000003.25");
         assert_eq!(ff("%-+8.1e", 2.5), "+2.5e+00");
         assert_eq!(ff("%e", 1e300), "1.000000e+300");
         assert_eq!(ff("%g", 100000.0), "100000");

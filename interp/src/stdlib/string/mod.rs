@@ -18,11 +18,13 @@ pub mod pattern;
 
 use ferrous_runtime::state::{number_to_bytes, to_number, MAX_STRING_SIZE};
 use ferrous_runtime::thread::MAX_STACK;
-use ferrous_runtime::value::{TAG_INT, TAG_FLOAT, TAG_LCLOSURE, TAG_NCLOSURE, TAG_STRING, TAG_TABLE};
+use ferrous_runtime::value::{
+    TAG_FLOAT, TAG_INT, TAG_LCLOSURE, TAG_NCLOSURE, TAG_STRING, TAG_TABLE,
+};
 use ferrous_runtime::{LuaResult, State, Throw, Value};
 
-use crate::vm::meta::{self, ArithOp};
 use crate::vm::api;
+use crate::vm::meta::{self, ArithOp};
 use pattern::{Cap, MatchState};
 
 /// Creates the `string` table, stores it in the globals, and installs the metatable
@@ -107,14 +109,24 @@ fn posrelat_end(pos: i64, len: usize) -> usize {
 /// The interpreter reaches these only after its own coercion failed or was skipped.
 fn arith(st: &mut State, op: ArithOp) -> LuaResult<usize> {
     let (a, b) = (st.arg(1), st.arg(2));
-    let num = |v: Value| if v.is_string() || v.is_number() { to_number(v) } else { None };
+    let num = |v: Value| {
+        if v.is_string() || v.is_number() {
+            to_number(v)
+        } else {
+            None
+        }
+    };
     if let (Some(x), Some(y)) = (num(a), num(b)) {
         if let Some(r) = meta::raw_arith(st, op, x, y)? {
             st.push(r);
             return Ok(1);
         }
     }
-    let tm = if b.is_string() { Value::NIL } else { st.metamethod(b, op.tm()) };
+    let tm = if b.is_string() {
+        Value::NIL
+    } else {
+        st.metamethod(b, op.tm())
+    };
     if tm.is_nil() {
         let name = st.heap.tm_name(op.tm());
         let msg = format!(
@@ -284,7 +296,13 @@ fn cap_value(st: &mut State, c: Cap<'_>) -> Value {
 
 /// Pushes the captures of a match of `s..e` (the whole match when there are none and
 /// `whole`); returns how many.
-fn push_captures(st: &mut State, ms: &MatchState<'_>, s: usize, e: usize, whole: bool) -> LuaResult<usize> {
+fn push_captures(
+    st: &mut State,
+    ms: &MatchState<'_>,
+    s: usize,
+    e: usize,
+    whole: bool,
+) -> LuaResult<usize> {
     let n = ms.ncaptures(whole);
     for i in 0..n {
         let c = ms.get_capture(i, s, e).map_err(|m| st.error(m))?;
@@ -346,14 +364,21 @@ fn str_gmatch(st: &mut State) -> LuaResult<usize> {
     if init > ls {
         init = ls + 1;
     }
-    let up = vec![Value::string(s), Value::string(p), Value::int(init as i64), Value::NIL];
+    let up = vec![
+        Value::string(s),
+        Value::string(p),
+        Value::int(init as i64),
+        Value::NIL,
+    ];
     let f = st.new_native_with_upvals(gmatch_aux, "gmatch_aux", up);
     st.push(f);
     Ok(1)
 }
 
 fn gmatch_aux(st: &mut State) -> LuaResult<usize> {
-    let me = st.thread.stack[st.frame().func].as_nclosure().expect("gmatch iterator");
+    let me = st.thread.stack[st.frame().func]
+        .as_nclosure()
+        .expect("gmatch iterator");
     let s = me.upvals[GM_SRC].as_string().unwrap();
     let p = me.upvals[GM_PAT].as_string().unwrap();
     let start = me.upvals[GM_POS].as_int_unchecked() as usize;
@@ -378,7 +403,14 @@ fn gmatch_aux(st: &mut State) -> LuaResult<usize> {
 }
 
 /// Appends the string replacement `repl` for a match of `s..e` (`%0`-`%9`, `%%`).
-fn add_s(st: &mut State, out: &mut Vec<u8>, ms: &MatchState<'_>, s: usize, e: usize, repl: &[u8]) -> LuaResult<()> {
+fn add_s(
+    st: &mut State,
+    out: &mut Vec<u8>,
+    ms: &MatchState<'_>,
+    s: usize,
+    e: usize,
+    repl: &[u8],
+) -> LuaResult<()> {
     let mut i = 0;
     while i < repl.len() {
         let c = repl[i];
@@ -394,7 +426,10 @@ fn add_s(st: &mut State, out: &mut Vec<u8>, ms: &MatchState<'_>, s: usize, e: us
         } else if d == b'0' {
             out.extend_from_slice(&ms.src[s..e]);
         } else if d.is_ascii_digit() {
-            match ms.get_capture((d - b'1') as usize, s, e).map_err(|m| st.error(m))? {
+            match ms
+                .get_capture((d - b'1') as usize, s, e)
+                .map_err(|m| st.error(m))?
+            {
                 Cap::Str(b) => out.extend_from_slice(b),
                 Cap::Pos(p) => out.extend_from_slice(p.to_string().as_bytes()),
             }
@@ -407,7 +442,14 @@ fn add_s(st: &mut State, out: &mut Vec<u8>, ms: &MatchState<'_>, s: usize, e: us
 
 /// Appends the replacement for a match of `s..e`; returns whether the text changed (a
 /// false or nil from a function or table keeps the original match).
-fn add_value(st: &mut State, out: &mut Vec<u8>, ms: &MatchState<'_>, s: usize, e: usize, tr: u8) -> LuaResult<bool> {
+fn add_value(
+    st: &mut State,
+    out: &mut Vec<u8>,
+    ms: &MatchState<'_>,
+    s: usize,
+    e: usize,
+    tr: u8,
+) -> LuaResult<bool> {
     let repl = st.arg(3);
     let v = match tr {
         TAG_TABLE => {

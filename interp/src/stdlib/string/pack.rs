@@ -102,7 +102,12 @@ impl<'a> FormatReader<'a> {
     /// A reader over `fmt`; like the C code, a zero byte ends the format.
     fn new(fmt: &'a [u8]) -> Self {
         let end = fmt.iter().position(|&c| c == 0).unwrap_or(fmt.len());
-        FormatReader { fmt: &fmt[..end], pos: 0, little: NATIVE_LITTLE, maxalign: 1 }
+        FormatReader {
+            fmt: &fmt[..end],
+            pos: 0,
+            little: NATIVE_LITTLE,
+            maxalign: 1,
+        }
     }
 
     fn at_end(&self) -> bool {
@@ -159,7 +164,9 @@ impl<'a> FormatReader<'a> {
             b'c' => {
                 let n = self.getnum(-1);
                 if n == -1 {
-                    return Err(FmtError::Plain(b"missing size for format option 'c'".to_vec()));
+                    return Err(FmtError::Plain(
+                        b"missing size for format option 'c'".to_vec(),
+                    ));
                 }
                 (KOption::Char, n as usize)
             }
@@ -219,7 +226,11 @@ impl<'a> FormatReader<'a> {
             let a = align as usize;
             (a - (total & (a - 1))) & (a - 1)
         };
-        Ok(Details { opt, size, ntoalign })
+        Ok(Details {
+            opt,
+            size,
+            ntoalign,
+        })
     }
 }
 
@@ -257,7 +268,11 @@ fn unpack_int(data: &[u8], little: bool, size: usize, signed: bool) -> Result<i6
             res = (res ^ mask).wrapping_sub(mask);
         }
     } else if size > SZINT {
-        let mask = if !signed || (res as i64) >= 0 { 0 } else { 0xFF };
+        let mask = if !signed || (res as i64) >= 0 {
+            0
+        } else {
+            0xFF
+        };
         if (limit..size).any(|i| byte(i) != mask) {
             return Err(());
         }
@@ -310,7 +325,9 @@ fn str_pack(st: &mut State) -> LuaResult<usize> {
         total = total.saturating_add(d.ntoalign + size);
         out.resize(out.len() + d.ntoalign, 0);
         arg += 1;
-        if arg > st.nargs() && !matches!(d.opt, KOption::Padding | KOption::PaddAlign | KOption::Nop) {
+        if arg > st.nargs()
+            && !matches!(d.opt, KOption::Padding | KOption::PaddAlign | KOption::Nop)
+        {
             return Err(missing_arg(st, arg, d.opt));
         }
         match d.opt {
@@ -440,12 +457,17 @@ fn str_unpack(st: &mut State) -> LuaResult<usize> {
         let little = rd.little;
         let here = &data[pos..];
         match d.opt {
-            KOption::Int | KOption::Uint => match unpack_int(here, little, size, d.opt == KOption::Int) {
-                Ok(v) => st.push(Value::int(v)),
-                Err(()) => {
-                    return Err(st.error(format!("{}-byte integer does not fit into Lua Integer", size)))
+            KOption::Int | KOption::Uint => {
+                match unpack_int(here, little, size, d.opt == KOption::Int) {
+                    Ok(v) => st.push(Value::int(v)),
+                    Err(()) => {
+                        return Err(st.error(format!(
+                            "{}-byte integer does not fit into Lua Integer",
+                            size
+                        )))
+                    }
                 }
-            },
+            }
             KOption::Float => {
                 let f = f32::from_le_bytes(read_le::<4>(here, little));
                 st.push(Value::float(f as f64));
@@ -459,7 +481,10 @@ fn str_unpack(st: &mut State) -> LuaResult<usize> {
                 let len = match unpack_int(here, little, size, false) {
                     Ok(v) => v as u64,
                     Err(()) => {
-                        return Err(st.error(format!("{}-byte integer does not fit into Lua Integer", size)))
+                        return Err(st.error(format!(
+                            "{}-byte integer does not fit into Lua Integer",
+                            size
+                        )))
                     }
                 };
                 if len > (ld - pos - size) as u64 {
@@ -504,20 +529,52 @@ mod tests {
 
     #[test]
     fn sizes_and_alignment() {
-        let sz: usize = all(b"!8 b Xh i4 i8 c1 Xi8").unwrap().iter().map(|d| d.ntoalign + d.size).sum();
+        let sz: usize = all(b"!8 b Xh i4 i8 c1 Xi8")
+            .unwrap()
+            .iter()
+            .map(|d| d.ntoalign + d.size)
+            .sum();
         assert_eq!(sz, 24);
-        let sz: usize = all(b" b b Xd b Xb x").unwrap().iter().map(|d| d.ntoalign + d.size).sum();
+        let sz: usize = all(b" b b Xd b Xb x")
+            .unwrap()
+            .iter()
+            .map(|d| d.ntoalign + d.size)
+            .sum();
         assert_eq!(sz, 4);
-        assert_eq!(all(b"!16 xXi16").unwrap().iter().map(|d| d.ntoalign + d.size).sum::<usize>(), 16);
+        assert_eq!(
+            all(b"!16 xXi16")
+                .unwrap()
+                .iter()
+                .map(|d| d.ntoalign + d.size)
+                .sum::<usize>(),
+            16
+        );
     }
 
     #[test]
     fn format_errors() {
-        assert_eq!(all(b"i0"), Err(FmtError::Plain(b"integral size (0) out of limits [1,16]".to_vec())));
-        assert_eq!(all(b"i3r"), Err(FmtError::Plain(b"invalid format option 'r'".to_vec())));
-        assert_eq!(all(b"!4i3"), Err(FmtError::Arg1("format asks for alignment not power of 2")));
-        assert_eq!(all(b"X"), Err(FmtError::Arg1("invalid next option for option 'X'")));
-        assert_eq!(all(b"Xc1"), Err(FmtError::Arg1("invalid next option for option 'X'")));
+        assert_eq!(
+            all(b"i0"),
+            Err(FmtError::Plain(
+                b"integral size (0) out of limits [1,16]".to_vec()
+            ))
+        );
+        assert_eq!(
+            all(b"i3r"),
+            Err(FmtError::Plain(b"invalid format option 'r'".to_vec()))
+        );
+        assert_eq!(
+            all(b"!4i3"),
+            Err(FmtError::Arg1("format asks for alignment not power of 2"))
+        );
+        assert_eq!(
+            all(b"X"),
+            Err(FmtError::Arg1("invalid next option for option 'X'"))
+        );
+        assert_eq!(
+            all(b"Xc1"),
+            Err(FmtError::Arg1("invalid next option for option 'X'"))
+        );
         assert!(matches!(all(b"c1000000000000"), Err(FmtError::Plain(_))));
         // a zero byte ends the format
         assert_eq!(all(b"b\0garbage").unwrap().len(), 1);
@@ -527,7 +584,10 @@ mod tests {
     fn integers() {
         let mut v = Vec::new();
         pack_int(&mut v, (-2i64) as u64, true, 12, true);
-        assert_eq!(v, [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(
+            v,
+            [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
         assert_eq!(unpack_int(&v, true, 12, true), Ok(-2));
         assert_eq!(unpack_int(&v, true, 12, false), Err(()));
         let mut v = Vec::new();

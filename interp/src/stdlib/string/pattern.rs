@@ -130,7 +130,10 @@ impl<'a> MatchState<'a> {
             pat,
             depth: MAX_DEPTH,
             level: 0,
-            capture: [Capture { init: 0, len: CapLen::Unfinished }; MAX_CAPTURES],
+            capture: [Capture {
+                init: 0,
+                len: CapLen::Unfinished,
+            }; MAX_CAPTURES],
         }
     }
 
@@ -327,7 +330,9 @@ impl<'a> MatchState<'a> {
         let l = self.check_capture(l)?;
         let init = self.capture[l].init;
         // A position capture has no text: PUC compares (size_t)-2 bytes, which never fits.
-        let CapLen::Len(len) = self.capture[l].len else { return Ok(None) };
+        let CapLen::Len(len) = self.capture[l].len else {
+            return Ok(None);
+        };
         if self.src.len() - s >= len && self.src[init..init + len] == self.src[s..s + len] {
             Ok(Some(s + len))
         } else {
@@ -460,7 +465,11 @@ impl<'a> MatchState<'a> {
 
 /// One search like `string.find`/`string.match` from byte offset `init`: returns the
 /// match's start, its end, and the state holding its captures.
-pub fn search<'a>(src: &'a [u8], pat: &'a [u8], init: usize) -> PatResult<Option<(usize, usize, MatchState<'a>)>> {
+pub fn search<'a>(
+    src: &'a [u8],
+    pat: &'a [u8],
+    init: usize,
+) -> PatResult<Option<(usize, usize, MatchState<'a>)>> {
     let (anchor, p) = match pat.first() {
         Some(b'^') => (true, &pat[1..]),
         _ => (false, pat),
@@ -499,7 +508,9 @@ mod tests {
         m(s, p).unwrap().map(|v| v[0].clone())
     }
     fn f(s: &str, p: &str) -> Option<(usize, usize)> {
-        search(s.as_bytes(), p.as_bytes(), 0).unwrap().map(|(a, b, _)| (a + 1, b))
+        search(s.as_bytes(), p.as_bytes(), 0)
+            .unwrap()
+            .map(|(a, b, _)| (a + 1, b))
     }
 
     #[test]
@@ -559,10 +570,7 @@ mod tests {
         assert_eq!(e("%1"), "invalid capture index %1");
         assert_eq!(e("a)"), "invalid pattern capture");
         assert_eq!(e("%b"), "malformed pattern (missing arguments to '%b')");
-        assert_eq!(
-            m("a", &"(".repeat(33)).unwrap_err(),
-            "too many captures"
-        );
+        assert_eq!(m("a", &"(".repeat(33)).unwrap_err(), "too many captures");
         let s = "a".repeat(300);
         assert_eq!(m(&s, &".?".repeat(300)).unwrap_err(), "pattern too complex");
         let (st, e2, ms) = search(b"alo", b"(a", 0).unwrap().unwrap();
