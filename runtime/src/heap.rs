@@ -75,6 +75,8 @@ pub struct Heap {
     pub(crate) gray: Vec<*mut GcHeader>,
     /// Completed collections (for tests and stats).
     pub cycles: u64,
+    /// Collect at every GC point (a testing aid that exposes missing roots).
+    pub stress: bool,
 }
 
 /// Smallest collection threshold, so that small scripts do not collect constantly.
@@ -101,6 +103,7 @@ impl Heap {
             tobefnz: Default::default(),
             gray: Vec::new(),
             cycles: 0,
+            stress: false,
         };
         h.tm_names = TM_NAMES.iter().map(|n| h.intern(n.as_bytes())).collect();
         h
@@ -135,7 +138,7 @@ impl Heap {
     /// Whether the pacing says a collection is due.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {
-        self.objects.bytes > self.threshold && self.running
+        (self.objects.bytes > self.threshold || self.stress) && self.running
     }
 
     /// Registers an object that just got a metatable with `__gc`.

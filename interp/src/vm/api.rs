@@ -251,6 +251,7 @@ fn protected_results(
 pub fn new_state() -> State {
     let mut st = State::new();
     st.call_site_name = Some(super::debuginfo::func_name);
+    st.heap.stress = std::env::var_os("FERROUS_GC_STRESS").is_some();
     crate::stdlib::open_all(&mut st);
     st
 }

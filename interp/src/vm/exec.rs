@@ -24,13 +24,17 @@ use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
 #[inline]
 pub fn gc_point(st: &mut State) {
     if st.heap.should_collect() {
+        // Mark every register of the running frame, but keep an open result list's
+        // end (`top`) for the instruction that consumes it.
         let th = st.thread;
+        let saved = th.top;
         if let Some(fr) = th.frames.last() {
             if fr.is_lua() && th.top < fr.top {
                 th.get_mut().top = fr.top;
             }
         }
         st.full_gc();
+        th.get_mut().top = saved;
         super::api::run_finalizers(st);
     }
 }
