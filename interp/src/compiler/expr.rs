@@ -357,7 +357,9 @@ impl Parser<'_> {
 
     /// Makes `e` a value (register or constant).
     pub fn exp2val(&mut self, e: &mut ExpDesc) -> R<()> {
-        if e.has_jumps() {
+        // A bare comparison (Jmp) counts as having jumps: it must get its register now,
+        // before anything else (such as an indexed upvalue) takes the next one.
+        if matches!(e.k, ExpK::Jmp(_)) || e.has_jumps() {
             self.exp2anyreg(e)?;
         } else {
             self.discharge_vars(e);
