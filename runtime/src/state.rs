@@ -414,7 +414,7 @@ impl State {
         match v.tag() {
             TAG_TABLE => v.as_table().unwrap().metatable,
             TAG_USERDATA => v.as_userdata().unwrap().metatable,
-            t => self.type_mt[t as usize],
+            t => self.type_mt[type_mt_slot(t)],
         }
     }
 
@@ -456,6 +456,16 @@ impl State {
     pub fn full_gc(&mut self) {
         self.mark_roots();
         self.heap.finish_cycle();
+    }
+}
+
+/// Slot of `type_mt` for a value tag: integers and floats share the number metatable.
+#[inline]
+pub fn type_mt_slot(tag: u8) -> usize {
+    if tag == TAG_INT {
+        TAG_FLOAT as usize
+    } else {
+        tag as usize
     }
 }
 

@@ -1,8 +1,9 @@
 //! Lua tables: an array part for keys `1..=n` and an open-addressed hash part.
 //!
 //! Invariants:
-//! - integer keys `1..=array.len()` live only in the array part; the array part never
-//!   ends with nil (trailing nils are trimmed), so `#t` is usually its length;
+//! - integer keys `1..=array.len()` live only in the array part (possibly as nil);
+//!   `#t` is the array length when its last slot is set, else a border found by binary
+//!   search; rebuilding the table trims trailing nils;
 //! - the hash part has a power-of-two number of slots, linear probing; a slot with a nil
 //!   key is empty and ends a probe chain; a slot with a key and a nil value is a removed
 //!   entry that still continues chains (and lets `next` continue from a removed key);
@@ -232,9 +233,6 @@ impl Table {
         let idx = (i as u64).wrapping_sub(1);
         if idx < len as u64 {
             self.array[idx as usize] = val;
-            if val.is_nil() && idx as usize == len - 1 {
-                self.trim_array();
-            }
         } else if idx == len as u64 {
             if val.is_nil() {
                 // Not in the array; may be in the hash part.
@@ -500,14 +498,7 @@ impl Table {
                 start_array = self.array.len();
                 match self.find_slot(key) {
                     Some(i) => start_hash = i + 1,
-                    None => {
-                        // An integer just past the array part was removed from its end
-                        // (the array part was trimmed): continue with the hash part.
-                        match key.as_int() {
-                            Some(k) if k as u64 > self.array.len() as u64 => {}
-                            _ => return Err(InvalidKey),
-                        }
-                    }
+                    None => return Err(InvalidKey),
                 }
             }
         }

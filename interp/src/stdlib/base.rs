@@ -15,7 +15,10 @@ pub fn open(st: &mut State) {
     st.set_fn(g, "type", lua_type);
     st.set_fn(g, "tostring", tostring);
     st.set_fn(g, "tonumber", tonumber);
-    st.set_fn(g, "ipairs", ipairs);
+    // ipairs returns the same iterator function every time.
+    let aux = st.new_native(ipairs_aux, "ipairs_aux");
+    let ip = st.new_native_with_upvals(ipairs, "ipairs", vec![aux]);
+    st.set_field(g, "ipairs", ip);
     st.set_fn(g, "pairs", pairs);
     st.set_fn(g, "next", next);
     st.set_fn(g, "select", select);
@@ -151,7 +154,10 @@ fn ipairs_aux(st: &mut State) -> LuaResult<usize> {
 
 fn ipairs(st: &mut State) -> LuaResult<usize> {
     let t = st.check_any(1)?;
-    let f = st.new_native(ipairs_aux, "ipairs_aux");
+    let fi = st.frame().func;
+    let f = st.thread.stack[fi]
+        .as_nclosure()
+        .map_or(Value::NIL, |c| c.upvals[0]);
     st.push(f);
     st.push(t);
     st.push(Value::int(0));

@@ -433,7 +433,7 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
     } else if let Some(u) = v.as_userdata() {
         u.get_mut().metatable = m;
     } else {
-        st.type_mt[v.tag() as usize] = m;
+        st.type_mt[ferrous_runtime::state::type_mt_slot(v.tag())] = m;
     }
     if let Some(m) = m {
         if !m.get_str(st.heap.tm_name(ferrous_runtime::Tm::Gc)).is_nil() {
