@@ -56,8 +56,7 @@ fn hdr_of(v: Value) -> *mut GcHeader {
 
 #[inline]
 fn is_marked(v: Value) -> bool {
-    // SAFETY: collectable values point at live headers during a cycle.
-    !v.is_collectable() || unsafe { (*hdr_of(v)).marked.get() }
+    !v.is_collectable() || crate::gc::header_of(v).marked.get()
 }
 
 impl Heap {

@@ -188,6 +188,34 @@ impl ObjectList {
     }
 }
 
+impl ObjectList {
+    /// Frees every object (the heap is going away).
+    pub(crate) fn free_all(&mut self) {
+        let mut p = self.head;
+        while !p.is_null() {
+            // SAFETY: walking the list of objects this list allocated; each is freed
+            // once and the list is emptied below.
+            unsafe {
+                let next = (*p).next.get();
+                free_object(p);
+                p = next;
+            }
+        }
+        self.head = std::ptr::null_mut();
+        self.bytes = 0;
+        self.count = 0;
+    }
+}
+
+/// The header of the object a collectable value refers to.
+#[inline]
+pub fn header_of(v: crate::value::Value) -> &'static GcHeader {
+    debug_assert!(v.is_collectable());
+    // SAFETY: values are only built from handles of live objects, and a value a caller
+    // can still see refers to an object the collector has not freed (module docs).
+    unsafe { &*(v.object_addr() as *const GcHeader) }
+}
+
 /// Frees one object of the list.
 ///
 /// # Safety

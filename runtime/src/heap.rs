@@ -1,7 +1,7 @@
 //! The VM-owned heap: every object, the string interner, the metamethod names and the
 //! collector's pacing state. The mark and sweep themselves are in `collector.rs`.
 
-use crate::gc::{Gc, GcHeader, GcObject, ObjectList};
+use crate::gc::{header_of, Gc, GcHeader, GcObject, ObjectList};
 use crate::string::{Interner, LuaStr};
 use crate::value::Value;
 
@@ -147,8 +147,7 @@ impl Heap {
             return;
         }
         let hdr = obj.object_addr() as *mut GcHeader;
-        // SAFETY: collectable values point at live object headers.
-        let h = unsafe { &*hdr };
+        let h = header_of(obj);
         if h.flags.get() & (crate::gc::FLAG_FINALIZABLE | crate::gc::FLAG_FINALIZED) == 0 {
             h.flags.set(h.flags.get() | crate::gc::FLAG_FINALIZABLE);
             self.finobjs.push(hdr);
@@ -158,8 +157,7 @@ impl Heap {
     /// The next object whose finalizer is due, if any.
     pub fn pop_finalizer(&mut self) -> Option<Value> {
         let v = self.tobefnz.pop_front()?;
-        // SAFETY: queued values are live objects (the queue is a root).
-        let h = unsafe { &*(v.object_addr() as *const GcHeader) };
+        let h = header_of(v);
         h.flags.set(h.flags.get() & !crate::gc::FLAG_FINALIZED);
         Some(v)
     }
@@ -168,11 +166,12 @@ impl Heap {
     /// most recently marked first.
     pub fn queue_all_finalizers(&mut self) {
         for &hdr in self.finobjs.iter().rev() {
-            // SAFETY: finobjs holds live objects (they are kept until finalized).
-            let h = unsafe { &*hdr };
+            // finobjs holds live objects (they are kept until finalized).
+            let v = crate::collector::value_of(hdr);
+            let h = header_of(v);
             h.flags
                 .set((h.flags.get() & !crate::gc::FLAG_FINALIZABLE) | crate::gc::FLAG_FINALIZED);
-            self.tobefnz.push_back(crate::collector::value_of(hdr));
+            self.tobefnz.push_back(v);
         }
         self.finobjs.clear();
     }
@@ -180,14 +179,6 @@ impl Heap {
 
 impl Drop for Heap {
     fn drop(&mut self) {
-        let mut p = self.objects.head;
-        while !p.is_null() {
-            // SAFETY: walking the list of objects this heap allocated; each is freed once.
-            unsafe {
-                let next = (*p).next.get();
-                crate::gc::free_object(p);
-                p = next;
-            }
-        }
+        self.objects.free_all();
     }
 }

@@ -1,7 +1,8 @@
 //! Ferrous runtime: values, the GC heap and the object model.
 //!
-//! Unsafe code lives in `gc` (handles and allocation) and `collector` (mark and sweep);
-//! every other module is safe code over those two.
+//! Unsafe code lives in `gc` (handles, headers and allocation) and `collector` (mark
+//! and sweep); every other module is safe code over those two, apart from the one-line
+//! `unsafe impl GcObject` that declares each object type's layout.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod collector;
