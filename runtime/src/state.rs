@@ -360,6 +360,8 @@ impl State {
         let v = self.arg(i);
         let got = if i > self.nargs() {
             "no value".to_string()
+        } else if v.tag() == TAG_LIGHTUD {
+            "light userdata".to_string()
         } else {
             self.type_name_mt(v)
         };

@@ -141,3 +141,192 @@ impl Interner {
         self.table.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::Heap;
+    use crate::table::Table;
+    use crate::value::Value;
+
+    #[test]
+    fn short_strings_are_interned() {
+        let mut heap = Heap::new();
+        let a = heap.intern(b"hello");
+        let b = heap.intern(b"hello");
+        let c = heap.intern(b"hellp");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(a.is_short());
+        assert_eq!(a.as_bytes(), b"hello");
+        assert_eq!(a.len(), 5);
+        assert!(!a.is_empty());
+        let e1 = heap.intern(b"");
+        let e2 = heap.intern_owned(Vec::new());
+        assert_eq!(e1, e2);
+        assert!(e1.is_empty());
+    }
+
+    #[test]
+    fn interning_counts_each_content_once() {
+        let mut heap = Heap::new();
+        let before = heap.strings.len();
+        let objs = heap.object_count();
+        for _ in 0..10 {
+            heap.intern(b"once");
+        }
+        assert_eq!(heap.strings.len(), before + 1);
+        assert_eq!(heap.object_count(), objs + 1);
+        assert!(!heap.strings.is_empty());
+    }
+
+    #[test]
+    fn binary_contents() {
+        let mut heap = Heap::new();
+        let a = heap.intern(b"a\0b\xff");
+        let b = heap.intern_owned(b"a\0b\xff".to_vec());
+        let c = heap.intern(b"a\0c\xff");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.to_str_lossy(), "a\0b\u{fffd}");
+    }
+
+    #[test]
+    fn short_max_boundary() {
+        let mut heap = Heap::new();
+        let s40 = vec![b'x'; SHORT_MAX];
+        let s41 = vec![b'x'; SHORT_MAX + 1];
+        let a = heap.intern(&s40);
+        let b = heap.intern(&s40);
+        assert!(a.is_short());
+        assert_eq!(a, b);
+        let before = heap.strings.len();
+        let c = heap.intern(&s41);
+        let d = heap.intern(&s41);
+        assert!(!c.is_short());
+        assert_ne!(c, d, "long strings are not interned");
+        assert_eq!(
+            heap.strings.len(),
+            before,
+            "long strings stay out of the interner"
+        );
+        assert!(LuaStr::eq_contents(c, d));
+        assert!(Value::string(c).raw_eq(Value::string(d)));
+        // Owned variant follows the same rule.
+        let e = heap.intern_owned(s41.clone());
+        assert!(!e.is_short());
+        assert!(LuaStr::eq_contents(c, e));
+        let f = heap.intern_owned(s40.clone());
+        assert_eq!(f, a);
+    }
+
+    #[test]
+    fn long_string_equality_is_by_content() {
+        let mut heap = Heap::new();
+        let base: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
+        let a = heap.intern(&base);
+        let b = heap.intern_owned(base.clone());
+        assert!(LuaStr::eq_contents(a, b));
+        assert_eq!(a.hash(), b.hash());
+        let mut other = base.clone();
+        other[199] ^= 1;
+        let c = heap.intern(&other);
+        assert!(!LuaStr::eq_contents(a, c));
+        let mut shorter = base.clone();
+        shorter.pop();
+        let d = heap.intern(&shorter);
+        assert!(!LuaStr::eq_contents(a, d));
+    }
+
+    #[test]
+    fn distinct_short_strings_never_compare_equal_by_contents() {
+        let mut heap = Heap::new();
+        let a = heap.intern(b"abc");
+        let b = heap.intern(b"abd");
+        assert!(!LuaStr::eq_contents(a, b));
+    }
+
+    #[test]
+    fn hash_is_stable_and_matches_hash_bytes() {
+        let mut heap = Heap::new();
+        for s in [
+            &b""[..],
+            b"a",
+            b"hello world",
+            &[0u8; 40],
+            &[7u8; 41],
+            &[3u8; 1000],
+        ] {
+            let x = heap.intern(s);
+            assert_eq!(x.hash(), hash_bytes(s));
+            assert_eq!(hash_bytes(s), hash_bytes(&s.to_vec()));
+        }
+        // Pinned values: the hash is deterministic across runs and builds (no random
+        // seed), which the JIT relies on for constant-key slot prediction.
+        assert_eq!(hash_bytes(b"abc"), hash_bytes(b"abc"));
+        assert_ne!(hash_bytes(b"abc"), hash_bytes(b"abd"));
+        assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"));
+        assert_ne!(hash_bytes(b""), hash_bytes(b"\0"));
+    }
+
+    #[test]
+    fn short_hash_uses_every_byte() {
+        let base = vec![b'k'; SHORT_MAX];
+        let h = hash_bytes(&base);
+        for i in 0..base.len() {
+            let mut v = base.clone();
+            v[i] = b'K';
+            assert_ne!(hash_bytes(&v), h, "byte {i} not hashed");
+        }
+    }
+
+    #[test]
+    fn long_strings_sharing_a_sampled_hash_stay_distinct() {
+        // Long strings hash a sample of their bytes: two strings that differ only in an
+        // unsampled byte collide, and equality and table lookup must still tell them
+        // apart.
+        let mut heap = Heap::new();
+        let a_bytes = vec![b'z'; 100]; // step 100/32 = 3: byte 1 is not sampled
+        let mut b_bytes = a_bytes.clone();
+        b_bytes[1] = b'y';
+        assert_eq!(hash_bytes(&a_bytes), hash_bytes(&b_bytes));
+        let a = heap.intern(&a_bytes);
+        let b = heap.intern(&b_bytes);
+        assert_eq!(a.hash(), b.hash());
+        assert!(!LuaStr::eq_contents(a, b));
+        assert!(!Value::string(a).raw_eq(Value::string(b)));
+        let mut t = Table::new(0, 0);
+        t.set(Value::string(a), Value::int(1)).unwrap();
+        t.set(Value::string(b), Value::int(2)).unwrap();
+        let a2 = heap.intern(&a_bytes);
+        let b2 = heap.intern(&b_bytes);
+        assert!(t.get(Value::string(a2)).raw_eq(Value::int(1)));
+        assert!(t.get(Value::string(b2)).raw_eq(Value::int(2)));
+        assert!(t.get_str(a2).raw_eq(Value::int(1)));
+    }
+
+    #[test]
+    fn size_counts_the_bytes() {
+        let mut heap = Heap::new();
+        let a = heap.intern(b"abcd");
+        let b = heap.intern(&[1u8; 500]);
+        assert_eq!(a.size(), std::mem::size_of::<LuaStr>() + 4);
+        assert_eq!(b.size(), std::mem::size_of::<LuaStr>() + 500);
+        let before = heap.bytes();
+        heap.intern(&[2u8; 1000]);
+        assert_eq!(heap.bytes(), before + std::mem::size_of::<LuaStr>() + 1000);
+    }
+
+    #[test]
+    fn many_distinct_short_strings() {
+        let mut heap = Heap::new();
+        let handles: Vec<_> = (0..5000)
+            .map(|i| heap.intern(format!("k{i}").as_bytes()))
+            .collect();
+        for (i, h) in handles.iter().enumerate() {
+            assert_eq!(*h, heap.intern(format!("k{i}").as_bytes()));
+            assert_eq!(h.as_bytes(), format!("k{i}").as_bytes());
+        }
+    }
+}

@@ -360,3 +360,322 @@ impl std::fmt::Debug for Value {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::Heap;
+    use crate::table::Table;
+    use crate::thread::Thread;
+
+    /// The 16 bytes of a value, as JIT code sees them in memory.
+    fn bytes_of(v: Value) -> [u8; 16] {
+        // SAFETY: `Value` is `#[repr(C)]`, 16 bytes, with no padding bytes left
+        // uninitialised (the 7 trailing bytes are an explicit zeroed field), so every byte
+        // is initialised and any value may be viewed as `[u8; 16]`.
+        unsafe { std::mem::transmute::<Value, [u8; 16]>(v) }
+    }
+
+    fn check_layout(v: Value, payload: u64, tag: u8) {
+        let b = bytes_of(v);
+        assert_eq!(&b[0..8], &payload.to_ne_bytes(), "payload bytes of {v:?}");
+        assert_eq!(b[8], tag, "tag byte of {v:?}");
+        assert_eq!(&b[9..16], &[0u8; 7], "padding of {v:?}");
+    }
+
+    #[test]
+    fn size_and_alignment() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::align_of::<Value>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Gc<Table>>>(), 8);
+        assert_eq!(std::mem::size_of::<[Value; 4]>(), 64);
+    }
+
+    #[test]
+    fn field_offsets() {
+        assert_eq!(std::mem::offset_of!(Value, payload), 0);
+        assert_eq!(std::mem::offset_of!(Value, tag), 8);
+        assert_eq!(std::mem::offset_of!(Value, pad), 9);
+    }
+
+    #[test]
+    fn tag_numbers_are_the_documented_contract() {
+        let tags = [
+            TAG_NIL,
+            TAG_BOOL,
+            TAG_INT,
+            TAG_FLOAT,
+            TAG_LIGHTUD,
+            TAG_STRING,
+            TAG_TABLE,
+            TAG_LCLOSURE,
+            TAG_NCLOSURE,
+            TAG_USERDATA,
+            TAG_THREAD,
+            TAG_DEADKEY,
+        ];
+        assert_eq!(tags, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    }
+
+    #[test]
+    fn scalar_byte_layout() {
+        check_layout(Value::NIL, 0, TAG_NIL);
+        check_layout(Value::FALSE, 0, TAG_BOOL);
+        check_layout(Value::TRUE, 1, TAG_BOOL);
+        check_layout(Value::bool(true), 1, TAG_BOOL);
+        check_layout(Value::bool(false), 0, TAG_BOOL);
+        for i in [0i64, 1, -1, 42, i64::MIN, i64::MAX] {
+            check_layout(Value::int(i), i as u64, TAG_INT);
+        }
+        for f in [
+            0.0f64,
+            -0.0,
+            1.5,
+            -2.25,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+        ] {
+            check_layout(Value::float(f), f.to_bits(), TAG_FLOAT);
+        }
+        check_layout(Value::light_userdata(0xdead_beef), 0xdead_beef, TAG_LIGHTUD);
+    }
+
+    #[test]
+    fn object_byte_layout_points_at_header() {
+        let mut heap = Heap::new();
+        let s = heap.intern(b"layout");
+        let t = heap.alloc(Table::new(0, 0));
+        let th = heap.alloc(Thread::new());
+        let cases = [
+            (
+                Value::string(s),
+                s.addr(),
+                TAG_STRING,
+                crate::gc::ObjKind::String,
+            ),
+            (
+                Value::table(t),
+                t.addr(),
+                TAG_TABLE,
+                crate::gc::ObjKind::Table,
+            ),
+            (
+                Value::thread(th),
+                th.addr(),
+                TAG_THREAD,
+                crate::gc::ObjKind::Thread,
+            ),
+        ];
+        for (v, addr, tag, kind) in cases {
+            check_layout(v, addr as u64, tag);
+            assert_eq!(v.object_addr(), addr);
+            assert!(v.is_collectable());
+            // The payload points at the object's GcHeader (its first field).
+            // SAFETY: `addr` is a live object of `heap`, which starts with its header.
+            let hdr = unsafe { &*(v.payload() as *const crate::gc::GcHeader) };
+            assert_eq!(hdr.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn raw_constructor_round_trips() {
+        let v = Value::raw(0x1234_5678_9abc_def0, TAG_INT);
+        assert_eq!(v.payload(), 0x1234_5678_9abc_def0);
+        assert_eq!(v.tag(), TAG_INT);
+        assert_eq!(v.as_int(), Some(0x1234_5678_9abc_def0));
+        let b = bytes_of(v);
+        // Rebuilding from the bytes gives the same value (JIT stores).
+        let payload = u64::from_ne_bytes(b[0..8].try_into().unwrap());
+        assert!(Value::raw(payload, b[8]).raw_eq(v));
+    }
+
+    #[test]
+    fn truthiness() {
+        assert!(!Value::NIL.truthy());
+        assert!(!Value::FALSE.truthy());
+        assert!(Value::NIL.falsy() && Value::FALSE.falsy());
+        assert!(Value::TRUE.truthy());
+        assert!(Value::int(0).truthy());
+        assert!(Value::float(0.0).truthy());
+        assert!(Value::float(f64::NAN).truthy());
+        assert!(Value::light_userdata(0).truthy());
+        let mut heap = Heap::new();
+        assert!(heap.str_value(b"").truthy());
+    }
+
+    #[test]
+    fn type_predicates_and_names() {
+        let mut heap = Heap::new();
+        let s = heap.str_value(b"x");
+        let t = Value::table(heap.alloc(Table::new(0, 0)));
+        let th = Value::thread(heap.alloc(Thread::new()));
+        let cases: [(Value, &str, LuaType); 9] = [
+            (Value::NIL, "nil", LuaType::Nil),
+            (Value::TRUE, "boolean", LuaType::Boolean),
+            (Value::int(3), "number", LuaType::Number),
+            (Value::float(3.5), "number", LuaType::Number),
+            (Value::light_userdata(8), "userdata", LuaType::LightUserdata),
+            (s, "string", LuaType::String),
+            (t, "table", LuaType::Table),
+            (th, "thread", LuaType::Thread),
+            (Value::raw(0, TAG_DEADKEY), "nil", LuaType::Nil),
+        ];
+        for (v, name, ty) in cases {
+            assert_eq!(v.type_of(), ty, "{v:?}");
+            assert_eq!(v.type_name(), name, "{v:?}");
+        }
+        assert_eq!(LuaType::Function.name(), "function");
+        assert_eq!(LuaType::Userdata.name(), "userdata");
+        assert!(Value::int(1).is_int() && !Value::int(1).is_float());
+        assert!(Value::float(1.0).is_float() && !Value::float(1.0).is_int());
+        assert!(Value::int(1).is_number() && Value::float(1.0).is_number());
+        assert!(!s.is_number() && s.is_string() && t.is_table() && !t.is_function());
+        assert!(Value::NIL.is_nil() && !Value::FALSE.is_nil());
+    }
+
+    #[test]
+    fn collectable_range() {
+        for tag in 0..=11u8 {
+            let expect = (TAG_STRING..=TAG_THREAD).contains(&tag);
+            assert_eq!(Value::raw(8, tag).is_collectable(), expect, "tag {tag}");
+        }
+        assert!(!Value::raw(8, TAG_DEADKEY).is_collectable());
+        assert!(!Value::light_userdata(8).is_collectable());
+    }
+
+    #[test]
+    fn accessors_check_the_tag() {
+        assert_eq!(Value::int(7).as_int(), Some(7));
+        assert_eq!(Value::float(7.0).as_int(), None);
+        assert_eq!(Value::float(7.5).as_float(), Some(7.5));
+        assert_eq!(Value::int(7).as_float(), None);
+        assert_eq!(Value::int(-7).as_number_f64(), Some(-7.0));
+        assert_eq!(Value::float(0.25).as_number_f64(), Some(0.25));
+        assert_eq!(Value::TRUE.as_number_f64(), None);
+        assert_eq!(Value::TRUE.as_bool(), Some(true));
+        assert_eq!(Value::FALSE.as_bool(), Some(false));
+        assert_eq!(Value::int(1).as_bool(), None);
+        assert!(Value::int(1).as_string().is_none());
+        assert!(Value::int(1).as_table().is_none());
+        assert!(Value::int(1).as_thread().is_none());
+        assert!(Value::int(1).as_lclosure().is_none());
+        assert!(Value::int(1).as_nclosure().is_none());
+        assert!(Value::int(1).as_userdata().is_none());
+        let mut heap = Heap::new();
+        let t = heap.alloc(Table::new(0, 0));
+        assert_eq!(Value::table(t).as_table(), Some(t));
+        assert!(Value::table(t).as_string().is_none());
+        let s = heap.intern(b"abc");
+        assert_eq!(Value::string(s).as_string(), Some(s));
+    }
+
+    #[test]
+    fn raw_eq_numbers() {
+        assert!(Value::int(1).raw_eq(Value::float(1.0)));
+        assert!(Value::float(1.0).raw_eq(Value::int(1)));
+        assert!(Value::int(0).raw_eq(Value::float(-0.0)));
+        assert!(Value::float(0.0).raw_eq(Value::float(-0.0)));
+        assert!(!Value::int(1).raw_eq(Value::float(1.5)));
+        assert!(!Value::float(f64::NAN).raw_eq(Value::float(f64::NAN)));
+        let nan = Value::float(f64::NAN);
+        assert!(!nan.raw_eq(nan));
+        assert!(!Value::int(0).raw_eq(Value::float(f64::NAN)));
+        // Exact comparison: no rounding of the integer to a float.
+        let two53 = 1i64 << 53;
+        assert!(Value::int(two53).raw_eq(Value::float(two53 as f64)));
+        assert!(!Value::int(two53 + 1).raw_eq(Value::float(two53 as f64)));
+        assert!(!Value::float(two53 as f64).raw_eq(Value::int(two53 + 1)));
+        assert!(!Value::int(i64::MAX).raw_eq(Value::float(9223372036854775808.0)));
+        assert!(Value::int(i64::MIN).raw_eq(Value::float(-9223372036854775808.0)));
+        assert!(!Value::int(i64::MAX).raw_eq(Value::float(f64::INFINITY)));
+    }
+
+    #[test]
+    fn raw_eq_other_types() {
+        assert!(Value::NIL.raw_eq(Value::NIL));
+        assert!(!Value::NIL.raw_eq(Value::FALSE));
+        assert!(Value::TRUE.raw_eq(Value::bool(true)));
+        assert!(!Value::TRUE.raw_eq(Value::int(1)));
+        assert!(!Value::FALSE.raw_eq(Value::int(0)));
+        assert!(Value::light_userdata(16).raw_eq(Value::light_userdata(16)));
+        assert!(!Value::light_userdata(16).raw_eq(Value::light_userdata(24)));
+        let mut heap = Heap::new();
+        let a = Value::table(heap.alloc(Table::new(0, 0)));
+        let b = Value::table(heap.alloc(Table::new(0, 0)));
+        assert!(a.raw_eq(a));
+        assert!(!a.raw_eq(b));
+        let s1 = heap.str_value(b"same");
+        let s2 = heap.str_value(b"same");
+        let s3 = heap.str_value(b"other");
+        assert!(s1.raw_eq(s2));
+        assert!(!s1.raw_eq(s3));
+        // Long strings are distinct objects but equal by content.
+        let long = vec![b'q'; 100];
+        let l1 = heap.str_value(&long);
+        let l2 = heap.str_value(&long);
+        assert_ne!(l1.payload(), l2.payload());
+        assert!(l1.raw_eq(l2));
+        let mut other = long.clone();
+        other[99] = b'r';
+        assert!(!l1.raw_eq(heap.str_value(&other)));
+        // A string never equals a number with the same text.
+        let ten = heap.str_value(b"10");
+        assert!(!ten.raw_eq(Value::int(10)));
+    }
+
+    #[test]
+    fn float_to_int_exact_edges() {
+        assert_eq!(float_to_int_exact(0.0), Some(0));
+        assert_eq!(float_to_int_exact(-0.0), Some(0));
+        assert_eq!(float_to_int_exact(3.0), Some(3));
+        assert_eq!(float_to_int_exact(-3.0), Some(-3));
+        assert_eq!(float_to_int_exact(3.5), None);
+        assert_eq!(float_to_int_exact(-0.5), None);
+        assert_eq!(float_to_int_exact(9007199254740992.0), Some(1 << 53));
+        assert_eq!(float_to_int_exact(-9223372036854775808.0), Some(i64::MIN));
+        assert_eq!(float_to_int_exact(9223372036854775808.0), None);
+        assert_eq!(
+            float_to_int_exact(9223372036854774784.0),
+            Some(9223372036854774784)
+        );
+        assert_eq!(float_to_int_exact(f64::INFINITY), None);
+        assert_eq!(float_to_int_exact(f64::NEG_INFINITY), None);
+        assert_eq!(float_to_int_exact(f64::NAN), None);
+        assert_eq!(float_to_int_exact(1e300), None);
+        assert!(int_eq_float(5, 5.0));
+        assert!(!int_eq_float(5, 5.000000001));
+        assert!(!int_eq_float(0, f64::NAN));
+    }
+
+    #[test]
+    fn debug_format() {
+        assert_eq!(format!("{:?}", Value::NIL), "nil");
+        assert_eq!(format!("{:?}", Value::TRUE), "true");
+        assert_eq!(format!("{:?}", Value::int(-5)), "-5");
+        assert_eq!(format!("{:?}", Value::float(1.0)), "1.0");
+        let mut heap = Heap::new();
+        let s = heap.str_value(b"hi");
+        assert_eq!(format!("{s:?}"), "\"hi\"");
+        let t = Value::table(heap.alloc(Table::new(0, 0)));
+        assert!(format!("{t:?}").starts_with("table: 0x"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn int_float_raw_eq_matches_exact_math(i in proptest::prelude::any::<i64>(),
+                                               bits in proptest::prelude::any::<u64>()) {
+            let f = f64::from_bits(bits);
+            // i128 holds every i64 and every integral f64 below 2^127 exactly.
+            let exact = f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38
+                && (f as i128) == i as i128;
+            proptest::prop_assert_eq!(Value::int(i).raw_eq(Value::float(f)), exact);
+            proptest::prop_assert!(Value::int(i).raw_eq(Value::int(i)));
+            let fi = i as f64;
+            proptest::prop_assert_eq!(
+                Value::int(i).raw_eq(Value::float(fi)),
+                fi < 9223372036854775808.0 && fi as i64 == i
+            );
+        }
+    }
+}

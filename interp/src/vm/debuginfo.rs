@@ -100,7 +100,11 @@ fn is_env(p: &Proto, pc: usize, reg: u32, is_upval: bool) -> bool {
     let name = if is_upval {
         Some(upval_name(p, reg as usize))
     } else {
-        get_obj_name(p, pc, reg).map(|(_, n)| n)
+        // Only a local or an upvalue can be the variable _ENV.
+        match get_obj_name(p, pc, reg) {
+            Some(("local", n)) | Some(("upvalue", n)) => Some(n),
+            _ => None,
+        }
     };
     name.as_deref() == Some("_ENV")
 }
@@ -186,10 +190,8 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
 pub fn callinfo(st: &State, func: usize) -> String {
     if let Some((cl, fr)) = running_lua(st) {
         let pc = (fr.pc as usize).saturating_sub(1);
-        if let Some(&raw) = cl.proto.code.get(pc) {
-            if Instr(raw).op() == Op::TForCall {
-                return " (for iterator 'for iterator')".into();
-            }
+        if let Some((kind, name)) = funcname_from_code(&cl.proto, pc) {
+            return format!(" ({} '{}')", kind, name);
         }
     }
     varinfo(st, Src::Reg(func))
@@ -245,25 +247,41 @@ pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)>
     let cl = st.thread.stack[caller.base - 1].as_lclosure()?;
     let p = &cl.proto;
     let pc = (caller.pc as usize).checked_sub(1)?;
+    funcname_from_code(p, pc)
+}
+
+/// How the instruction at `pc` names the function it calls: the called value's name for
+/// calls, "for iterator", or the metamethod the instruction triggers.
+fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, String)> {
     let i = Instr(*p.code.get(pc)?);
-    match i.op() {
-        Op::Call | Op::TailCall => get_obj_name(p, pc, i.a()),
-        Op::TForCall => Some(("for iterator", "for iterator".into())),
-        Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => {
-            Some(("metamethod", "index".into()))
-        }
-        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => {
-            Some(("metamethod", "newindex".into()))
-        }
-        Op::Eq | Op::EqK | Op::EqI => Some(("metamethod", "eq".into())),
-        Op::Lt | Op::LtI | Op::GtI => Some(("metamethod", "lt".into())),
-        Op::Le | Op::LeI | Op::GeI => Some(("metamethod", "le".into())),
-        Op::Concat => Some(("metamethod", "concat".into())),
-        Op::Len => Some(("metamethod", "len".into())),
-        Op::Unm => Some(("metamethod", "unm".into())),
-        Op::Close | Op::Return => Some(("metamethod", "close".into())),
-        _ => None,
-    }
+    let tm = match i.op() {
+        Op::Call | Op::TailCall => return get_obj_name(p, pc, i.a()),
+        Op::TForCall => return Some(("for iterator", "for iterator".into())),
+        Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => "index",
+        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => "newindex",
+        Op::AddI | Op::AddK | Op::Add => "add",
+        Op::SubK | Op::Sub => "sub",
+        Op::MulK | Op::Mul => "mul",
+        Op::ModK | Op::Mod => "mod",
+        Op::PowK | Op::Pow => "pow",
+        Op::DivK | Op::Div => "div",
+        Op::IDivK | Op::IDiv => "idiv",
+        Op::BAndK | Op::BAnd => "band",
+        Op::BOrK | Op::BOr => "bor",
+        Op::BXorK | Op::BXor => "bxor",
+        Op::ShlI | Op::Shl => "shl",
+        Op::ShrI | Op::Shr => "shr",
+        Op::Unm => "unm",
+        Op::BNot => "bnot",
+        Op::Len => "len",
+        Op::Concat => "concat",
+        Op::Eq | Op::EqK | Op::EqI => "eq",
+        Op::Lt | Op::LtI | Op::GtI => "lt",
+        Op::Le | Op::LeI | Op::GeI => "le",
+        Op::Close | Op::Return => "close",
+        _ => return None,
+    };
+    Some(("metamethod", tm.into()))
 }
 
 /// A stack traceback of the running thread, PUC style, starting `level` frames down.
