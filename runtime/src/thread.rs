@@ -27,6 +27,10 @@ pub const FRAME_TAIL: u16 = 16;
 /// Frame flag: a metamethod called by the interpreter whose Rust caller was unwound by
 /// a yield; when it returns, the interpreter finishes the caller's instruction.
 pub const FRAME_UNROLL: u16 = 32;
+/// Frame flag: a pcall/xpcall whose callee failed, while its to-be-closed variables are
+/// being closed: it stands for the pcall native itself (named by its caller's code) and
+/// keeps its PCALL/XPCALL bit for the message handler.
+pub const FRAME_UNWINDING: u16 = 64;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

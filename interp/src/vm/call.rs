@@ -409,10 +409,24 @@ pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> 
     st.handled_error = None;
     let t = th.get_mut();
     t.frames.truncate(idx + 1);
+    // The callee is gone: while `__close` handlers run, the frame stands for the
+    // pcall/xpcall native itself (so they see it as their caller, as in PUC Lua).
+    let top = t.top.max(slot + 1);
+    t.frames[idx] = Frame {
+        func: slot,
+        base: slot + 1,
+        top,
+        pc: 0,
+        nresults: fr.nresults,
+        nvarargs: 0,
+        flags: (fr.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_UNWINDING,
+        pdepth: fr.pdepth,
+    };
     close_upvals(st, slot);
     e = close_tbc(st, slot, Some(e))?.unwrap_or(e);
     let t = th.get_mut();
-    let f = t.frames.pop().unwrap();
+    t.frames.truncate(idx);
+    let f = fr;
     let wanted = f.nresults;
     // The protected call returns false, e (pcall's slot is just below the callee).
     let count = if wanted < 0 { 2 } else { wanted as usize + 1 };
@@ -510,16 +524,21 @@ pub fn close_tbc(st: &mut State, level: usize, mut err: Option<Value>) -> LuaRes
         }
         th.get_mut().tbc.pop();
         let v = th.stack[slot];
+        // A metamethod removed since the variable was marked is an error, raised by
+        // the call itself ("attempt to call a nil value (metamethod 'close')").
         let tm = st.metamethod(v, Tm::Close);
-        if tm.is_nil() {
-            continue;
-        }
         let arg = err.unwrap_or(Value::NIL);
         let saved = th.top;
         let t = th.get_mut();
         if t.top <= slot {
             t.top = slot + 1;
         }
+        // The error value lives only in Rust here (the handler may overwrite its
+        // parameters): keep a copy on the stack while the handler runs.
+        if !t.ensure(1) {
+            return Err(stack_overflow(st));
+        }
+        th.get_mut().push(arg);
         let r = call_meta(st, tm, &[v, arg]);
         if let Err(Throw::Yield(_)) = r {
             // The stack stays as it is for the resume.

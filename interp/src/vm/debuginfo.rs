@@ -7,7 +7,9 @@
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL};
+use ferrous_runtime::thread::{
+    Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNWINDING, FRAME_XPCALL,
+};
 use ferrous_runtime::{Gc, State, Value};
 
 /// Where an operand came from, for naming it in a message.
@@ -237,7 +239,9 @@ pub fn varinfo(st: &State, src: Src) -> String {
 pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
     let frames = &st.thread.frames;
     let fr = frames.get(frame_idx)?;
-    if fr.flags & (FRAME_TAIL | FRAME_PCALL | FRAME_XPCALL) != 0 || frame_idx == 0 {
+    let callee_of_pcall =
+        fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 && fr.flags & FRAME_UNWINDING == 0;
+    if fr.flags & FRAME_TAIL != 0 || callee_of_pcall || frame_idx == 0 {
         return None;
     }
     let caller = &frames[frame_idx - 1];
