@@ -199,10 +199,40 @@ impl Drop for Inner {
 /// Registry key of the handle table.
 const HANDLES_KEY: &str = "ferrous.handles";
 
+/// How [`Lua::new_with`] sets up a state. Start from `LuaOptions::default()` (what
+/// [`Lua::new`] uses) and change the fields you need:
+///
+/// ```
+/// use ferrous::{Lua, LuaOptions};
+/// let lua = Lua::new_with(LuaOptions { compat: true, ..LuaOptions::default() });
+/// let n: i64 = lua.load("return select('#', unpack({1, 2, 3}))").eval()?;
+/// assert_eq!(n, 3);
+/// # Ok::<(), ferrous::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LuaOptions {
+    /// Open the Lua 5.1/LuaJIT compatibility library: `unpack`, `loadstring`,
+    /// `setfenv`/`getfenv`, `module`/`package.seeall`, `math.pow` and the other 5.1
+    /// math functions, `table.getn`/`maxn`/`foreach`/`foreachi`, `string.gfind`
+    /// (see docs/compat.md). Off by default.
+    pub compat: bool,
+    /// Do not read the environment variables `LUA_PATH*` / `LUA_CPATH*`:
+    /// `package.path` and `package.cpath` get their default values. Off by default.
+    pub ignore_env: bool,
+}
+
 impl Lua {
     /// A new state with the standard libraries open.
     pub fn new() -> Lua {
-        let mut st = Box::new(api::new_state());
+        Lua::new_with(LuaOptions::default())
+    }
+
+    /// A new state with the standard libraries open, set up as `opts` asks.
+    pub fn new_with(opts: LuaOptions) -> Lua {
+        let mut st = Box::new(api::new_state_with(api::StateOptions {
+            compat: opts.compat,
+            ignore_env: opts.ignore_env,
+        }));
         let handles = st.new_table(16, 0);
         let reg = st.registry;
         st.set_field(reg, HANDLES_KEY, RawValue::table(handles));

@@ -214,6 +214,7 @@ impl Heap {
                 if let Some(e) = t.error {
                     self.mark_value(e);
                 }
+                self.mark_value(t.hook.func);
                 // Slots above top may hold stale values; clear them (module docs).
                 let tm = t.get_mut();
                 for v in tm.stack[top..].iter_mut() {

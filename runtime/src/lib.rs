@@ -17,6 +17,9 @@ pub mod thread;
 pub mod userdata;
 pub mod value;
 
+#[cfg(test)]
+mod tests_gc;
+
 pub use gc::Gc;
 pub use heap::{Heap, Tm};
 pub use state::{LuaResult, NativeFn, State, Throw};

@@ -89,6 +89,36 @@ pub struct Thread {
     pub ncalls: u32,
     /// Set when the thread died by an error: the error value (for `coroutine.close`).
     pub error: Option<Value>,
+    /// The debug hook (`debug.sethook`): function, event mask and count.
+    pub hook: Hook,
+}
+
+/// Hook event mask bits.
+pub const HOOK_CALL: u8 = 1;
+pub const HOOK_RET: u8 = 2;
+pub const HOOK_LINE: u8 = 4;
+pub const HOOK_COUNT: u8 = 8;
+
+/// A thread's debug hook state.
+#[derive(Clone, Copy, Debug)]
+pub struct Hook {
+    pub func: Value,
+    /// HOOK_* bits; 0 when no hook is set (the interpreter tests only this).
+    pub mask: u8,
+    /// Instructions between count events.
+    pub base_count: u32,
+    /// Instructions left until the next count event.
+    pub counter: u32,
+    /// False while a hook runs (hooks do not nest).
+    pub allowed: bool,
+    /// Instruction index of the last line event (PUC's `oldpc`).
+    pub old_pc: u32,
+}
+
+impl Default for Hook {
+    fn default() -> Self {
+        Hook { func: Value::NIL, mask: 0, base_count: 0, counter: 0, allowed: true, old_pc: 0 }
+    }
 }
 
 // SAFETY: repr(C), header first, unique kind.
@@ -114,6 +144,7 @@ impl Thread {
             nny: 0,
             ncalls: 0,
             error: None,
+            hook: Hook::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! Options come first; the first argument that is not an option is the script, and
 //! everything after it belongs to the script. `-e` and `-l` take their argument either
 //! glued (`-eprint(1)`) or as the next word, which must not start with `-`. Ferrous adds
-//! `--jit`, `--no-jit`, `-jon`, `-joff` (accepted, no effect yet) and `--help`.
+//! `--jit`, `--no-jit`, `-jon`, `-joff` (accepted, no effect yet), `--compat` and `--help`.
 
 /// What the options ask for, before any Lua code runs.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub struct Options {
     pub option_limit: usize,
     /// `--jit` / `--no-jit` (last one wins). Recorded for the day the JIT exists.
     pub jit: Option<bool>,
+    /// `--compat`: open the Lua 5.1/LuaJIT compatibility library.
+    pub compat: bool,
 }
 
 /// The outcome of parsing.
@@ -65,6 +67,7 @@ pub fn parse(argv: &[Vec<u8>]) -> Parsed {
             b"--jit" | b"-jon" => o.jit = Some(true),
             b"--no-jit" | b"-joff" => o.jit = Some(false),
             b"-E" => o.ignore_env = true,
+            b"--compat" => o.compat = true,
             b"-W" => {}
             b"-i" => {
                 o.interactive = true;
@@ -105,6 +108,7 @@ pub fn usage(progname: &str) -> String {
          -W        turn warnings on\n  \
          --jit     enable the JIT (alias -jon; no effect yet: the JIT is not built)\n  \
          --no-jit  disable the JIT (alias -joff; no effect yet)\n  \
+         --compat  Lua 5.1/LuaJIT compatibility (unpack, setfenv, module, ...)\n  \
          --help    show this help\n  \
          --        stop handling options\n  \
          -         stop handling options and execute stdin\n"
@@ -170,6 +174,7 @@ mod tests {
     fn ferrous_options() {
         assert!(run(&["-i"]).version);
         assert_eq!(run(&["--jit", "-joff"]).jit, Some(false));
+        assert!(run(&["--compat"]).compat && !run(&[]).compat);
         assert_eq!(parse(&argv(&["--help"])), Parsed::Help);
     }
 }

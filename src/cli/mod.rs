@@ -65,7 +65,10 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
         out::write(b"\n");
     }
     let mut cli = Cli {
-        st: api::new_state(),
+        st: api::new_state_with(api::StateOptions {
+            compat: opts.compat,
+            ignore_env: opts.ignore_env,
+        }),
         progname,
     };
     let ok = cli.pmain(&argv, &opts);
@@ -89,9 +92,6 @@ struct Cli {
 impl Cli {
     /// Everything after the state exists; false when something failed (already reported).
     fn pmain(&mut self, argv: &[Vec<u8>], o: &Options) -> bool {
-        if o.ignore_env {
-            self.ignore_env();
-        }
         self.create_arg_table(argv, o.script.unwrap_or(0));
         if !o.ignore_env && !self.handle_luainit() {
             return false;
@@ -119,30 +119,6 @@ impl Cli {
             }
         }
         true
-    }
-
-    /// `-E`: as if LUA_PATH* and LUA_CPATH* were unset. The libraries are already open, so
-    /// package.path and package.cpath are reset to the defaults (taken from a package
-    /// library opened with `ignore_env` in a scratch state).
-    fn ignore_env(&mut self) {
-        let reg = self.st.registry;
-        self.st.set_field(reg, "LUA_NOENV", Value::TRUE);
-        let mut scratch = State::new();
-        ferrous_interp::stdlib::package::open(&mut scratch, true);
-        let sg = scratch.globals;
-        let g = self.st.globals;
-        let (Some(spkg), Some(pkg)) = (
-            scratch.get_field(sg, "package").as_table(),
-            self.st.get_field(g, "package").as_table(),
-        ) else {
-            return;
-        };
-        for key in ["path", "cpath"] {
-            if let Some(s) = scratch.get_field(spkg, key).as_string() {
-                let v = self.st.str_value(s.as_bytes());
-                self.st.set_field(pkg, key, v);
-            }
-        }
     }
 
     /// The global `arg`: the script at index 0, its arguments at 1.., the interpreter and

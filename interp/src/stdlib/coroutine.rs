@@ -86,8 +86,12 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
     } else {
         // Finish the pending `yield` call with the resume arguments as its results.
         let first = co.top - nargs;
-        if poscall(st, first, nargs) & FRAME_FRESH != 0 {
+        let flags = poscall(st, first, nargs);
+        if flags & FRAME_FRESH != 0 {
             Ok(())
+        } else if flags & FRAME_UNROLL != 0 {
+            // The yield was itself a metamethod (e.g. `__close = coroutine.yield`).
+            crate::vm::exec::finish_op(st).and_then(|()| execute(st))
         } else {
             execute(st)
         }

@@ -1,11 +1,11 @@
 //! The debug library (first part): traceback, getinfo, getlocal/setlocal,
 //! getupvalue/setupvalue, upvalueid/upvaluejoin, get/setmetatable, getregistry,
-//! get/setuservalue. Hooks are accepted and remembered but not called yet.
+//! get/setuservalue, sethook/gethook.
 
 use crate::bytecode::{Instr, Op};
 use crate::vm::debuginfo::{func_name, traceback as make_traceback};
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{Frame, FRAME_TAIL};
+use ferrous_runtime::thread::{Frame, Hook, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use ferrous_runtime::value::TAG_USERDATA;
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Value};
 
@@ -485,10 +485,63 @@ fn setuservalue(st: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-fn sethook(_st: &mut State) -> LuaResult<usize> {
+/// `debug.sethook([thread,] hook, mask [, count])`; no hook argument turns hooks off.
+fn sethook(st: &mut State) -> LuaResult<usize> {
+    let (th, a) = thread_arg(st);
+    let f = st.arg(a);
+    let mut hook = Hook::default();
+    if f.is_function() {
+        let mask_s = st.check_str(a + 1)?.as_bytes().to_vec();
+        let count = st.opt_int(a + 2, 0)?;
+        let mut mask = 0;
+        for &c in &mask_s {
+            match c {
+                b'c' => mask |= HOOK_CALL,
+                b'r' => mask |= HOOK_RET,
+                b'l' => mask |= HOOK_LINE,
+                _ => {}
+            }
+        }
+        if count > 0 {
+            mask |= HOOK_COUNT;
+        }
+        if mask != 0 {
+            hook.func = f;
+            hook.mask = mask;
+            hook.base_count = count.clamp(0, u32::MAX as i64) as u32;
+            hook.counter = hook.base_count;
+        }
+    } else if !f.is_nil() {
+        st.check_str(a + 1)?;
+        return Err(st.type_error(a, "function"));
+    }
+    // A hook set from inside a hook keeps hooks disabled until that hook returns.
+    hook.allowed = th.hook.allowed;
+    hook.old_pc = th.hook.old_pc;
+    th.get_mut().hook = hook;
     Ok(0)
 }
 
-fn gethook(_st: &mut State) -> LuaResult<usize> {
-    Ok(0)
+/// `debug.gethook([thread])`: hook function, mask string, count.
+fn gethook(st: &mut State) -> LuaResult<usize> {
+    let (th, _) = thread_arg(st);
+    let h = th.hook;
+    if h.mask == 0 {
+        st.push(Value::NIL);
+        return Ok(1);
+    }
+    st.push(h.func);
+    let mut m = String::new();
+    if h.mask & HOOK_CALL != 0 {
+        m.push('c');
+    }
+    if h.mask & HOOK_RET != 0 {
+        m.push('r');
+    }
+    if h.mask & HOOK_LINE != 0 {
+        m.push('l');
+    }
+    st.push_str(m.as_bytes());
+    st.push(Value::int(h.base_count as i64));
+    Ok(3)
 }

@@ -249,10 +249,33 @@ fn protected_results(
 
 /// A new state with the standard libraries open.
 pub fn new_state() -> State {
+    new_state_with(StateOptions::default())
+}
+
+/// How [`new_state_with`] sets up a state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateOptions {
+    /// Also open the Lua 5.1/LuaJIT compatibility library (`stdlib::compat`: unpack,
+    /// loadstring, setfenv/getfenv, module, ...).
+    pub compat: bool,
+    /// Do not read `LUA_PATH*` / `LUA_CPATH*`: package.path and package.cpath get their
+    /// defaults (PUC's `registry.LUA_NOENV`, set by `lua -E`).
+    pub ignore_env: bool,
+}
+
+/// A new state with the standard libraries open, set up as `opts` asks.
+pub fn new_state_with(opts: StateOptions) -> State {
     let mut st = State::new();
     st.call_site_name = Some(super::debuginfo::func_name);
     st.heap.stress = std::env::var_os("FERROUS_GC_STRESS").is_some();
+    if opts.ignore_env {
+        let reg = st.registry;
+        st.set_field(reg, "LUA_NOENV", Value::TRUE);
+    }
     crate::stdlib::open_all(&mut st);
+    if opts.compat {
+        crate::stdlib::compat::open(&mut st);
+    }
     st
 }
 

@@ -7,7 +7,7 @@
 //! inside a protected call, and an error unwinds to the nearest such frame.
 
 use super::exec::run;
-use super::meta::{call_meta, rt_error};
+use super::meta::{call_meta_at, rt_error};
 use ferrous_runtime::function::{NativeKind, UpVal};
 use ferrous_runtime::thread::*;
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
@@ -70,6 +70,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 pdepth,
             });
             t.top = top;
+            if th.hook.mask & HOOK_CALL != 0 {
+                super::hook::call_event(st, flags & FRAME_TAIL != 0)?;
+            }
             return Ok(true);
         }
         if let Some(nc) = fval.as_nclosure() {
@@ -97,7 +100,13 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 flags,
                 pdepth,
             });
+            if th.hook.mask & HOOK_CALL != 0 {
+                super::hook::call_event(st, false)?;
+            }
             let n = (nc.f)(st)?;
+            if th.hook.mask & HOOK_RET != 0 {
+                super::hook::call_hook(st, "return", None)?;
+            }
             let t = th.get_mut();
             let first = t.top - n;
             poscall(st, first, n);
@@ -539,7 +548,9 @@ pub fn close_tbc(st: &mut State, level: usize, mut err: Option<Value>) -> LuaRes
             return Err(stack_overflow(st));
         }
         th.get_mut().push(arg);
-        let r = call_meta(st, tm, &[v, arg]);
+        // Called right above (finish_op relies on this layout when a handler yields
+        // inside a `return`: the error copy, then the handler's slot).
+        let r = call_meta_at(st, th.top, tm, &[v, arg]);
         if let Err(Throw::Yield(_)) = r {
             // The stack stays as it is for the resume.
             return r.map(|_| None);

@@ -12,11 +12,12 @@
 
 use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall};
 use super::debuginfo::Src;
+use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
-use ferrous_runtime::thread::{FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNROLL, FRAME_XPCALL};
+use ferrous_runtime::thread::{HOOK_COUNT, HOOK_LINE, HOOK_RET, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNROLL, FRAME_XPCALL};
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
 
@@ -110,6 +111,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
 
         loop {
             let i = Instr(code[pc]);
+            if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
+                th.get_mut().frames[fi].pc = pc as u32 + 1;
+                hook::trace_exec(st, code, &proto.line_info, pc)?;
+            }
             pc += 1;
             let a = i.a();
             match i.op() {
@@ -556,7 +561,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                         close_tbc(st, base, None)?;
                     }
+                    if th.hook.mask & HOOK_RET != 0 {
+                        hook::call_hook(st, "return", None)?;
+                    }
                     let flags = poscall(st, first, n);
+                    hook::after_return(st);
                     if flags & FRAME_FRESH != 0 {
                         return Ok(());
                     }
@@ -570,7 +579,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
+                    if th.hook.mask & HOOK_RET != 0 {
+                        hook::call_hook(st, "return", None)?;
+                    }
                     let flags = poscall(st, base, 0);
+                    hook::after_return(st);
                     if flags & FRAME_FRESH != 0 {
                         return Ok(());
                     }
@@ -584,7 +597,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
+                    if th.hook.mask & HOOK_RET != 0 {
+                        hook::call_hook(st, "return", None)?;
+                    }
                     let flags = poscall(st, base + a as usize, 1);
+                    hook::after_return(st);
                     if flags & FRAME_FRESH != 0 {
                         return Ok(());
                     }
@@ -715,7 +732,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
 
 /// Finishes the instruction of the (now top) Lua frame that was interrupted by a
 /// metamethod call which yielded; the metamethod's result is the top stack value.
-fn finish_op(st: &mut State) -> LuaResult<()> {
+pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
     let fi = th.frames.len() - 1;
     let fr = th.frames[fi];
@@ -777,9 +794,18 @@ fn finish_op(st: &mut State) -> LuaResult<()> {
                 meta::concat(st, a, n)?;
             }
         }
-        Op::Close | Op::Return => {
+        Op::Close => {
             // Closing continues with the remaining to-be-closed variables.
             th.get_mut().frames[fi].pc -= 1;
+        }
+        Op::Return => {
+            // Re-run the return to close the remaining variables. Its results are
+            // intact; `top` goes back to where it was before close_tbc pushed the
+            // error copy and the handler (the open end of a `return f()` list).
+            let t = th.get_mut();
+            t.frames[fi].pc -= 1;
+            t.top -= 2;
+            return Ok(());
         }
         _ => {}
     }

@@ -4,5 +4,6 @@ pub mod api;
 pub mod call;
 pub mod debuginfo;
 pub mod exec;
+pub mod hook;
 pub mod load;
 pub mod meta;

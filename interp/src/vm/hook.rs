@@ -1,0 +1,94 @@
+//! Debug hooks (`debug.sethook`): call, return, line and count events.
+//!
+//! The interpreter tests one byte (`Thread::hook.mask`) per instruction and per call;
+//! everything else happens here, only when a hook is set. A hook runs with hooks
+//! disabled, cannot yield, and sees the hooked function at level 2 of `debug.getinfo`.
+
+use super::call::call_at_top;
+use crate::bytecode::{Instr, Op};
+use ferrous_runtime::thread::{HOOK_COUNT, HOOK_LINE};
+use ferrous_runtime::{LuaResult, State, Value};
+
+/// Calls the hook function with `(event, line)`, above everything live on the stack.
+pub fn call_hook(st: &mut State, event: &str, line: Option<i64>) -> LuaResult<()> {
+    let th = st.thread;
+    let f = th.hook.func;
+    if !th.hook.allowed || f.is_nil() {
+        return Ok(());
+    }
+    let saved = th.top;
+    let mut pos = saved;
+    if let Some(fr) = th.frames.last() {
+        pos = pos.max(fr.top);
+    }
+    let t = th.get_mut();
+    if !t.ensure_abs(pos + 3 + ferrous_runtime::thread::MIN_STACK) {
+        return Ok(());
+    }
+    t.top = pos;
+    t.hook.allowed = false;
+    t.nny += 1;
+    let ev = st.str_value(event.as_bytes());
+    let t = th.get_mut();
+    t.push(f);
+    t.push(ev);
+    t.push(line.map_or(Value::NIL, Value::int));
+    let r = call_at_top(st, pos, 0);
+    let t = th.get_mut();
+    t.nny -= 1;
+    t.hook.allowed = true;
+    t.top = saved;
+    r
+}
+
+/// Line and count events before the instruction at `pc` of the running Lua frame.
+/// The frame's saved pc must already point past `pc`.
+pub fn trace_exec(st: &mut State, code: &[u32], line_info: &[u32], pc: usize) -> LuaResult<()> {
+    let th = st.thread;
+    let mask = th.hook.mask;
+    if !th.hook.allowed {
+        return Ok(());
+    }
+    // Hooks of a vararg function start after its VarArgPrep.
+    if Instr(code[pc]).op() == Op::VarArgPrep {
+        th.get_mut().hook.old_pc = 1;
+        return Ok(());
+    }
+    if mask & HOOK_COUNT != 0 {
+        let h = &mut th.get_mut().hook;
+        h.counter = h.counter.saturating_sub(1);
+        if h.counter == 0 {
+            h.counter = h.base_count;
+            call_hook(st, "count", None)?;
+        }
+    }
+    if mask & HOOK_LINE != 0 {
+        let old = th.hook.old_pc as usize;
+        let old = if old < code.len() { old } else { 0 };
+        let line_of = |i: usize| line_info.get(i).copied().unwrap_or(0);
+        if pc <= old || line_of(old) != line_of(pc) {
+            call_hook(st, "line", Some(line_of(pc) as i64))?;
+        }
+        th.get_mut().hook.old_pc = pc as u32;
+    }
+    Ok(())
+}
+
+/// After a return into a Lua frame: the next line event compares with the call's line.
+#[inline]
+pub fn after_return(st: &mut State) {
+    let th = st.thread;
+    if th.hook.mask & HOOK_LINE != 0 {
+        if let Some(fr) = th.frames.last() {
+            if fr.is_lua() {
+                th.get_mut().hook.old_pc = fr.pc.saturating_sub(1);
+            }
+        }
+    }
+}
+
+/// The call event for the frame just pushed.
+pub fn call_event(st: &mut State, tail: bool) -> LuaResult<()> {
+    st.thread.get_mut().hook.old_pc = 0;
+    call_hook(st, if tail { "tail call" } else { "call" }, None)
+}

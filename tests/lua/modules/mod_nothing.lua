@@ -1,0 +1,2 @@
+-- Returns nothing: require stores true.
+mod_nothing_ran = (mod_nothing_ran or 0) + 1
