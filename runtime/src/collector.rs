@@ -168,6 +168,11 @@ impl Heap {
                         weak.ephemeron.push(t);
                     }
                     (true, true) => {
+                        for &v in t.array() {
+                            if v.is_string() {
+                                self.mark_value(v);
+                            }
+                        }
                         for n in t.nodes() {
                             if n.key.is_string() {
                                 self.mark_value(n.key);

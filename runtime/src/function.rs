@@ -90,6 +90,9 @@ impl Proto {
 
     /// Name of the `n`-th (1-based) local active at `pc`, as PUC's luaF_getlocalname.
     pub fn local_name(&self, mut n: usize, pc: usize) -> Option<&[u8]> {
+        if n == 0 {
+            return None;
+        }
         for lv in self.locvars.iter() {
             if lv.start_pc as usize > pc {
                 break;

@@ -260,7 +260,12 @@ mod tests {
         ] {
             let x = heap.intern(s);
             assert_eq!(x.hash(), hash_bytes(s));
-            assert_eq!(hash_bytes(s), hash_bytes(&s.to_vec()));
+            let copy: Vec<u8> = s.to_owned();
+            assert_eq!(
+                hash_bytes(s),
+                hash_bytes(&copy),
+                "hash depends on contents only"
+            );
         }
         // Pinned values: the hash is deterministic across runs and builds (no random
         // seed), which the JIT relies on for constant-key slot prediction.

@@ -1452,7 +1452,7 @@ mod tests {
                             let mut seen = HashSet::new();
                             while let Some((nk, _)) = t.next(k).unwrap() {
                                 prop_assert!(seen.insert(mkey(nk)));
-                                if i % *n as u32 == 0 {
+                                if i.is_multiple_of(*n as u32) {
                                     t.set(nk, Value::NIL).unwrap();
                                     model.remove(&mkey(nk));
                                 }

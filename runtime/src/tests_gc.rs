@@ -142,7 +142,10 @@ fn reachable_objects_survive() {
     }
     let b2 = st.get_field(a, "b").as_table().unwrap();
     assert_eq!(b2, b);
-    assert_eq!(b2.get_int(1).as_string().unwrap().as_bytes(), &[b'L'; 200][..]);
+    assert_eq!(
+        b2.get_int(1).as_string().unwrap().as_bytes(),
+        &[b'L'; 200][..]
+    );
     assert!(st.get_field(st.registry, "r").raw_eq(Value::table(r)));
     assert!(st.thread.stack[0].raw_eq(Value::table(on_stack)));
     // Dropping each root frees exactly what it held.
@@ -248,14 +251,19 @@ fn closures_keep_protos_constants_and_upvalues() {
     let co_val = table(&mut st);
     co.get_mut().push(Value::table(co_val));
     let open = st.heap.alloc(UpVal::new_open(co, 0));
-    let cl = st.heap.alloc(LuaClosure::new(outer, Box::new([closed, open])));
+    let cl = st
+        .heap
+        .alloc(LuaClosure::new(outer, Box::new([closed, open])));
     st.set_field(st.globals, "f", Value::lclosure(cl));
     let created = count(&st) - base;
     assert_eq!(created, 11, "ten objects and the key string \"f\"");
     st.full_gc();
     assert_eq!(count(&st), base + created);
     assert_eq!(
-        cl.proto.protos[0].constants[0].as_string().unwrap().as_bytes(),
+        cl.proto.protos[0].constants[0]
+            .as_string()
+            .unwrap()
+            .as_bytes(),
         b"a constant nobody else holds"
     );
     assert!(cl.upvals[0].get().raw_eq(Value::table(held)));
@@ -301,7 +309,11 @@ fn userdata_keeps_metatable_and_user_values_and_drops_host_data() {
     st.unpin();
     st.full_gc();
     assert_eq!(count(&st), base);
-    assert_eq!(drops.get(), 1, "freeing a userdata drops its host value once");
+    assert_eq!(
+        drops.get(),
+        1,
+        "freeing a userdata drops its host value once"
+    );
 }
 
 #[test]
@@ -315,7 +327,10 @@ fn heap_accounting_after_collection() {
     st.pin(Value::table(big));
     st.full_gc();
     let with_big = st.heap.bytes();
-    assert!(with_big >= base_bytes + 10_000 * 16, "{with_big} vs {base_bytes}");
+    assert!(
+        with_big >= base_bytes + 10_000 * 16,
+        "{with_big} vs {base_bytes}"
+    );
     assert!(st.heap.threshold >= 256 * 1024);
     assert_eq!(st.heap.threshold, ((with_big / 100) * 200).max(256 * 1024));
     st.unpin();
@@ -414,7 +429,11 @@ fn dead_interned_strings_leave_the_interner() {
     // Once rooted it survives, and interning finds the same object.
     st.set_field(st.globals, "keep", Value::string(a));
     st.full_gc();
-    assert_eq!(st.heap.strings.len(), n_interned + 2, "'keep' and 'transient 7'");
+    assert_eq!(
+        st.heap.strings.len(),
+        n_interned + 2,
+        "'keep' and 'transient 7'"
+    );
     assert_eq!(st.heap.intern(b"transient 7"), a);
     assert_eq!(st.heap.intern(b"keep").as_bytes(), b"keep");
 }
@@ -434,7 +453,10 @@ fn strings_reachable_as_keys_and_values_survive() {
     assert_eq!(st.heap.strings.len(), n_interned);
     for i in 0..20 {
         let v = st.get_field(t, &format!("key{i}"));
-        assert_eq!(v.as_string().unwrap().as_bytes(), format!("value{i}").as_bytes());
+        assert_eq!(
+            v.as_string().unwrap().as_bytes(),
+            format!("value{i}").as_bytes()
+        );
     }
 }
 
@@ -460,7 +482,10 @@ fn thread_stack_above_top_is_cleared() {
     let th = &st.main_thread;
     assert!(th.stack[0].raw_eq(Value::table(below)));
     assert!(th.stack[1].raw_eq(Value::int(5)));
-    assert!(th.stack[2..].iter().all(|v| v.is_nil()), "slots above top cleared");
+    assert!(
+        th.stack[2..].iter().all(|v| v.is_nil()),
+        "slots above top cleared"
+    );
 }
 
 #[test]
@@ -479,7 +504,11 @@ fn coroutine_stacks_are_marked_to_top_and_cleared_above() {
     }
     st.set_field(st.globals, "co", Value::thread(co));
     st.full_gc();
-    assert_eq!(count(&st), base + 4, "the thread, its live slot, its error, \"co\"");
+    assert_eq!(
+        count(&st),
+        base + 4,
+        "the thread, its live slot, its error, \"co\""
+    );
     assert!(co.stack[0].raw_eq(Value::table(live)));
     assert!(co.stack[5].is_nil());
     assert!(co.error.unwrap().raw_eq(Value::table(err)));
@@ -578,7 +607,10 @@ fn weak_keys_are_cleared() {
     assert!(w.get(Value::table(kept_key)).raw_eq(Value::table(kept_val)));
     assert!(w.get(s).raw_eq(Value::table(sv)));
     assert!(w.get_int(7).raw_eq(Value::TRUE));
-    assert!(w.get_int(1).is_table(), "array-part values of a weak-key table are strong");
+    assert!(
+        w.get_int(1).is_table(),
+        "array-part values of a weak-key table are strong"
+    );
     assert_eq!(live_entries(w), 4);
 }
 
@@ -696,7 +728,6 @@ fn all_weak_tables_clear_keys_and_values() {
 /// part only: a string in the array part that nothing else holds is left unmarked and
 /// then cleared by `clear_by_values`. (With `__mode = "v"` the array part is handled.)
 #[test]
-#[ignore = "bug: strings in the array part of a __mode='kv' table are cleared by the collector"]
 fn all_weak_tables_keep_strings_in_the_array_part() {
     let mut st = settled();
     let w = table(&mut st);
@@ -709,7 +740,10 @@ fn all_weak_tables_keep_strings_in_the_array_part() {
     st.full_gc();
     assert!(w.get_int(1).is_string(), "w[1] was cleared");
     assert!(w.get_int(2).is_string(), "w[2] was cleared");
-    assert_eq!(w.get_int(1).as_string().unwrap().as_bytes(), b"only held by w[1]");
+    assert_eq!(
+        w.get_int(1).as_string().unwrap().as_bytes(),
+        b"only held by w[1]"
+    );
 }
 
 #[test]
@@ -752,11 +786,22 @@ fn removed_entries_with_dead_keys_become_dead_keys() {
     set(plain, Value::table(live), Value::TRUE);
     set(plain, Value::table(gone), Value::NIL);
     st.full_gc();
-    let dead_w = w.nodes().iter().filter(|n| n.key.tag() == TAG_DEADKEY).count();
+    let dead_w = w
+        .nodes()
+        .iter()
+        .filter(|n| n.key.tag() == TAG_DEADKEY)
+        .count();
     assert_eq!(dead_w, 6);
-    let dead_p = plain.nodes().iter().filter(|n| n.key.tag() == TAG_DEADKEY).count();
+    let dead_p = plain
+        .nodes()
+        .iter()
+        .filter(|n| n.key.tag() == TAG_DEADKEY)
+        .count();
     assert_eq!(dead_p, 1);
-    assert!(w.nodes().iter().all(|n| n.key.tag() != TAG_DEADKEY || n.val.is_nil()));
+    assert!(w
+        .nodes()
+        .iter()
+        .all(|n| n.key.tag() != TAG_DEADKEY || n.val.is_nil()));
     // Dead keys are invisible: traversal, lookup and reinsertion work.
     assert_eq!(live_entries(w), 1);
     assert_eq!(live_entries(plain), 1);
@@ -931,7 +976,10 @@ fn resurrected_objects_leave_weak_values_but_stay_weak_keys() {
     set(wk, Value::table(f), Value::int(1));
     st.full_gc();
     assert!(wv.get_int(1).is_nil(), "cleared from weak values");
-    assert!(wk.get(Value::table(f)).raw_eq(Value::int(1)), "kept as a weak key");
+    assert!(
+        wk.get(Value::table(f)).raw_eq(Value::int(1)),
+        "kept as a weak key"
+    );
     let popped = st.heap.pop_finalizer().unwrap();
     assert!(popped.raw_eq(Value::table(f)));
     st.full_gc();

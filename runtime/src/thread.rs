@@ -18,19 +18,17 @@ pub const FRAME_LUA: u16 = 1;
 /// Frame flag: entered from Rust (`call`/`resume`); the interpreter loop that runs it
 /// returns when it returns.
 pub const FRAME_FRESH: u16 = 2;
-/// Frame flag: protected call (`pcall`): errors stop here.
+/// Frame flag: the frame of a `pcall` (a native with no Rust activation; its callee
+/// runs above it): errors stop here.
 pub const FRAME_PCALL: u16 = 4;
-/// Frame flag: protected call with a message handler in the slot below the function.
+/// Frame flag: the frame of an `xpcall`; its message handler is in the slot above the
+/// frame's function.
 pub const FRAME_XPCALL: u16 = 8;
 /// Frame flag: entered through a tail call.
 pub const FRAME_TAIL: u16 = 16;
 /// Frame flag: a metamethod called by the interpreter whose Rust caller was unwound by
 /// a yield; when it returns, the interpreter finishes the caller's instruction.
 pub const FRAME_UNROLL: u16 = 32;
-/// Frame flag: a pcall/xpcall whose callee failed, while its to-be-closed variables are
-/// being closed: it stands for the pcall native itself (named by its caller's code) and
-/// keeps its PCALL/XPCALL bit for the message handler.
-pub const FRAME_UNWINDING: u16 = 64;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]
@@ -48,8 +46,8 @@ pub struct Frame {
     /// Lua vararg functions: how many extra arguments sit below `func`.
     pub nvarargs: u32,
     pub flags: u16,
-    /// Protected calls (pcall/xpcall) active below and including this frame; they count
-    /// toward the C-call limit as in PUC Lua, where each is a C function.
+    /// Protected-call frames (pcall/xpcall) at or below this frame; they count toward
+    /// the C-call limit as in PUC Lua, where each is a C function.
     pub pdepth: u16,
 }
 
@@ -117,7 +115,14 @@ pub struct Hook {
 
 impl Default for Hook {
     fn default() -> Self {
-        Hook { func: Value::NIL, mask: 0, base_count: 0, counter: 0, allowed: true, old_pc: 0 }
+        Hook {
+            func: Value::NIL,
+            mask: 0,
+            base_count: 0,
+            counter: 0,
+            allowed: true,
+            old_pc: 0,
+        }
     }
 }
 

@@ -472,9 +472,7 @@ mod tests {
             assert_eq!(v.object_addr(), addr);
             assert!(v.is_collectable());
             // The payload points at the object's GcHeader (its first field).
-            // SAFETY: `addr` is a live object of `heap`, which starts with its header.
-            let hdr = unsafe { &*(v.payload() as *const crate::gc::GcHeader) };
-            assert_eq!(hdr.kind(), kind);
+            assert_eq!(crate::gc::header_of(v).kind(), kind);
         }
     }
 

@@ -10,11 +10,14 @@
 //!
 //! Environments. In 5.1 every function has an environment table; in 5.4 a function sees
 //! its globals through an upvalue named `_ENV`, which the closures of one chunk share.
-//! `getfenv(f)` returns the value of `f`'s `_ENV` upvalue (the globals when `f` has none
-//! or is a native function). `setfenv(f, t)` gives `f` a fresh upvalue holding `t` in
+//! `getfenv(f)` returns the value of `f`'s `_ENV` upvalue (the globals when `f` is a
+//! native function). `setfenv(f, t)` gives `f` a fresh upvalue holding `t` in
 //! place of its `_ENV` upvalue, so only `f` changes (as in 5.1), and the closures `f`
 //! creates afterwards inherit `t` (also as in 5.1); closures created before keep the
-//! old environment. What cannot be reproduced is listed in `docs/compat.md`.
+//! old environment. A Lua function without an `_ENV` upvalue uses no global variable,
+//! so its environment matters only to `getfenv`: `setfenv` records it in a weak-keyed
+//! registry table that `getfenv` consults. What cannot be reproduced is listed in
+//! `docs/compat.md`.
 //!
 //! Levels count as in PUC Lua: 1 is the function that called `getfenv` / `setfenv`,
 //! and `pcall` / `xpcall` count as one native level each. Level 0 stands for the
@@ -22,11 +25,21 @@
 
 use crate::vm::api;
 use ferrous_runtime::function::UpVal;
-use ferrous_runtime::thread::{FRAME_PCALL, FRAME_XPCALL};
 use ferrous_runtime::{Gc, LuaResult, State, Table, Value};
+
+/// Registry key of the weak-keyed table holding the environments given by `setfenv`
+/// to Lua functions that have no `_ENV` upvalue.
+const FENV_KEY: &str = "ferrous.compat.fenv";
 
 /// Adds the compatibility functions to the globals and the standard library tables.
 pub fn open(st: &mut State) {
+    let fenv = st.new_table(0, 0);
+    let mt = st.new_table(0, 1);
+    let k = st.str_value(b"k");
+    st.set_field(mt, "__mode", k);
+    fenv.get_mut().metatable = Some(mt);
+    let reg = st.registry;
+    st.set_field(reg, FENV_KEY, Value::table(fenv));
     let g = st.globals;
     if let Some(t) = st.get_field(g, "table").as_table() {
         let unpack = st.get_field(t, "unpack");
@@ -73,33 +86,21 @@ enum Target {
     Native,
 }
 
-/// The function running `level` levels below the running native (1 = its caller), with
-/// `pcall` / `xpcall` counted as a level of their own as in `State::where_`.
+/// The function running `level` levels below the running native (1 = its caller), as
+/// `State::where_` counts them (`pcall` / `xpcall` have frames of their own).
 fn function_at_level(st: &State, level: usize) -> Option<Target> {
     let frames = &st.thread.frames;
-    let mut remaining = level;
-    let mut idx = frames.len();
-    while idx > 0 {
-        idx -= 1;
-        let fr = &frames[idx];
-        if remaining == 0 {
-            if !fr.is_lua() {
-                return Some(Target::Native);
-            }
-            return Some(match st.thread.stack[fr.base - 1].as_lclosure() {
-                Some(cl) => Target::Lua(cl),
-                None => Target::Native,
-            });
-        }
-        remaining -= 1;
-        if fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 {
-            if remaining == 0 {
-                return Some(Target::Native);
-            }
-            remaining -= 1;
-        }
+    if level >= frames.len() {
+        return None;
     }
-    None
+    let fr = &frames[frames.len() - 1 - level];
+    if !fr.is_lua() {
+        return Some(Target::Native);
+    }
+    Some(match st.thread.stack[fr.base - 1].as_lclosure() {
+        Some(cl) => Target::Lua(cl),
+        None => Target::Native,
+    })
 }
 
 /// Argument 1 of getfenv/setfenv: a function, or a level (optional for getfenv, where it
@@ -134,12 +135,21 @@ fn env_upvalue(cl: Gc<ferrous_runtime::function::LuaClosure>) -> Option<usize> {
     cl.proto.upvals.iter().position(|u| &*u.name == b"_ENV")
 }
 
+/// The weak-keyed side table of environments (None if Lua code removed it).
+fn fenv_table(st: &mut State) -> Option<Gc<Table>> {
+    let reg = st.registry;
+    st.get_field(reg, FENV_KEY).as_table()
+}
+
 /// `getfenv([f])`: the environment of a function or of the function at a level.
 fn getfenv(st: &mut State) -> LuaResult<usize> {
     let env = match target_arg(st, true)? {
         Target::Lua(cl) => match env_upvalue(cl) {
             Some(i) => cl.upvals[i].get(),
-            None => Value::table(st.globals),
+            None => fenv_table(st)
+                .map(|t| t.get(Value::lclosure(cl)))
+                .filter(|v| !v.is_nil())
+                .unwrap_or(Value::table(st.globals)),
         },
         Target::Thread | Target::Native => Value::table(st.globals),
     };
@@ -155,30 +165,35 @@ fn setfenv(st: &mut State) -> LuaResult<usize> {
         return Err(st.type_error(2, "table"));
     }
     match target_arg(st, false)? {
-        Target::Thread => Err(st.error(
-            "'setfenv' cannot change the thread's environment in Ferrous (level 0)",
-        )),
+        Target::Thread => {
+            Err(st.error("'setfenv' cannot change the thread's environment in Ferrous (level 0)"))
+        }
         Target::Native => Err(st.error("'setfenv' cannot change environment of given object")),
         Target::Lua(cl) => {
-            if !set_env(st, cl, env) {
-                return Err(st.error("'setfenv' cannot change environment of given object"));
-            }
+            set_env(st, cl, env);
             st.push(Value::lclosure(cl));
             Ok(1)
         }
     }
 }
 
-/// Points `cl`'s `_ENV` upvalue at a fresh closed upvalue holding `env`; false when the
-/// function has no `_ENV` upvalue (it uses no global variable).
-fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: Value) -> bool {
-    let Some(i) = env_upvalue(cl) else {
-        return false;
-    };
-    // Allocation never collects, and the new upvalue is reachable from `cl` at once.
-    let uv: Gc<UpVal> = st.heap.alloc(UpVal::new_closed(env));
-    cl.get_mut().upvals[i] = uv;
-    true
+/// Points `cl`'s `_ENV` upvalue at a fresh closed upvalue holding `env`. A function
+/// without an `_ENV` upvalue uses no global variable: its environment is recorded in
+/// the side table, for `getfenv`.
+fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: Value) {
+    match env_upvalue(cl) {
+        Some(i) => {
+            // Allocation never collects, and the new upvalue is reachable from `cl` at once.
+            let uv: Gc<UpVal> = st.heap.alloc(UpVal::new_closed(env));
+            cl.get_mut().upvals[i] = uv;
+        }
+        None => {
+            if let Some(t) = fenv_table(st) {
+                // The key is a function: never nil or NaN.
+                let _ = t.get_mut().set(Value::lclosure(cl), env);
+            }
+        }
+    }
 }
 
 /// `loadstring(s [, chunkname])`: `load` for strings; the chunk name defaults to the
@@ -237,16 +252,17 @@ fn module(st: &mut State) -> LuaResult<usize> {
         st.set_field(mt, "_PACKAGE", pkg);
     }
     match function_at_level(st, 1) {
-        Some(Target::Lua(cl)) => {
-            if !set_env(st, cl, m) {
-                return Err(st.error("'module' cannot change the environment of its caller"));
-            }
-        }
+        Some(Target::Lua(cl)) => set_env(st, cl, m),
         _ => return Err(st.error("'module' not called from a Lua function")),
     }
+    // Options are functions called with the module. Other values are skipped (as in
+    // 5.2's compatibility `module`): a loader gets the file name as second argument,
+    // so `module(...)` receives it.
     for i in 2..=nopts {
         let opt = st.arg(i);
-        api::call_multi(st, opt, &[m])?;
+        if opt.is_function() {
+            api::call_multi(st, opt, &[m])?;
+        }
     }
     Ok(0)
 }
@@ -388,7 +404,10 @@ fn math_pow(st: &mut State) -> LuaResult<usize> {
 fn math_ldexp(st: &mut State) -> LuaResult<usize> {
     let m = st.check_f64(1)?;
     let e = st.check_int(2)?;
-    push_float(st, ldexp(m, e.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
+    push_float(
+        st,
+        ldexp(m, e.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
+    )
 }
 
 /// `math.frexp(x)`: `m, e` with `x = m * 2^e` and `0.5 <= |m| < 1` (`x, 0` for zero,

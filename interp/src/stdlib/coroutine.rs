@@ -2,7 +2,7 @@
 //! resuming runs a nested interpreter loop on it, and a yield unwinds that loop while
 //! the coroutine's frames stay in place for the next resume.
 
-use crate::vm::call::{close_tbc, close_upvals, execute, poscall, precall, MAX_C_CALLS};
+use crate::vm::call::{close_tbc, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS};
 use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL};
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Throw, Value};
 
@@ -87,13 +87,12 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
         // Finish the pending `yield` call with the resume arguments as its results.
         let first = co.top - nargs;
         let flags = poscall(st, first, nargs);
-        if flags & FRAME_FRESH != 0 {
-            Ok(())
-        } else if flags & FRAME_UNROLL != 0 {
-            // The yield was itself a metamethod (e.g. `__close = coroutine.yield`).
-            crate::vm::exec::finish_op(st).and_then(|()| execute(st))
-        } else {
-            execute(st)
+        // The yield may have been a protected call's callee or itself a metamethod
+        // (`__close = coroutine.yield`): settle first.
+        match settle(st, flags) {
+            Ok(f) if f & FRAME_FRESH != 0 => Ok(()),
+            Ok(_) => execute(st),
+            Err(e) => Err(e),
         }
     };
     st.thread = prev;

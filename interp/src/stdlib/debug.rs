@@ -5,7 +5,9 @@
 use crate::bytecode::{Instr, Op};
 use crate::vm::debuginfo::{func_name, traceback as make_traceback};
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{Frame, Hook, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET};
+use ferrous_runtime::thread::{
+    Frame, Hook, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+};
 use ferrous_runtime::value::TAG_USERDATA;
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Value};
 
@@ -148,7 +150,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             }
             'l' => {
                 let line = match (cl, frame) {
-                    (Some(cl), Some((_, fr))) => current_line(cl, &fr) as i64,
+                    (Some(cl), Some((_, fr))) => current_line(cl, &fr),
                     _ => -1,
                 };
                 st.set_field(t, "currentline", Value::int(line));
@@ -356,6 +358,11 @@ fn setupvalue(st: &mut State) -> LuaResult<usize> {
         if n >= 1 && (n as usize) <= cl.upvals.len() {
             cl.upvals[n as usize - 1].set(v);
             let name = cl.proto.upvals[n as usize - 1].name.to_vec();
+            let name = if name.is_empty() {
+                b"(no name)".to_vec()
+            } else {
+                name
+            };
             st.push_str(&name);
             return Ok(1);
         }

@@ -487,6 +487,9 @@ mod tests {
             e,
             b"no file 'no/such/x/y.lua'\n\tno file ''\n\tno file 'qx/y'".to_vec()
         );
-        assert_eq!(search_path(b"x", b"", b".", b"/").unwrap_err(), b"no file ''");
+        assert_eq!(
+            search_path(b"x", b"", b".", b"/").unwrap_err(),
+            b"no file ''"
+        );
     }
 }

@@ -111,7 +111,12 @@ pub fn load(
         return Err(st.error_value(&m));
     }
     if binary {
-        return Err(st.error_value("binary chunks are not supported yet"));
+        let proto = match crate::chunk::load_binary(st, chunk, chunkname) {
+            Ok(p) => p,
+            Err(msg) => return Err(st.error_value(&msg)),
+        };
+        let env = env.unwrap_or(Value::table(st.globals));
+        return Ok(super::load::main_closure(st, proto, env));
     }
     let fp = match crate::compiler::compile(chunk, chunkname) {
         Ok(fp) => fp,
@@ -177,74 +182,21 @@ pub fn pcall_traceback(st: &mut State, f: Value, args: &[Value]) -> Result<Vec<V
 
 /// A fresh `pcall` function value.
 pub fn new_pcall(st: &mut State) -> Value {
-    let mut nc = NativeClosure::new(pcall_nested, "pcall", Box::new([]));
+    let mut nc = NativeClosure::new(no_direct_call, "pcall", Box::new([]));
     nc.kind = NativeKind::Pcall;
     Value::nclosure(st.heap.alloc(nc))
 }
 
 /// A fresh `xpcall` function value.
 pub fn new_xpcall(st: &mut State) -> Value {
-    let mut nc = NativeClosure::new(xpcall_nested, "xpcall", Box::new([]));
+    let mut nc = NativeClosure::new(no_direct_call, "xpcall", Box::new([]));
     nc.kind = NativeKind::Xpcall;
     Value::nclosure(st.heap.alloc(nc))
 }
 
-/// Body of `pcall` when the call machinery cannot give it a frame mark of its own
-/// (directly inside another protected call): a nested, non-yieldable protected call.
-fn pcall_nested(st: &mut State) -> LuaResult<usize> {
-    let n = st.nargs();
-    st.check_any(1)?;
-    let func = st.frame().base;
-    protected_results(st, func, n - 1, None)
-}
-
-fn xpcall_nested(st: &mut State) -> LuaResult<usize> {
-    let n = st.nargs();
-    st.check_any(2)?;
-    let base = st.frame().base;
-    let h = st.arg(2);
-    // f, h, args... -> f, args...
-    let t = st.thread.get_mut();
-    for i in base + 2..t.top {
-        t.stack[i - 1] = t.stack[i];
-    }
-    t.top -= 1;
-    protected_results(st, base, n - 2, Some(h))
-}
-
-/// Calls the function at `func` with `nargs` arguments; pushes `true, results...` or
-/// `false, error` (the error passed through `handler` when given).
-fn protected_results(
-    st: &mut State,
-    func: usize,
-    nargs: usize,
-    handler: Option<Value>,
-) -> LuaResult<usize> {
-    let th = st.thread;
-    debug_assert_eq!(th.top, func + nargs + 1);
-    match call_at_top(st, func, -1) {
-        Ok(()) => {
-            let t = th.get_mut();
-            let n = t.top - func;
-            t.push(Value::NIL);
-            for i in (func..func + n).rev() {
-                t.stack[i + 1] = t.stack[i];
-            }
-            t.stack[func] = Value::TRUE;
-            Ok(n + 1)
-        }
-        Err(Throw::Error(e)) => {
-            let e = match handler {
-                Some(h) => call_value(st, h, &[e])
-                    .unwrap_or_else(|_| st.str_value(b"error in error handling")),
-                None => e,
-            };
-            st.push(Value::FALSE);
-            st.push(e);
-            Ok(2)
-        }
-        Err(y) => Err(y),
-    }
+/// Body of pcall/xpcall, never run: the call machinery handles them (see call.rs).
+fn no_direct_call(st: &mut State) -> LuaResult<usize> {
+    Err(st.error("pcall body called directly"))
 }
 
 /// A new state with the standard libraries open.

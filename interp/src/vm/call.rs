@@ -3,8 +3,10 @@
 //! Lua-to-Lua calls push a frame and let the interpreter loop continue (no Rust
 //! recursion). A call from Rust (`call_at_top`) marks its frame FRESH and runs a nested
 //! loop until that frame returns. `pcall`/`xpcall` are not ordinary natives: the call
-//! machinery sets up the callee's frame with a PCALL flag, so a coroutine can yield
-//! inside a protected call, and an error unwinds to the nearest such frame.
+//! machinery gives them a frame flagged PCALL/XPCALL with no Rust activation behind it
+//! and runs the callee above it; when the callee returns, `settle` completes the
+//! protected frame (`true, results...`), and an error unwinds to the nearest such frame
+//! (`finish_error`). So a coroutine can yield inside any nesting of protected calls.
 
 use super::exec::run;
 use super::meta::{call_meta_at, rt_error};
@@ -58,7 +60,7 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 (func + 1, 0)
             };
             let top = base + max;
-            let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
+            let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
             t.frames.push(Frame {
                 func,
                 base,
@@ -78,9 +80,6 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
         if let Some(nc) = fval.as_nclosure() {
             match nc.kind {
                 NativeKind::Plain => {}
-                // A protected call directly inside another one (`pcall(pcall, f)`)
-                // runs as an ordinary native: one frame cannot carry two PCALL marks.
-                _ if flags & (FRAME_PCALL | FRAME_XPCALL) != 0 => {}
                 NativeKind::Pcall => return precall_pcall(st, func, nresults, flags, false),
                 NativeKind::Xpcall => return precall_pcall(st, func, nresults, flags, true),
             }
@@ -89,7 +88,7 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 return Err(stack_overflow(st));
             }
             let top = t.top + MIN_STACK;
-            let pdepth = t.frames.last().map_or(0, |f| f.pdepth) + pcall_mark(flags);
+            let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
             t.frames.push(Frame {
                 func,
                 base: func + 1,
@@ -141,13 +140,8 @@ pub fn stack_overflow(st: &mut State) -> Throw {
     rt_error(st, "stack overflow")
 }
 
-#[inline]
-fn pcall_mark(flags: u16) -> u16 {
-    (flags & (FRAME_PCALL | FRAME_XPCALL) != 0) as u16
-}
-
-/// `pcall(f, ...)` / `xpcall(f, h, ...)` at `func`: the callee runs in a frame flagged
-/// PCALL/XPCALL whose results land at `func` preceded by `true`.
+/// `pcall(f, ...)` / `xpcall(f, h, ...)` at `func`: pushes the protected frame, then
+/// calls the callee above it (for xpcall the handler sits between them).
 fn precall_pcall(
     st: &mut State,
     func: usize,
@@ -157,102 +151,94 @@ fn precall_pcall(
 ) -> LuaResult<bool> {
     let th = st.thread;
     let nargs = th.top - func - 1;
+    let pflag = if x { FRAME_XPCALL } else { FRAME_PCALL };
+    let pdepth = th.frames.last().map_or(0, |f| f.pdepth) + 1;
+    let t = th.get_mut();
+    let top = t.top + MIN_STACK;
+    t.frames.push(Frame {
+        func,
+        base: func + 1,
+        top,
+        pc: 0,
+        nresults,
+        nvarargs: 0,
+        flags: flags | pflag,
+        pdepth,
+    });
     if nargs == 0 || (x && nargs < 2) {
-        // Let the call fail like a native with a bad argument.
-        let t = th.get_mut();
-        let top = t.top + MIN_STACK;
-        let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
-        t.frames.push(Frame {
-            func,
-            base: func + 1,
-            top,
-            pc: 0,
-            nresults,
-            nvarargs: 0,
-            flags,
-            pdepth,
-        });
+        // Fails like a native with a bad argument (the frame stands for pcall itself).
+        th.get_mut().frames.last_mut().unwrap().flags = flags;
         return Err(st.arg_error(if x && nargs == 1 { 2 } else { 1 }, "value expected"));
     }
-    let callee_v = th.stack[func + 1];
-    let pdepth = th.frames.last().map_or(0, |f| f.pdepth) as u32;
-    let too_deep = pdepth + th.ncalls + 1 >= MAX_C_CALLS;
-    if too_deep || (!callee_v.is_function() && st.metamethod(callee_v, Tm::Call).is_nil()) {
-        // The call fails inside pcall (a native), so the message has no position.
-        let m = if too_deep {
-            "C stack overflow".to_string()
-        } else {
-            format!("attempt to call a {} value", st.type_name_mt(callee_v))
-        };
-        let e = st.str_value(m.as_bytes());
-        let t = th.get_mut();
-        t.ensure_abs(func + 3);
-        t.stack[func] = Value::FALSE;
-        t.stack[func + 1] = e;
-        let count = if nresults < 0 { 2 } else { nresults as usize };
-        for i in 2..count {
-            t.stack[func + i] = Value::NIL;
-        }
-        t.top = func + count;
-        if nresults >= 0 && flags & FRAME_FRESH == 0 {
-            if let Some(caller) = t.frames.last() {
-                if caller.is_lua() {
-                    t.top = caller.top;
-                }
-            }
-        }
+    let idx = th.frames.len() - 1;
+    if x {
+        // func: xpcall, func+1: f, func+2: handler  ->  func+1: handler, func+2: f
+        th.get_mut().stack.swap(func + 1, func + 2);
+    }
+    let callee = if x { func + 2 } else { func + 1 };
+    let callee_v = th.stack[callee];
+    if pdepth as u32 + th.ncalls >= MAX_C_CALLS {
+        // Raised inside pcall (a native): no position.
+        let e = st.error_value("C stack overflow");
+        let Throw::Error(e) = e else { unreachable!() };
+        finish_error(st, idx, e)?;
         return Ok(false);
     }
-    let t = th.get_mut();
-    let pflag = if x {
-        // func: xpcall, func+1: f, func+2: handler, func+3..: args
-        // becomes func: handler, func+1: f, func+2..: args
-        let h = t.stack[func + 2];
-        t.stack[func] = h;
-        for i in func + 3..t.top {
-            t.stack[i - 1] = t.stack[i];
+    if !callee_v.is_function() && st.metamethod(callee_v, Tm::Call).is_nil() {
+        let m = format!("attempt to call a {} value", st.type_name_mt(callee_v));
+        let e = st.str_value(m.as_bytes());
+        finish_error(st, idx, e)?;
+        return Ok(false);
+    }
+    match precall(st, callee, -1, 0) {
+        Ok(true) => Ok(true),
+        Ok(false) => {
+            // A native callee returned into the protected frame: complete it.
+            complete_protected(st);
+            Ok(false)
         }
-        t.top -= 1;
-        FRAME_XPCALL
-    } else {
-        FRAME_PCALL
-    };
-    let callee = func + 1;
-    let want = if nresults < 0 {
-        -1
-    } else {
-        (nresults - 1).max(0)
-    };
-    let depth = th.frames.len();
-    match precall(st, callee, want, flags | pflag) {
-        Ok(pushed) => Ok(pushed),
         Err(Throw::Error(e)) => {
-            // The callee was a native (or could not be called): its frame, if pushed,
-            // is the protected one.
-            if th.frames.len() > depth && th.frames[depth].flags & (FRAME_PCALL | FRAME_XPCALL) != 0
-            {
-                finish_error(st, depth, e)?;
-                Ok(false)
-            } else {
-                // Calling a non-function: report as the protected result.
-                let pdepth = th.frames.last().map_or(0, |f| f.pdepth) + 1;
-                let fr = Frame {
-                    func: callee,
-                    base: callee + 1,
-                    top: th.top,
-                    pc: 0,
-                    nresults: want,
-                    nvarargs: 0,
-                    flags: flags | pflag,
-                    pdepth,
-                };
-                th.get_mut().frames.truncate(depth);
-                th.get_mut().frames.push(fr);
-                finish_error(st, depth, e)?;
-                Ok(false)
-            }
+            finish_error(st, idx, e)?;
+            Ok(false)
         }
         Err(y) => Err(y),
+    }
+}
+
+/// Completes the protected frame on top whose callee has returned (results from the
+/// callee's slot to `top`): returns `true, results...`. Returns the frame's flags.
+fn complete_protected(st: &mut State) -> u16 {
+    let th = st.thread;
+    let fr = *th.frames.last().unwrap();
+    let first = if fr.flags & FRAME_XPCALL != 0 {
+        fr.func + 1
+    } else {
+        fr.func
+    };
+    let t = th.get_mut();
+    t.stack[first] = Value::TRUE;
+    let n = t.top - first;
+    poscall(st, first, n)
+}
+
+/// After a frame returned with `flags`: completes protected frames waiting on top and
+/// finishes an instruction interrupted by a yield, until control is back in a Lua frame
+/// (or at a FRESH boundary, whose flags are returned).
+pub fn settle(st: &mut State, mut flags: u16) -> LuaResult<u16> {
+    loop {
+        if flags & FRAME_FRESH != 0 {
+            return Ok(flags);
+        }
+        if flags & FRAME_UNROLL != 0 {
+            super::exec::finish_op(st)?;
+            return Ok(0);
+        }
+        match st.thread.frames.last() {
+            Some(f) if !f.is_lua() && f.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 => {
+                flags = complete_protected(st);
+            }
+            _ => return Ok(flags),
+        }
     }
 }
 
@@ -263,12 +249,7 @@ pub fn poscall(st: &mut State, first: usize, n: usize) -> u16 {
     let t = th.get_mut();
     let fr = t.frames.pop().expect("poscall without frame");
     let wanted = fr.nresults;
-    let mut dest = fr.func;
-    if fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 {
-        dest -= 1;
-        t.stack[dest] = Value::TRUE;
-        dest += 1;
-    }
+    let dest = fr.func;
     let count = if wanted < 0 { n } else { wanted as usize };
     if count > n {
         t.ensure_abs(dest + count + 1);
@@ -362,7 +343,7 @@ pub fn pre_handle(st: &mut State, e: Value) -> Value {
     if fr.flags & FRAME_XPCALL == 0 {
         return e;
     }
-    let h = th.stack[fr.func - 1];
+    let h = th.stack[fr.func + 1];
     let e2 = call_handler(st, h, e);
     st.handled_error = Some(error_bits(e2));
     e2
@@ -377,7 +358,8 @@ pub fn execute(st: &mut State) -> LuaResult<()> {
             Err(Throw::Error(e)) => match find_protected(st) {
                 Some(idx) => {
                     let e = pre_handle(st, e);
-                    if finish_error(st, idx, e)? & FRAME_FRESH != 0 {
+                    let flags = finish_error(st, idx, e)?;
+                    if settle(st, flags)? & FRAME_FRESH != 0 {
                         return Ok(());
                     }
                 }
@@ -410,50 +392,28 @@ fn find_protected(st: &State) -> Option<usize> {
 pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> {
     let th = st.thread;
     let fr = th.frames[idx];
-    let slot = fr.func - 1; // pcall's slot (xpcall: the handler)
+    let slot = fr.func; // the pcall/xpcall slot; xpcall's handler is just above
     if fr.flags & FRAME_XPCALL != 0 && st.handled_error != Some(error_bits(e)) {
-        let h = th.stack[slot];
+        let h = th.stack[slot + 1];
         e = call_handler(st, h, e);
     }
     st.handled_error = None;
+    // Drop the callee's frames; the protected frame stays while variables are closed, so
+    // `__close` handlers see pcall as their caller.
     let t = th.get_mut();
     t.frames.truncate(idx + 1);
-    // The callee is gone: while `__close` handlers run, the frame stands for the
-    // pcall/xpcall native itself (so they see it as their caller, as in PUC Lua).
-    let top = t.top.max(slot + 1);
-    t.frames[idx] = Frame {
-        func: slot,
-        base: slot + 1,
-        top,
-        pc: 0,
-        nresults: fr.nresults,
-        nvarargs: 0,
-        flags: (fr.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_UNWINDING,
-        pdepth: fr.pdepth,
-    };
-    close_upvals(st, slot);
-    e = close_tbc(st, slot, Some(e))?.unwrap_or(e);
+    let level = slot + 1;
+    if t.top < level + 1 {
+        t.top = level + 1;
+    }
+    close_upvals(st, level);
+    e = close_tbc(st, level, Some(e))?.unwrap_or(e);
     let t = th.get_mut();
-    t.frames.truncate(idx);
-    let f = fr;
-    let wanted = f.nresults;
-    // The protected call returns false, e (pcall's slot is just below the callee).
-    let count = if wanted < 0 { 2 } else { wanted as usize + 1 };
-    t.ensure_abs(slot + count + 1);
+    t.ensure_abs(slot + 3);
     t.stack[slot] = Value::FALSE;
     t.stack[slot + 1] = e;
-    for i in 2..count {
-        t.stack[slot + i] = Value::NIL;
-    }
-    t.top = slot + count;
-    if wanted >= 0 && f.flags & FRAME_FRESH == 0 {
-        if let Some(caller) = t.frames.last() {
-            if caller.is_lua() {
-                t.top = caller.top;
-            }
-        }
-    }
-    Ok(f.flags)
+    t.top = slot + 2;
+    Ok(poscall(st, slot, 2))
 }
 
 /// Calls an xpcall message handler; an error inside it becomes the error value, as does

@@ -7,9 +7,7 @@
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{
-    Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNWINDING, FRAME_XPCALL,
-};
+use ferrous_runtime::thread::{Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL};
 use ferrous_runtime::{Gc, State, Value};
 
 /// Where an operand came from, for naming it in a message.
@@ -239,9 +237,7 @@ pub fn varinfo(st: &State, src: Src) -> String {
 pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
     let frames = &st.thread.frames;
     let fr = frames.get(frame_idx)?;
-    let callee_of_pcall =
-        fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0 && fr.flags & FRAME_UNWINDING == 0;
-    if fr.flags & FRAME_TAIL != 0 || callee_of_pcall || frame_idx == 0 {
+    if fr.flags & FRAME_TAIL != 0 || frame_idx == 0 {
         return None;
     }
     let caller = &frames[frame_idx - 1];
@@ -301,6 +297,13 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
     let mut shown = 0;
     for idx in (0..n.saturating_sub(level)).rev() {
         let fr = &frames[idx];
+        if !fr.is_lua()
+            && fr.flags & FRAME_FRESH != 0
+            && fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0
+        {
+            // The host's own protected call (lua.c uses lua_pcall): not a Lua-visible level.
+            continue;
+        }
         shown += 1;
         if shown > 22 && idx > 10 {
             if shown == 23 {
@@ -345,13 +348,6 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         }
         if fr.flags & FRAME_TAIL != 0 {
             out.push_str("\n\t(...tail calls...)");
-        }
-        if fr.flags & FRAME_FRESH != 0 {
-            // Called from Rust (the host's own protected call): nothing to show.
-        } else if fr.flags & FRAME_PCALL != 0 {
-            out.push_str("\n\t[C]: in function 'pcall'");
-        } else if fr.flags & FRAME_XPCALL != 0 {
-            out.push_str("\n\t[C]: in function 'xpcall'");
         }
     }
     out.push_str("\n\t[C]: in ?");

@@ -10,14 +10,16 @@
 //!    the next instruction consumes.
 //! 4. A collection may only run at a GC point, with `top` covering every live register.
 
-use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall};
+use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall, settle};
 use super::debuginfo::Src;
 use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
-use ferrous_runtime::thread::{HOOK_COUNT, HOOK_LINE, HOOK_RET, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_UNROLL, FRAME_XPCALL};
+use ferrous_runtime::thread::{
+    FRAME_FRESH, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+};
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
 
@@ -540,8 +542,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     t.top = dst + nargs;
                     t.frames.pop();
-                    let flags =
-                        (cur.flags & (FRAME_FRESH | FRAME_PCALL | FRAME_XPCALL)) | FRAME_TAIL;
+                    let flags = (cur.flags & (FRAME_FRESH | FRAME_UNROLL)) | FRAME_TAIL;
                     precall(st, dst, cur.nresults, flags)?;
                     continue 'newframe;
                 }
@@ -566,11 +567,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let flags = poscall(st, first, n);
                     hook::after_return(st);
-                    if flags & FRAME_FRESH != 0 {
+                    if settle(st, flags)? & FRAME_FRESH != 0 {
                         return Ok(());
-                    }
-                    if flags & FRAME_UNROLL != 0 {
-                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -584,11 +582,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let flags = poscall(st, base, 0);
                     hook::after_return(st);
-                    if flags & FRAME_FRESH != 0 {
+                    if settle(st, flags)? & FRAME_FRESH != 0 {
                         return Ok(());
-                    }
-                    if flags & FRAME_UNROLL != 0 {
-                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -602,11 +597,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let flags = poscall(st, base + a as usize, 1);
                     hook::after_return(st);
-                    if flags & FRAME_FRESH != 0 {
+                    if settle(st, flags)? & FRAME_FRESH != 0 {
                         return Ok(());
-                    }
-                    if flags & FRAME_UNROLL != 0 {
-                        finish_op(st)?;
                     }
                     continue 'newframe;
                 }
@@ -676,7 +668,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         last += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
                         pc += 1;
                     }
-                    let t = th.stack[ra].as_table().expect("SetList on a non-table");
+                    // Only debug.setlocal can put a non-table here.
+                    let Some(t) = th.stack[ra].as_table() else {
+                        save_pc!();
+                        return Err(rt_error(st, "table constructor target is not a table"));
+                    };
                     let tm = t.get_mut();
                     for j in 1..=n {
                         tm.set_int((last + j) as i64, th.stack[ra + j]);

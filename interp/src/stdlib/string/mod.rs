@@ -74,6 +74,7 @@ pub fn open(st: &mut State) {
         st.set_field(loaded, "string", tv);
     }
     pack::register(st, t);
+    st.set_fn(t, "dump", crate::chunk::str_dump);
 }
 
 // ---------------------------------------------------------------------- positions
