@@ -42,7 +42,18 @@
 //!   expression instead of the minimal ones the precedence table requires, the result is
 //!   unchanged: this checks operator precedence and associativity in Ferrous's parser.
 //!
-//! `PROPTEST_CASES` changes the number of cases (default 256 per property).
+//! Two known differences are kept out of the properties and pinned by regular tests
+//! instead: `bug_error_names_keep_raw_bytes` (a Ferrous bug, masked by
+//! [`mask_known_bugs`]) and `divergence_minus_zero_constant` (PUC computes `-0.0 - 0` as
+//! `0.0`; the generator never writes `x - 0` with a constant zero). Table borders (`#t`
+//! with holes) legitimately differ between the two (`#{nil, 0}`: PUC 2, Ferrous 0), so `#`
+//! is only applied to strings and to constructors without nils.
+//!
+//! `PROPTEST_CASES` changes the number of cases (default 256 per property). The
+//! properties run on a thread with a big stack (generation recurses deeply in a debug
+//! build); PUC runs each program under an instruction and memory limit as a safety net,
+//! and programs beyond it are skipped. `sample_programs` (ignored) prints samples and
+//! outcome statistics.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -1221,7 +1232,14 @@ impl Render {
             Expr::Bin(op, a, b) => {
                 self.sub(a, Pos::Left(*op));
                 self.t(op.token());
-                self.sub(b, Pos::Right(*op));
+                if *op == Op::Sub && matches!(**b, Expr::Lit(Lit::Int(0, _))) {
+                    // Known divergence (see `divergence_minus_zero_constant`): PUC compiles
+                    // `x - 0` as `x + 0`, which turns -0.0 into 0.0. A zero that is not a
+                    // constant keeps the property clear of it.
+                    self.ts("# \"\"");
+                } else {
+                    self.sub(b, Pos::Right(*op));
+                }
             }
             Expr::Un(op, a) => {
                 self.t(match op {
@@ -1302,7 +1320,16 @@ impl Render {
                 }
                 for v in pos {
                     sep(self);
-                    self.expr(v);
+                    // A call would expand to all its results in the last position (and
+                    // may give nils, making the border of the table ambiguous): only
+                    // `multi` does that.
+                    if matches!(v, Expr::Call { .. } | Expr::Vararg(Va::All | Va::Select(_))) {
+                        self.t("(");
+                        self.expr(v);
+                        self.t(")");
+                    } else {
+                        self.expr(v);
+                    }
                 }
                 if let Some(m) = multi {
                     sep(self);
@@ -2037,9 +2064,45 @@ fn run_puc(src: &str) -> Option<Outcome> {
     }
 }
 
-/// PUC 5.4.7 wording that 5.4.8 (Ferrous's reference) changed.
+/// PUC 5.4.7 wording that 5.4.8 (Ferrous's reference) changed: none met so far (the
+/// division-by-zero messages are the same in both).
 fn normalize_puc(o: Outcome) -> Outcome {
     o
+}
+
+/// Masks a known Ferrous bug so that the property keeps finding new ones: the name in
+/// the variable information of an error message (`(constant '...')`, `(field '...')`)
+/// loses its non-UTF-8 bytes in Ferrous (each becomes U+FFFD); see
+/// `bug_error_names_keep_raw_bytes`. Lines of the result holding such a name are compared
+/// after a lossy UTF-8 decoding on both sides.
+fn mask_known_bugs(o: &Outcome) -> Outcome {
+    let mask = |b: &[u8]| -> Vec<u8> {
+        b.split(|&c| c == b'\n')
+            .map(|line| {
+                let l = String::from_utf8_lossy(line);
+                if [
+                    "(constant '",
+                    "(field '",
+                    "(local '",
+                    "(upvalue '",
+                    "(global '",
+                    "(method '",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+                {
+                    l.into_owned().into_bytes()
+                } else {
+                    line.to_vec()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(&b'\n')
+    };
+    match o {
+        Outcome::Ok(b) => Outcome::Ok(mask(b)),
+        Outcome::Err(m) => Outcome::Err(m.clone()),
+    }
 }
 
 fn show(o: &Outcome) -> String {
@@ -2106,7 +2169,7 @@ fn ferrous_matches_puc() {
         };
         let puc = normalize_puc(puc);
         let ours = run_ferrous(&src);
-        if ours == puc {
+        if ours == puc || mask_known_bugs(&ours) == mask_known_bugs(&puc) {
             return Ok(());
         }
         Err(format!(
@@ -2174,6 +2237,50 @@ fn parentheses_do_not_matter() {
             show(&ours_full)
         ))
     });
+}
+
+/// Ferrous bug found by `ferrous_matches_puc`: an error message naming a constant or a
+/// field whose name is not UTF-8 replaces the bad bytes by U+FFFD ("\u{FFFD}", bytes
+/// EF BF BD) where PUC copies the bytes as they are.
+///
+/// ```lua
+/// print(select(2, pcall(function() return 0 & "\x80" end)))
+/// -- PUC:     ...attempt to perform bitwise operation on a string value (constant '\x80')
+/// -- Ferrous: ...attempt to perform bitwise operation on a string value (constant '\u{FFFD}')
+/// print(select(2, pcall(function() return ({})["\x80"] .. nil end)))
+/// -- PUC:     ...attempt to concatenate a nil value (field '\x80')
+/// ```
+#[test]
+fn bug_error_names_keep_raw_bytes() {
+    for expr in [
+        r#"0 & "\x80""#,
+        r#"({})["\x80"] .. nil"#,
+        r#"({})["a\xff"].x"#,
+    ] {
+        let src = format!("{PRELUDE}outerr(pcall(function() return {expr} end))\n{EPILOGUE}");
+        let puc = run_puc(&src).unwrap();
+        let ours = run_ferrous(&src);
+        assert_eq!(ours, puc, "{expr}:\n{}\n{}", show(&ours), show(&puc));
+    }
+}
+
+/// Divergence from PUC found by `ferrous_matches_puc`: PUC compiles `x - k` for a small
+/// integer constant `k` as `x + (-k)` (OP_ADDI, `finishbinexpneg` in lcode.c), so for
+/// `k == 0` and `x == -0.0` it gives 0.0 where IEEE subtraction (and Ferrous) gives -0.0.
+///
+/// ```lua
+/// local x = -0.0
+/// print(x - 0, 1 / (x - 0))   -- PUC 5.4.7: 0.0  inf     Ferrous: -0.0  -inf
+/// ```
+///
+/// Whether Ferrous should copy PUC here is the lead's call; the test pins PUC's answer.
+#[test]
+fn divergence_minus_zero_constant() {
+    let src =
+        format!("{PRELUDE}local x = -0.0 out(x - 0) out(1 / (x - 0)) out(-0.0 - 0)\n{EPILOGUE}");
+    let puc = run_puc(&src).unwrap();
+    let ours = run_ferrous(&src);
+    assert_eq!(ours, puc, "\n{}\n{}", show(&ours), show(&puc));
 }
 
 /// A few hand-written programs through the same harness (and a check that the prelude

@@ -185,7 +185,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                 };
                 match named {
                     Some((kind, name)) => {
-                        let v = st.str_value(name.as_bytes());
+                        let v = st.str_value(&name);
                         st.set_field(t, "name", v);
                         let v = st.str_value(kind.as_bytes());
                         st.set_field(t, "namewhat", v);

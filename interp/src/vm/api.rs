@@ -218,7 +218,7 @@ pub struct StateOptions {
 /// A new state with the standard libraries open, set up as `opts` asks.
 pub fn new_state_with(opts: StateOptions) -> State {
     let mut st = State::new();
-    st.call_site_name = Some(super::debuginfo::func_name);
+    st.call_site_name = Some(super::debuginfo::func_name_text);
     st.heap.stress = std::env::var_os("FERROUS_GC_STRESS").is_some();
     if opts.ignore_env {
         let reg = st.registry;

@@ -115,11 +115,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
         let tm = st.metamethod(fval, Tm::Call);
         if tm.is_nil() || depth >= 100 {
             let t = st.type_name_mt(fval);
-            let info = super::debuginfo::callinfo(st, func);
-            return Err(rt_error(
-                st,
-                &format!("attempt to call a {} value{}", t, info),
-            ));
+            let mut m = format!("attempt to call a {} value", t).into_bytes();
+            m.extend(super::debuginfo::callinfo(st, func));
+            return Err(super::meta::rt_error_bytes(st, &m));
         }
         depth += 1;
         let t = th.get_mut();

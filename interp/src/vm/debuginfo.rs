@@ -81,18 +81,21 @@ fn find_set_reg(p: &Proto, lastpc: usize, reg: u32) -> Option<usize> {
     setreg
 }
 
-fn const_str(p: &Proto, k: usize) -> Option<String> {
+/// A name for messages: raw bytes, since Lua names and string keys need not be UTF-8.
+pub type Name = Vec<u8>;
+
+fn const_str(p: &Proto, k: usize) -> Option<Name> {
     p.constants
         .get(k)?
         .as_string()
-        .map(|s| s.to_str_lossy().into_owned())
+        .map(|s| s.as_bytes().to_vec())
 }
 
-fn upval_name(p: &Proto, n: usize) -> String {
+fn upval_name(p: &Proto, n: usize) -> Name {
     p.upvals
         .get(n)
-        .map(|u| String::from_utf8_lossy(&u.name).into_owned())
-        .unwrap_or_else(|| "?".into())
+        .map(|u| u.name.to_vec())
+        .unwrap_or_else(|| b"?".to_vec())
 }
 
 /// Whether register `reg` (a table being indexed) is the `_ENV` variable.
@@ -106,21 +109,21 @@ fn is_env(p: &Proto, pc: usize, reg: u32, is_upval: bool) -> bool {
             _ => None,
         }
     };
-    name.as_deref() == Some("_ENV")
+    name.as_deref() == Some(&b"_ENV"[..])
 }
 
-fn rk_name(p: &Proto, pc: usize, c: u32) -> String {
+fn rk_name(p: &Proto, pc: usize, c: u32) -> Name {
     match get_obj_name(p, pc, c) {
         Some(("constant", n)) => n,
-        _ => "?".into(),
+        _ => b"?".to_vec(),
     }
 }
 
 /// Kind ("local", "global", "field", "upvalue", "constant", "method") and name of the
 /// value in register `reg` just before `lastpc` runs.
-pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, String)> {
+pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, Name)> {
     if let Some(n) = p.local_name(reg as usize + 1, lastpc) {
-        return Some(("local", String::from_utf8_lossy(n).into_owned()));
+        return Some(("local", n.to_vec()));
     }
     let pc = find_set_reg(p, lastpc, reg)?;
     let i = Instr(p.code[pc]);
@@ -155,7 +158,7 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
                 k,
             ))
         }
-        Op::GetI => Some(("field", "integer index".into())),
+        Op::GetI => Some(("field", b"integer index".to_vec())),
         Op::GetField => {
             let k = const_str(p, i.c() as usize)?;
             Some((
@@ -187,14 +190,22 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
 
 /// Description of a value being called at stack index `func`, as PUC's luaG_callerror:
 /// the name the calling instruction gives it.
-pub fn callinfo(st: &State, func: usize) -> String {
+pub fn callinfo(st: &State, func: usize) -> Name {
     if let Some((cl, fr)) = running_lua(st) {
         let pc = (fr.pc as usize).saturating_sub(1);
         if let Some((kind, name)) = funcname_from_code(&cl.proto, pc) {
-            return format!(" ({} '{}')", kind, name);
+            return describe(kind, &name);
         }
     }
     varinfo(st, Src::Reg(func))
+}
+
+/// " (kind 'name')"
+fn describe(kind: &str, name: &[u8]) -> Name {
+    let mut out = format!(" ({} '", kind).into_bytes();
+    out.extend_from_slice(name);
+    out.extend_from_slice(b"')");
+    out
 }
 
 /// The running Lua frame's closure, if the top frame is a Lua frame.
@@ -208,9 +219,9 @@ fn running_lua(st: &State) -> Option<(Gc<ferrous_runtime::function::LuaClosure>,
 }
 
 /// " (local 'x')"-style description of an operand, or "".
-pub fn varinfo(st: &State, src: Src) -> String {
+pub fn varinfo(st: &State, src: Src) -> Name {
     let Some((cl, fr)) = running_lua(st) else {
-        return String::new();
+        return Name::new();
     };
     let p = &cl.proto;
     let pc = (fr.pc as usize).saturating_sub(1);
@@ -227,14 +238,14 @@ pub fn varinfo(st: &State, src: Src) -> String {
         }
     };
     match named {
-        Some((kind, name)) => format!(" ({} '{}')", kind, name),
-        None => String::new(),
+        Some((kind, name)) => describe(kind, &name),
+        None => Name::new(),
     }
 }
 
 /// Name of the function running in frame `level` (0 = innermost) as its caller saw it:
 /// ("global", "f"), ("method", "m"), ("for iterator", "for iterator"), ...
-pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
+pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, Name)> {
     let frames = &st.thread.frames;
     let fr = frames.get(frame_idx)?;
     if fr.flags & FRAME_TAIL != 0 || frame_idx == 0 {
@@ -252,11 +263,11 @@ pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, String)>
 
 /// How the instruction at `pc` names the function it calls: the called value's name for
 /// calls, "for iterator", or the metamethod the instruction triggers.
-fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, String)> {
+fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Name)> {
     let i = Instr(*p.code.get(pc)?);
     let tm = match i.op() {
         Op::Call | Op::TailCall => return get_obj_name(p, pc, i.a()),
-        Op::TForCall => return Some(("for iterator", "for iterator".into())),
+        Op::TForCall => return Some(("for iterator", b"for iterator".to_vec())),
         Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => "index",
         Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => "newindex",
         Op::AddI | Op::AddK | Op::Add => "add",
@@ -281,7 +292,12 @@ fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, String)> {
         Op::Close | Op::Return => "close",
         _ => return None,
     };
-    Some(("metamethod", tm.into()))
+    Some(("metamethod", tm.as_bytes().to_vec()))
+}
+
+/// `func_name` with the name as text, for the runtime's argument errors.
+pub fn func_name_text(st: &State, frame_idx: usize) -> Option<(&'static str, String)> {
+    func_name(st, frame_idx).map(|(k, n)| (k, String::from_utf8_lossy(&n).into_owned()))
 }
 
 /// A stack traceback of the running thread, PUC style, starting `level` frames down.
@@ -318,11 +334,11 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
             .map(|n| format!("function '{}'", n));
         let what = match func_name(st, idx) {
             _ if global.is_some() => global.unwrap(),
-            Some(("global", n)) => format!("function '{}'", n),
-            Some(("method", n)) => format!("method '{}'", n),
-            Some(("metamethod", n)) => format!("metamethod '{}'", n),
+            Some(("global", n)) => format!("function '{}'", String::from_utf8_lossy(&n)),
+            Some(("method", n)) => format!("method '{}'", String::from_utf8_lossy(&n)),
+            Some(("metamethod", n)) => format!("metamethod '{}'", String::from_utf8_lossy(&n)),
             Some(("for iterator", _)) => "for iterator 'for iterator'".to_string(),
-            Some((kind, n)) => format!("{} '{}'", kind, n),
+            Some((kind, n)) => format!("{} '{}'", kind, String::from_utf8_lossy(&n)),
             None => String::new(),
         };
         if let Some(cl) = fval.as_lclosure() {

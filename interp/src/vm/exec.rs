@@ -289,6 +289,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     let kv = k[i.c() as usize];
                     let rb = r!(i.b());
+                    if op == ArithOp::Sub && kv.as_int() == Some(0) && rb.is_float() {
+                        // PUC compiles `x - 0` as `x + 0` (ADDI): -0.0 - 0 is 0.0 there.
+                        r!(a) = Value::float(rb.as_float_unchecked() + 0.0);
+                        continue;
+                    }
                     let sb = Src::Reg(base + i.b() as usize);
                     let sk = Src::Const(i.c() as usize);
                     if i.k() {

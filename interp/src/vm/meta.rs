@@ -65,16 +65,22 @@ impl ArithOp {
 
 /// A runtime error with the position of the running Lua function.
 pub fn rt_error(st: &mut State, msg: &str) -> Throw {
-    let w = st.where_(0);
-    let full = format!("{}{}", w, msg);
-    Throw::Error(st.str_value(full.as_bytes()))
+    rt_error_bytes(st, msg.as_bytes())
+}
+
+/// `rt_error` for a message that may hold non-UTF-8 names.
+pub fn rt_error_bytes(st: &mut State, msg: &[u8]) -> Throw {
+    let mut full = st.where_(0).into_bytes();
+    full.extend_from_slice(msg);
+    Throw::Error(st.string_value_owned(full))
 }
 
 /// "attempt to <op> a <type> value<varinfo>"
 pub fn type_error(st: &mut State, v: Value, op: &str, src: Src) -> Throw {
     let t = st.type_name_mt(v);
-    let vi = varinfo(st, src);
-    rt_error(st, &format!("attempt to {} a {} value{}", op, t, vi))
+    let mut m = format!("attempt to {} a {} value", op, t).into_bytes();
+    m.extend(varinfo(st, src));
+    rt_error_bytes(st, &m)
 }
 
 #[inline]
@@ -231,11 +237,10 @@ pub fn arith(
     if op.is_bitwise() {
         if a.is_number() && b.is_number() {
             let s = if num_to_integer(a).is_none() { sa } else { sb };
-            let vi = varinfo(st, s);
-            return Err(rt_error(
-                st,
-                &format!("number{} has no integer representation", vi),
-            ));
+            let mut m = b"number".to_vec();
+            m.extend(varinfo(st, s));
+            m.extend_from_slice(b" has no integer representation");
+            return Err(rt_error_bytes(st, &m));
         }
         let (v, s) = if !a.is_number() { (a, sa) } else { (b, sb) };
         return Err(type_error(st, v, "perform bitwise operation on", s));
