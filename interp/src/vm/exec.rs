@@ -23,19 +23,16 @@ use ferrous_runtime::thread::{
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
 
-/// Runs a collection if one is due. `top` must cover the running frame's registers.
+/// Runs a collection if one is due. `live_top` bounds the running frame's live registers
+/// at this instruction (as in PUC Lua, registers above the instruction's target are
+/// dead temporaries): they are neither marked nor kept, so a dead temporary cannot keep
+/// an object alive.
 #[inline]
-pub fn gc_point(st: &mut State) {
+pub fn gc_point(st: &mut State, live_top: usize) {
     if st.heap.should_collect() {
-        // Mark every register of the running frame, but keep an open result list's
-        // end (`top`) for the instruction that consumes it.
         let th = st.thread;
         let saved = th.top;
-        if let Some(fr) = th.frames.last() {
-            if fr.is_lua() && th.top < fr.top {
-                th.get_mut().top = fr.top;
-            }
-        }
+        th.get_mut().top = live_top;
         st.full_gc();
         th.get_mut().top = saved;
         super::api::run_finalizers(st);
@@ -242,7 +239,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = st.new_table(c, nhash);
                     r!(a) = Value::table(t);
                     save_pc!();
-                    gc_point(st);
+                    gc_point(st, base + a as usize + 1);
                 }
                 Op::SelfOp => {
                     let t = r!(i.b());
@@ -394,7 +391,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     th.get_mut().top = base + a as usize + n;
                     meta::concat(st, base + a as usize, n)?;
                     th.get_mut().top = th.frames[fi].top;
-                    gc_point(st);
+                    gc_point(st, base + a as usize + 1);
                 }
                 Op::Close => {
                     save_pc!();
@@ -517,7 +514,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if precall(st, func, nres, 0)? {
                         continue 'newframe;
                     }
-                    gc_point(st);
+                    let live = if nres < 0 {
+                        th.top
+                    } else {
+                        func + nres as usize
+                    };
+                    gc_point(st, live);
                 }
                 Op::TailCall => {
                     let func = base + a as usize;
@@ -652,7 +654,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if precall(st, ra + 4, i.c() as i32, 0)? {
                         continue 'newframe;
                     }
-                    gc_point(st);
+                    gc_point(st, ra + 4 + i.c() as usize);
                 }
                 Op::TForLoop => {
                     let v = r!(a + 4);
@@ -697,7 +699,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let ncl = st.heap.alloc(LuaClosure::new(p, ups.into_boxed_slice()));
                     r!(a) = Value::lclosure(ncl);
                     save_pc!();
-                    gc_point(st);
+                    gc_point(st, base + a as usize + 1);
                 }
                 Op::VarArg => {
                     let nextra = th.frames[fi].nvarargs as usize;
