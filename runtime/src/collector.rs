@@ -59,6 +59,12 @@ fn is_marked(v: Value) -> bool {
     !v.is_collectable() || crate::gc::header_of(v).marked.get()
 }
 
+/// Whether a weak reference to `v` is dead. Strings are values for weak tables: never.
+#[inline]
+fn is_cleared(v: Value) -> bool {
+    !v.is_string() && !is_marked(v)
+}
+
 impl Heap {
     /// Starts a cycle: marks the heap's own roots.
     pub fn begin_cycle(&mut self) {
@@ -168,19 +174,8 @@ impl Heap {
                         weak.ephemeron.push(t);
                     }
                     (true, true) => {
-                        for &v in t.array() {
-                            if v.is_string() {
-                                self.mark_value(v);
-                            }
-                        }
-                        for n in t.nodes() {
-                            if n.key.is_string() {
-                                self.mark_value(n.key);
-                            }
-                            if n.val.is_string() {
-                                self.mark_value(n.val);
-                            }
-                        }
+                        // Strings are marked after clearing, for the entries that stay
+                        // (an entry removed for its other half must not keep its string).
                         weak.allweak.push(t);
                     }
                 }
@@ -284,12 +279,12 @@ impl Heap {
         for &t in list {
             let tm = t.get_mut();
             for v in tm.array_mut().iter_mut() {
-                if !is_marked(*v) {
+                if is_cleared(*v) {
                     *v = Value::NIL;
                 }
             }
             for n in tm.nodes_mut() {
-                if !n.val.is_nil() && !is_marked(n.val) {
+                if !n.val.is_nil() && is_cleared(n.val) {
                     n.val = Value::NIL;
                 }
             }
@@ -299,7 +294,7 @@ impl Heap {
     fn clear_by_keys(list: &[Gc<Table>]) {
         for &t in list {
             for n in t.get_mut().nodes_mut() {
-                if !n.val.is_nil() && !is_marked(n.key) {
+                if !n.val.is_nil() && is_cleared(n.key) {
                     n.val = Value::NIL;
                 }
             }
@@ -339,6 +334,24 @@ impl Heap {
         Heap::clear_by_keys(&weak.allweak);
         Heap::clear_by_values(&weak.weak);
         Heap::clear_by_values(&weak.allweak);
+        // Strings of the entries that stay in fully weak tables live on.
+        for &t in &weak.allweak {
+            for &v in t.array() {
+                if v.is_string() {
+                    self.mark_value(v);
+                }
+            }
+            for n in t.nodes() {
+                if !n.val.is_nil() {
+                    if n.key.is_string() {
+                        self.mark_value(n.key);
+                    }
+                    if n.val.is_string() {
+                        self.mark_value(n.val);
+                    }
+                }
+            }
+        }
         // Removed entries whose key object dies become dead keys.
         for &t in &weak.hashed {
             for n in t.get_mut().nodes_mut() {

@@ -474,6 +474,11 @@ fn collectgarbage(st: &mut State) -> LuaResult<usize> {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".to_string(),
     };
+    if st.in_finalizer {
+        // The collector is not reentrant: inside a finalizer every option fails.
+        st.push(Value::NIL);
+        return Ok(1);
+    }
     match opt.as_str() {
         "collect" => {
             st.full_gc();
