@@ -54,6 +54,8 @@ fn print(st: &mut State) -> LuaResult<usize> {
     }
     out.push(b'\n');
     super::write_stdout(&out);
+    // Like PUC's lua_writeline: output and errors interleave as written.
+    super::flush_output();
     Ok(0)
 }
 

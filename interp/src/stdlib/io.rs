@@ -320,10 +320,9 @@ fn f_close(st: &mut State) -> LuaResult<usize> {
 
 /// `__gc` and `__close`: closes an open, non-standard file.
 fn f_gc(st: &mut State) -> LuaResult<usize> {
-    if let Some(f) = as_file(st.arg(1)) {
-        if !f.is_std && !f.is_closed() {
-            let _ = f.inner.borrow_mut().close();
-        }
+    let f = check_lfile(st, 1)?;
+    if !f.is_std && !f.is_closed() {
+        let _ = f.inner.borrow_mut().close();
     }
     Ok(0)
 }
