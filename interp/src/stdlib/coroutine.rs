@@ -3,7 +3,7 @@
 //! the coroutine's frames stay in place for the next resume.
 
 use crate::vm::call::{close_tbc, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS};
-use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL};
+use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL, HOOK_RET};
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Throw, Value};
 
 pub fn open(st: &mut State) {
@@ -86,7 +86,25 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
     } else {
         // Finish the pending `yield` call with the resume arguments as its results.
         let first = co.top - nargs;
+        // The pending `yield` returns now (its return event fires here).
+        let hooked = co.hook.mask & HOOK_RET != 0;
+        let r = if hooked {
+            crate::vm::hook::call_hook(st, "return", None)
+        } else {
+            Ok(())
+        };
+        let first = if hooked { co.top - nargs } else { first };
+        if let Err(e) = r {
+            st.thread = prev;
+            prev.get_mut().status = ThreadStatus::Running;
+            co.get_mut().status = ThreadStatus::Dead;
+            return Err(match e {
+                Throw::Error(v) => v,
+                Throw::Yield(_) => st.str_value(b"attempt to yield across a C-call boundary"),
+            });
+        }
         let flags = poscall(st, first, nargs);
+        crate::vm::hook::after_return(st);
         // The yield may have been a protected call's callee or itself a metamethod
         // (`__close = coroutine.yield`): settle first.
         match settle(st, flags) {
@@ -199,7 +217,7 @@ fn wrap_aux(st: &mut State) -> LuaResult<usize> {
         Ok(n) => Ok(n),
         Err(e) => {
             let mut e = e;
-            if co.status == ThreadStatus::Dead {
+            if co.status == ThreadStatus::Dead && co.error.is_some() {
                 close_thread(st, co);
             }
             if let Some(s) = e.as_string() {
@@ -247,7 +265,14 @@ fn running(st: &mut State) -> LuaResult<usize> {
 fn close_thread(st: &mut State, co: Gc<Thread>) -> Option<Value> {
     let prev = st.thread;
     st.thread = co;
-    let mut err = co.error;
+    // Taking the error resets the thread's status (a nested close sees nothing to do).
+    let mut err = co.get_mut().error.take();
+    // The coroutine's frames are over (as PUC's lua_closethread resets its call info):
+    // handlers run on an empty frame stack, above every pending variable.
+    let c = co.get_mut();
+    c.frames.clear();
+    let above = c.tbc.last().map_or(0, |&s| s + 1);
+    c.top = c.top.max(above);
     close_upvals(st, 0);
     match close_tbc(st, 0, err) {
         Ok(e) => err = e,
@@ -259,7 +284,6 @@ fn close_thread(st: &mut State, co: Gc<Thread>) -> Option<Value> {
     c.frames.clear();
     c.top = 0;
     c.status = ThreadStatus::Dead;
-    c.error = None;
     err
 }
 
