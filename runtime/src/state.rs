@@ -29,6 +29,12 @@ pub type LuaResult<T> = Result<T, Throw>;
 /// A function written in Rust (see the module docs for the calling convention).
 pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 
+/// What a native returns instead of a result count to have the interpreter call, in its
+/// place, the function it stored in its own slot (`frame().func`) with the arguments
+/// above it up to `top`: the results of that call become the native's results, and the
+/// callee may yield (`dofile`).
+pub const CALL_IN_PLACE: usize = usize::MAX;
+
 /// Names the function running in frame `i` from its caller's code: (kind, name).
 pub type CallSiteNamer = fn(&State, usize) -> Option<(&'static str, String)>;
 

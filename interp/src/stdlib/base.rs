@@ -1,9 +1,10 @@
 //! The base library: print, type, pairs, pcall, load, collectgarbage, ...
 
-use crate::vm::api::{self, call_multi};
+use crate::vm::api;
 use crate::vm::meta;
 use ferrous_runtime::heap::GcMode;
 use ferrous_runtime::number::{str_to_number, Number};
+use ferrous_runtime::state::CALL_IN_PLACE;
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
 
 pub fn open(st: &mut State) {
@@ -170,7 +171,9 @@ fn pairs(st: &mut State) -> LuaResult<usize> {
     let t = st.check_any(1)?;
     let tm = st.metamethod(t, Tm::Pairs);
     if !tm.is_nil() {
-        let r = call_multi(st, tm, &[t])?;
+        // Exactly three results, as PUC Lua (a fourth, closing value is dropped). A
+        // nested call: __pairs cannot yield here yet.
+        let r = api::call_multi(st, tm, &[t])?;
         for j in 0..3 {
             st.push(r.get(j).copied().unwrap_or(Value::NIL));
         }
@@ -423,6 +426,18 @@ pub fn load_file(
         }
     };
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    // A first line starting with '#' is skipped (a binary chunk may follow it); for
+    // text its newline stays, so line numbers do not change.
+    if body.first() == Some(&b'#') {
+        let rest = match body.iter().position(|&c| c == b'\n') {
+            Some(p) => &body[p..],
+            None => &body[body.len()..],
+        };
+        if rest.get(1) == Some(&0x1b) {
+            return api::load(st, &rest[1..], &chunkname, mode, env);
+        }
+        return api::load(st, rest, &chunkname, mode, env);
+    }
     api::load(st, body, &chunkname, mode, env)
 }
 
@@ -463,12 +478,17 @@ fn loadfile(st: &mut State) -> LuaResult<usize> {
 fn dofile(st: &mut State) -> LuaResult<usize> {
     let name = st.opt_str(1)?.map(|s| s.as_bytes().to_vec());
     let f = load_file(st, name.as_deref(), "bt", None)?;
-    let r = call_multi(st, f, &[])?;
-    let n = r.len();
-    for v in r {
-        st.push(v);
-    }
-    Ok(n)
+    // The chunk runs in dofile's place, so it may yield.
+    call_in_place(st, f);
+    Ok(CALL_IN_PLACE)
+}
+
+/// Sets up `f()` in the running native's own slot (see `CALL_IN_PLACE`).
+fn call_in_place(st: &mut State, f: Value) {
+    let func = st.frame().func;
+    let t = st.thread.get_mut();
+    t.top = func;
+    t.push(f);
 }
 
 fn collectgarbage(st: &mut State) -> LuaResult<usize> {

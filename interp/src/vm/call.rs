@@ -11,6 +11,7 @@
 use super::exec::run;
 use super::meta::{call_meta_at, rt_error};
 use ferrous_runtime::function::{NativeKind, UpVal};
+use ferrous_runtime::state::CALL_IN_PLACE;
 use ferrous_runtime::thread::*;
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
 
@@ -103,6 +104,13 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 super::hook::call_event(st, false)?;
             }
             let n = (nc.f)(st)?;
+            if n == CALL_IN_PLACE {
+                // The native set up a call at its own slot: make it instead (so what it
+                // calls may yield, as with PUC's continuations).
+                th.get_mut().frames.pop();
+                fval = th.stack[func];
+                continue;
+            }
             if th.hook.mask & HOOK_RET != 0 {
                 super::hook::call_hook(st, "return", None)?;
             }
