@@ -29,6 +29,9 @@ pub const FRAME_TAIL: u16 = 16;
 /// Frame flag: a metamethod called by the interpreter whose Rust caller was unwound by
 /// a yield; when it returns, the interpreter finishes the caller's instruction.
 pub const FRAME_UNROLL: u16 = 32;
+/// Frame flag: this frame is running a debug hook (the hook is named "hook" in
+/// messages and tracebacks).
+pub const FRAME_HOOKED: u16 = 64;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

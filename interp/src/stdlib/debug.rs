@@ -30,6 +30,15 @@ pub fn open(st: &mut State) {
     st.set_fn(t, "gethook", gethook);
     let g = st.globals;
     st.set_field(g, "debug", Value::table(t));
+    // PUC keeps hooks in registry._HOOKKEY, a table with weak keys (threads); Ferrous
+    // keeps them in the threads, and mirrors each one there for scripts that look.
+    let hooks = st.new_table(0, 2);
+    let mt = st.new_table(0, 1);
+    let k = st.str_value(b"k");
+    st.set_field(mt, "__mode", k);
+    hooks.get_mut().metatable = Some(mt);
+    let r = st.registry;
+    st.set_field(r, "_HOOKKEY", Value::table(hooks));
 }
 
 /// Optional leading thread argument: (thread, index of the next argument).
@@ -227,10 +236,16 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
 }
 
 /// Name and stack slot of local `n` of a frame (negative `n`: varargs).
-fn local_slot(th: Gc<Thread>, fr: &Frame, n: i64) -> Option<(String, usize)> {
+/// `idx` is the frame's index: slots of a frame end where the next frame's function
+/// starts (or at `top` for the innermost one).
+fn local_slot(th: Gc<Thread>, idx_frame: usize, fr: &Frame, n: i64) -> Option<(String, usize)> {
+    let limit = match th.frames.get(idx_frame + 1) {
+        Some(next) => next.func,
+        None => th.top,
+    };
     if !fr.is_lua() {
         let idx = fr.base + (n as usize).checked_sub(1)?;
-        return if n > 0 && idx < th.top.min(fr.top) {
+        return if n > 0 && idx < limit.min(fr.top) {
             Some(("(C temporary)".into(), idx))
         } else {
             None
@@ -256,9 +271,7 @@ fn local_slot(th: Gc<Thread>, fr: &Frame, n: i64) -> Option<(String, usize)> {
         )),
         None => {
             let idx = fr.base + n as usize - 1;
-            // Is this the innermost frame? Then the limit is top; else the next frame.
-            let limit = fr.top;
-            if idx < limit {
+            if idx < limit.min(fr.top) {
                 Some(("(temporary)".into(), idx))
             } else {
                 None
@@ -270,6 +283,11 @@ fn local_slot(th: Gc<Thread>, fr: &Frame, n: i64) -> Option<(String, usize)> {
 fn getlocal(st: &mut State) -> LuaResult<usize> {
     let (th, a) = thread_arg(st);
     let n = st.check_int(a + 1)?;
+    if st.arg(a).as_nclosure().is_some() {
+        // Natives have no named parameters.
+        st.push(Value::NIL);
+        return Ok(1);
+    }
     if let Some(cl) = st.arg(a).as_lclosure() {
         // Parameter names of a function.
         match cl.proto.local_name(n.max(0) as usize, 0) {
@@ -280,14 +298,14 @@ fn getlocal(st: &mut State) -> LuaResult<usize> {
     }
     let level = st.check_int(a)?;
     let lvl = if th == st.thread { level } else { level - 1 };
-    let Some((_, fr)) = (if lvl >= 0 {
+    let Some((fidx, fr)) = (if lvl >= 0 {
         frame_at(th, lvl as usize)
     } else {
         None
     }) else {
         return Err(st.arg_error(a, "level out of range"));
     };
-    match local_slot(th, &fr, n) {
+    match local_slot(th, fidx, &fr, n) {
         Some((name, idx)) => {
             st.push_str(name.as_bytes());
             st.push(th.stack[idx]);
@@ -306,14 +324,14 @@ fn setlocal(st: &mut State) -> LuaResult<usize> {
     let n = st.check_int(a + 1)?;
     let v = st.arg(a + 2);
     let lvl = if th == st.thread { level } else { level - 1 };
-    let Some((_, fr)) = (if lvl >= 0 {
+    let Some((fidx, fr)) = (if lvl >= 0 {
         frame_at(th, lvl as usize)
     } else {
         None
     }) else {
         return Err(st.arg_error(a, "level out of range"));
     };
-    match local_slot(th, &fr, n) {
+    match local_slot(th, fidx, &fr, n) {
         Some((name, idx)) => {
             th.get_mut().stack[idx] = v;
             st.push_str(name.as_bytes());
@@ -526,6 +544,15 @@ fn sethook(st: &mut State) -> LuaResult<usize> {
     hook.allowed = th.hook.allowed;
     hook.old_pc = th.hook.old_pc;
     th.get_mut().hook = hook;
+    let r = st.registry;
+    if let Some(hooks) = st.get_field(r, "_HOOKKEY").as_table() {
+        let f = if hook.mask != 0 {
+            hook.func
+        } else {
+            Value::NIL
+        };
+        hooks.get_mut().set(Value::thread(th), f).ok();
+    }
     Ok(0)
 }
 

@@ -117,6 +117,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             let t = th.get_mut();
             let first = t.top - n;
             poscall(st, first, n);
+            if th.hook.mask != 0 {
+                super::hook::after_return(st);
+            }
             return Ok(false);
         }
         // Not a function: try __call, inserting the object as first argument.

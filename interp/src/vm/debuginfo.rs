@@ -7,7 +7,9 @@
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::state::{chunk_id, current_line};
-use ferrous_runtime::thread::{Frame, FRAME_FRESH, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL};
+use ferrous_runtime::thread::{
+    Frame, FRAME_FRESH, FRAME_HOOKED, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL,
+};
 use ferrous_runtime::{Gc, State, Value};
 
 /// Where an operand came from, for naming it in a message.
@@ -252,6 +254,9 @@ pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, Name)> {
         return None;
     }
     let caller = &frames[frame_idx - 1];
+    if caller.flags & FRAME_HOOKED != 0 {
+        return Some(("hook", b"?".to_vec()));
+    }
     if !caller.is_lua() {
         return None;
     }

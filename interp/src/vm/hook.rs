@@ -6,7 +6,7 @@
 
 use super::call::call_at_top;
 use crate::bytecode::{Instr, Op};
-use ferrous_runtime::thread::{HOOK_COUNT, HOOK_LINE};
+use ferrous_runtime::thread::{FRAME_HOOKED, HOOK_COUNT, HOOK_LINE};
 use ferrous_runtime::{LuaResult, State, Value};
 
 /// Calls the hook function with `(event, line)`, above everything live on the stack.
@@ -33,8 +33,17 @@ pub fn call_hook(st: &mut State, event: &str, line: Option<i64>) -> LuaResult<()
     t.push(f);
     t.push(ev);
     t.push(line.map_or(Value::NIL, Value::int));
+    let hooked = t.frames.len().checked_sub(1);
+    if let Some(i) = hooked {
+        t.frames[i].flags |= FRAME_HOOKED;
+    }
     let r = call_at_top(st, pos, 0);
     let t = th.get_mut();
+    if let Some(i) = hooked {
+        if let Some(fr) = t.frames.get_mut(i) {
+            fr.flags &= !FRAME_HOOKED;
+        }
+    }
     t.nny -= 1;
     t.hook.allowed = true;
     t.top = saved;
