@@ -114,6 +114,9 @@ pub struct Hook {
     pub allowed: bool,
     /// Instruction index of the last line event (PUC's `oldpc`).
     pub old_pc: u32,
+    /// For call and return events: first value transferred (a local index of the hooked
+    /// frame) and how many (`debug.getinfo`'s ftransfer/ntransfer).
+    pub transfer: (u32, u32),
 }
 
 impl Default for Hook {
@@ -125,6 +128,7 @@ impl Default for Hook {
             counter: 0,
             allowed: true,
             old_pc: 0,
+            transfer: (0, 0),
         }
     }
 }

@@ -89,7 +89,7 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
         // The pending `yield` returns now (its return event fires here).
         let hooked = co.hook.mask & HOOK_RET != 0;
         let r = if hooked {
-            crate::vm::hook::call_hook(st, "return", None)
+            crate::vm::hook::return_event(st, co.top - nargs, nargs)
         } else {
             Ok(())
         };

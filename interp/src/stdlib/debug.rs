@@ -6,7 +6,7 @@ use crate::bytecode::{Instr, Op};
 use crate::vm::debuginfo::{func_name, traceback as make_traceback};
 use ferrous_runtime::state::{chunk_id, current_line};
 use ferrous_runtime::thread::{
-    Frame, Hook, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+    Frame, Hook, FRAME_HOOKED, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
 };
 use ferrous_runtime::value::TAG_USERDATA;
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Value};
@@ -213,8 +213,14 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             }
             'f' => st.set_field(t, "func", func),
             'r' => {
-                st.set_field(t, "ftransfer", Value::int(0));
-                st.set_field(t, "ntransfer", Value::int(0));
+                // Transfer information exists while a call or return hook runs on the
+                // frame (the hooked frame is flagged).
+                let (f, n) = match frame {
+                    Some((_, fr)) if fr.flags & FRAME_HOOKED != 0 => th.hook.transfer,
+                    _ => (0, 0),
+                };
+                st.set_field(t, "ftransfer", Value::int(f as i64));
+                st.set_field(t, "ntransfer", Value::int(n as i64));
             }
             'L' => {
                 if let Some(cl) = cl {

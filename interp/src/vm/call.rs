@@ -112,7 +112,8 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 continue;
             }
             if th.hook.mask & HOOK_RET != 0 {
-                super::hook::call_hook(st, "return", None)?;
+                let top = th.top;
+                super::hook::return_event(st, top - n, n)?;
             }
             let t = th.get_mut();
             let first = t.top - n;

@@ -570,7 +570,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_tbc(st, base, None)?;
                     }
                     if th.hook.mask & HOOK_RET != 0 {
-                        hook::call_hook(st, "return", None)?;
+                        hook::return_event(st, first, n)?;
                     }
                     let flags = poscall(st, first, n);
                     hook::after_return(st);
@@ -585,7 +585,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                     }
                     if th.hook.mask & HOOK_RET != 0 {
-                        hook::call_hook(st, "return", None)?;
+                        hook::return_event(st, base, 0)?;
                     }
                     let flags = poscall(st, base, 0);
                     hook::after_return(st);
@@ -600,7 +600,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                     }
                     if th.hook.mask & HOOK_RET != 0 {
-                        hook::call_hook(st, "return", None)?;
+                        hook::return_event(st, base + a as usize, 1)?;
                     }
                     let flags = poscall(st, base + a as usize, 1);
                     hook::after_return(st);

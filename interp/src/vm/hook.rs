@@ -96,8 +96,34 @@ pub fn after_return(st: &mut State) {
     }
 }
 
-/// The call event for the frame just pushed.
+/// The call event for the frame just pushed (its parameters are the transferred values).
 pub fn call_event(st: &mut State, tail: bool) -> LuaResult<()> {
-    st.thread.get_mut().hook.old_pc = 0;
-    call_hook(st, if tail { "tail call" } else { "call" }, None)
+    let th = st.thread;
+    if !th.hook.allowed {
+        return Ok(());
+    }
+    let fr = *th.frames.last().unwrap();
+    let n = match th.stack[fr.base - 1].as_lclosure() {
+        Some(cl) if fr.is_lua() => cl.proto.num_params as usize,
+        _ => th.top - fr.base,
+    };
+    let h = &mut th.get_mut().hook;
+    h.old_pc = 0;
+    h.transfer = (1, n as u32);
+    let r = call_hook(st, if tail { "tail call" } else { "call" }, None);
+    th.get_mut().hook.transfer = (0, 0);
+    r
+}
+
+/// The return event of the top frame, returning the `n` values at stack index `first`.
+pub fn return_event(st: &mut State, first: usize, n: usize) -> LuaResult<()> {
+    let th = st.thread;
+    if !th.hook.allowed {
+        return Ok(());
+    }
+    let base = th.frames.last().unwrap().base;
+    th.get_mut().hook.transfer = ((first + 1).saturating_sub(base) as u32, n as u32);
+    let r = call_hook(st, "return", None);
+    th.get_mut().hook.transfer = (0, 0);
+    r
 }
