@@ -116,7 +116,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             None => return Err(st.arg_error(a, "function or level expected")),
         };
         // Level 0 is getinfo itself when inspecting the running thread.
-        let lvl = if th == st.thread { level } else { level - 1 };
+        let lvl = level;
         if lvl < 0 {
             st.push(Value::NIL);
             return Ok(1);
@@ -251,7 +251,7 @@ fn local_slot(th: Gc<Thread>, idx_frame: usize, fr: &Frame, n: i64) -> Option<(S
     };
     if !fr.is_lua() {
         let idx = fr.base + (n as usize).checked_sub(1)?;
-        return if n > 0 && idx < limit.min(fr.top) {
+        return if n > 0 && idx < limit {
             Some(("(C temporary)".into(), idx))
         } else {
             None
@@ -277,7 +277,7 @@ fn local_slot(th: Gc<Thread>, idx_frame: usize, fr: &Frame, n: i64) -> Option<(S
         )),
         None => {
             let idx = fr.base + n as usize - 1;
-            if idx < limit.min(fr.top) {
+            if idx < limit {
                 Some(("(temporary)".into(), idx))
             } else {
                 None
@@ -303,7 +303,7 @@ fn getlocal(st: &mut State) -> LuaResult<usize> {
         return Ok(1);
     }
     let level = st.check_int(a)?;
-    let lvl = if th == st.thread { level } else { level - 1 };
+    let lvl = level;
     let Some((fidx, fr)) = (if lvl >= 0 {
         frame_at(th, lvl as usize)
     } else {
@@ -329,7 +329,7 @@ fn setlocal(st: &mut State) -> LuaResult<usize> {
     let level = st.check_int(a)?;
     let n = st.check_int(a + 1)?;
     let v = st.arg(a + 2);
-    let lvl = if th == st.thread { level } else { level - 1 };
+    let lvl = level;
     let Some((fidx, fr)) = (if lvl >= 0 {
         frame_at(th, lvl as usize)
     } else {

@@ -371,6 +371,9 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
             out.push_str("\n\t(...tail calls...)");
         }
     }
-    out.push_str("\n\t[C]: in ?");
+    if st.thread == st.main_thread {
+        // The host's own call at the bottom of the main thread (lua.c's C function).
+        out.push_str("\n\t[C]: in ?");
+    }
     out
 }
