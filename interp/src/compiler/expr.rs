@@ -86,90 +86,37 @@ impl Num {
     }
 }
 
-fn shift_left(x: i64, y: i64) -> i64 {
-    if y < 0 {
-        if y <= -64 {
-            0
-        } else {
-            ((x as u64) >> (-y)) as i64
-        }
-    } else if y >= 64 {
-        0
-    } else {
-        ((x as u64) << y) as i64
-    }
-}
-
-fn float_mod(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
-        m + b
-    } else {
-        m
-    }
-}
-
 /// Lua's arithmetic on two numeric constants (luaO_rawarith), None when the operation
-/// must not be folded (it would raise an error at run time).
+/// must not be folded (it would raise an error at run time, or divides by zero). It uses
+/// the interpreter's own arithmetic, so a folded result is what the program would
+/// compute.
 fn fold_arith(op: BinOp, a: Num, b: Num) -> Option<Num> {
+    use crate::vm::meta::{float_arith, int_arith, ArithOp};
     use BinOp::*;
-    match op {
-        BAnd | BOr | BXor | Shl | Shr => {
-            let (x, y) = (a.to_i()?, b.to_i()?);
-            Some(Num::I(match op {
-                BAnd => x & y,
-                BOr => x | y,
-                BXor => x ^ y,
-                Shl => shift_left(x, y),
-                _ => shift_left(x, 0i64.wrapping_sub(y)),
-            }))
-        }
-        Div | IDiv | Mod if b.to_f() == 0.0 => None,
-        Div => Some(Num::F(a.to_f() / b.to_f())),
-        Pow => Some(Num::F(a.to_f().powf(b.to_f()))),
-        _ => match (a, b) {
-            (Num::I(x), Num::I(y)) => Some(Num::I(match op {
-                Add => x.wrapping_add(y),
-                Sub => x.wrapping_sub(y),
-                Mul => x.wrapping_mul(y),
-                Mod => {
-                    if y == -1 {
-                        0
-                    } else {
-                        let m = x % y;
-                        if m != 0 && (m ^ y) < 0 {
-                            m + y
-                        } else {
-                            m
-                        }
-                    }
-                }
-                IDiv => {
-                    if y == -1 {
-                        x.wrapping_neg()
-                    } else {
-                        let q = x / y;
-                        if (x % y != 0) && ((x ^ y) < 0) {
-                            q - 1
-                        } else {
-                            q
-                        }
-                    }
-                }
-                _ => return None,
-            })),
-            _ => {
-                let (x, y) = (a.to_f(), b.to_f());
-                Some(Num::F(match op {
-                    Add => x + y,
-                    Sub => x - y,
-                    Mul => x * y,
-                    Mod => float_mod(x, y),
-                    IDiv => (x / y).floor(),
-                    _ => return None,
-                }))
-            }
-        },
+    let aop = match op {
+        Add => ArithOp::Add,
+        Sub => ArithOp::Sub,
+        Mul => ArithOp::Mul,
+        Mod => ArithOp::Mod,
+        Pow => ArithOp::Pow,
+        Div => ArithOp::Div,
+        IDiv => ArithOp::IDiv,
+        BAnd => ArithOp::BAnd,
+        BOr => ArithOp::BOr,
+        BXor => ArithOp::BXor,
+        Shl => ArithOp::Shl,
+        Shr => ArithOp::Shr,
+        _ => return None,
+    };
+    if matches!(op, Div | IDiv | Mod) && b.to_f() == 0.0 {
+        return None;
+    }
+    if aop.is_bitwise() {
+        return int_arith(aop, a.to_i()?, b.to_i()?).ok().map(Num::I);
+    }
+    match (a, b) {
+        (Num::I(x), Num::I(y)) if !matches!(op, Div | Pow) => int_arith(aop, x, y).ok().map(Num::I),
+        _ => Some(Num::F(float_arith(aop, a.to_f(), b.to_f()))),
     }
 }
 

@@ -19,8 +19,8 @@ pub fn call(st: &mut State, nargs: usize, nresults: i32) -> LuaResult<()> {
     call_at_top(st, func, nresults)
 }
 
-/// Calls `f(args...)` and returns its first result (nil if none).
-pub fn call_value(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> {
+/// Pushes `f` and `args` at the top of the running thread; returns `f`'s slot.
+fn push_call(st: &mut State, f: Value, args: &[Value]) -> LuaResult<usize> {
     let th = st.thread;
     if !th.get_mut().ensure(args.len() + 1) {
         return Err(stack_overflow(st));
@@ -31,6 +31,13 @@ pub fn call_value(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> 
     for &a in args {
         t.push(a);
     }
+    Ok(func)
+}
+
+/// Calls `f(args...)` and returns its first result (nil if none).
+pub fn call_value(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> {
+    let th = st.thread;
+    let func = push_call(st, f, args)?;
     call_at_top(st, func, 1)?;
     let t = th.get_mut();
     let v = t.stack[func];
@@ -41,15 +48,7 @@ pub fn call_value(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> 
 /// Calls `f(args...)` and returns all results.
 pub fn call_multi(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Vec<Value>> {
     let th = st.thread;
-    if !th.get_mut().ensure(args.len() + 1) {
-        return Err(stack_overflow(st));
-    }
-    let func = th.top;
-    let t = th.get_mut();
-    t.push(f);
-    for &a in args {
-        t.push(a);
-    }
+    let func = push_call(st, f, args)?;
     call_at_top(st, func, -1)?;
     let t = th.get_mut();
     let out = t.stack[func..t.top].to_vec();

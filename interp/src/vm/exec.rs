@@ -569,12 +569,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                         close_tbc(st, base, None)?;
                     }
-                    if th.hook.mask & HOOK_RET != 0 {
-                        hook::return_event(st, first, n)?;
-                    }
-                    let flags = poscall(st, first, n);
-                    hook::after_return(st);
-                    if settle(st, flags)? & FRAME_FRESH != 0 {
+                    if return_values(st, first, n)? {
                         return Ok(());
                     }
                     continue 'newframe;
@@ -584,12 +579,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
-                    if th.hook.mask & HOOK_RET != 0 {
-                        hook::return_event(st, base, 0)?;
-                    }
-                    let flags = poscall(st, base, 0);
-                    hook::after_return(st);
-                    if settle(st, flags)? & FRAME_FRESH != 0 {
+                    if return_values(st, base, 0)? {
                         return Ok(());
                     }
                     continue 'newframe;
@@ -599,12 +589,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !th.open_upvals.is_empty() {
                         close_upvals(st, base);
                     }
-                    if th.hook.mask & HOOK_RET != 0 {
-                        hook::return_event(st, base + a as usize, 1)?;
-                    }
-                    let flags = poscall(st, base + a as usize, 1);
-                    hook::after_return(st);
-                    if settle(st, flags)? & FRAME_FRESH != 0 {
+                    if return_values(st, base + a as usize, 1)? {
                         return Ok(());
                     }
                     continue 'newframe;
@@ -731,6 +716,18 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             }
         }
     }
+}
+
+/// Returns the `n` values at `first` from the running frame (return hook, results,
+/// pending protected frames); true when a FRESH frame returned, so `run` must return.
+#[inline]
+fn return_values(st: &mut State, first: usize, n: usize) -> LuaResult<bool> {
+    if st.thread.hook.mask & HOOK_RET != 0 {
+        hook::return_event(st, first, n)?;
+    }
+    let flags = poscall(st, first, n);
+    hook::after_return(st);
+    Ok(settle(st, flags)? & FRAME_FRESH != 0)
 }
 
 /// Finishes the instruction of the (now top) Lua frame that was interrupted by a
