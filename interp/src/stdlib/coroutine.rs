@@ -77,42 +77,48 @@ pub fn resume_thread(st: &mut State, co: Gc<Thread>, nargs: usize) -> Result<usi
     c.status = ThreadStatus::Running;
     c.ncalls = prev.ncalls + 1;
     st.thread = co;
-    let r = if co.frames.is_empty() {
-        match precall(st, 0, -1, FRAME_FRESH) {
+    let r = crate::vm::call::with_native_stack(|| resume_body(st, co, nargs));
+    finish_resume(st, co, prev, r)
+}
+
+/// Runs the coroutine until it yields, returns or fails.
+fn resume_body(st: &mut State, co: Gc<Thread>, nargs: usize) -> LuaResult<()> {
+    if co.frames.is_empty() {
+        return match precall(st, 0, -1, FRAME_FRESH) {
             Ok(true) => execute(st),
             Ok(false) => Ok(()),
             Err(e) => Err(e),
-        }
-    } else {
-        // Finish the pending `yield` call with the resume arguments as its results.
-        let first = co.top - nargs;
-        // The pending `yield` returns now (its return event fires here).
-        let hooked = co.hook.mask & HOOK_RET != 0;
-        let r = if hooked {
-            crate::vm::hook::return_event(st, co.top - nargs, nargs)
-        } else {
-            Ok(())
         };
-        let first = if hooked { co.top - nargs } else { first };
-        if let Err(e) = r {
-            st.thread = prev;
-            prev.get_mut().status = ThreadStatus::Running;
-            co.get_mut().status = ThreadStatus::Dead;
-            return Err(match e {
-                Throw::Error(v) => v,
-                Throw::Yield(_) => st.str_value(b"attempt to yield across a C-call boundary"),
-            });
+    }
+    // Finish the pending `yield` call with the resume arguments as its results (its
+    // return event fires here).
+    if co.hook.mask & HOOK_RET != 0 {
+        match crate::vm::hook::return_event(st, co.top - nargs, nargs) {
+            Ok(()) => {}
+            Err(Throw::Yield(_)) => {
+                return Err(st.error_value("attempt to yield across a C-call boundary"))
+            }
+            Err(e) => return Err(e),
         }
-        let flags = poscall(st, first, nargs);
-        crate::vm::hook::after_return(st);
-        // The yield may have been a protected call's callee or itself a metamethod
-        // (`__close = coroutine.yield`): settle first.
-        match settle(st, flags) {
-            Ok(f) if f & FRAME_FRESH != 0 => Ok(()),
-            Ok(_) => execute(st),
-            Err(e) => Err(e),
-        }
-    };
+    }
+    let first = co.top - nargs;
+    let flags = poscall(st, first, nargs);
+    crate::vm::hook::after_return(st);
+    // The yield may have been a protected call's callee or itself a metamethod
+    // (`__close = coroutine.yield`): settle first.
+    match settle(st, flags)? {
+        f if f & FRAME_FRESH != 0 => Ok(()),
+        _ => execute(st),
+    }
+}
+
+/// Back on the resumer: moves results or yielded values over and sets the statuses.
+fn finish_resume(
+    st: &mut State,
+    co: Gc<Thread>,
+    prev: Gc<Thread>,
+    r: LuaResult<()>,
+) -> Result<usize, Value> {
     st.thread = prev;
     prev.get_mut().status = ThreadStatus::Running;
     let c = co.get_mut();

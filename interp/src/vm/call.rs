@@ -18,6 +18,17 @@ use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
 /// Nested Rust-level calls allowed before "C stack overflow" (PUC's LUAI_MAXCCALLS).
 pub const MAX_C_CALLS: u32 = 200;
 
+/// Runs `f`, first moving to a fresh native stack segment when less than a red zone is
+/// left: nested calls into Lua (metamethods, library callbacks, coroutines) recurse on
+/// the Rust stack, and the host's thread may have a small one. With this, the
+/// MAX_C_CALLS limit is reached as a Lua error whatever the host's stack size.
+#[inline]
+pub fn with_native_stack<R>(f: impl FnOnce() -> R) -> R {
+    const RED_ZONE: usize = 256 * 1024;
+    const SEGMENT: usize = 4 * 1024 * 1024;
+    stacker::maybe_grow(RED_ZONE, SEGMENT, f)
+}
+
 /// Calls the function at stack index `func` with the values above it up to `top`. Pushes
 /// a frame; for natives also runs them and completes the return. Returns true when a Lua
 /// frame was pushed and the interpreter must run it.
@@ -304,11 +315,11 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     t.ncalls += 1;
     t.nny += nny;
     let depth = t.frames.len();
-    let r = match precall(st, func, nresults, FRAME_FRESH) {
+    let r = with_native_stack(|| match precall(st, func, nresults, FRAME_FRESH) {
         Ok(true) => execute(st),
         Ok(false) => Ok(()),
         Err(e) => Err(e),
-    };
+    });
     let t = th.get_mut();
     t.ncalls -= 1;
     t.nny -= nny;
