@@ -279,6 +279,8 @@ fn close_thread(st: &mut State, co: Gc<Thread>) -> Option<Value> {
     c.frames.clear();
     let above = c.tbc.last().map_or(0, |&s| s + 1);
     c.top = c.top.max(above);
+    // Closing runs on the closer's native stack: it counts as a nested call.
+    c.ncalls = prev.ncalls + 1;
     close_upvals(st, 0);
     match close_tbc(st, 0, err) {
         Ok(e) => err = e,
