@@ -1,5 +1,5 @@
-//! The `string` library (PUC Lua 5.4's lstrlib.c, without `dump`), and the metatable
-//! that makes `("x"):upper()` and `"10" + 1` work.
+//! The `string` library (PUC Lua 5.4's lstrlib.c; `dump` lives in `crate::chunk`), and
+//! the metatable that makes `("x"):upper()` and `"10" + 1` work.
 //!
 //! - this file: the table, the simple functions, the string metamethods, and the glue
 //!   between Lua values and the pattern matcher for `find`, `match`, `gmatch`, `gsub`;
