@@ -267,6 +267,8 @@ unsafe extern "C-unwind" fn puc_print(l: *mut mlua::ffi::lua_State) -> std::os::
     // (longjmp); this frame holds nothing with a destructor across that call, and the
     // thread-local buffer is only borrowed inside `append`.
     unsafe fn append(p: *const std::os::raw::c_char, len: usize) {
+        // SAFETY: callers pass a pointer to `len` initialised bytes that outlive the call
+        // (a Lua string on the stack, or a byte-string literal).
         let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
         PUC_OUTPUT.with(|b| b.borrow_mut().extend_from_slice(bytes));
     }
@@ -290,7 +292,8 @@ fn run_under_puc(script: &Script) -> Result<Vec<u8>, String> {
     let src = std::fs::read(&script.lua_path).map_err(|e| format!("cannot read script: {e}"))?;
     PUC_OUTPUT.with(|b| b.borrow_mut().clear());
     let result = {
-        // unsafe_new: all standard libraries, like the standalone interpreter.
+        // SAFETY: unsafe_new opens every standard library (debug included), like the
+        // standalone interpreter; the scripts are the project's own test files.
         let lua = unsafe { mlua::Lua::unsafe_new() };
         let run = (|| -> mlua::Result<()> {
             // SAFETY: puc_out follows the lua_CFunction protocol and never raises errors.

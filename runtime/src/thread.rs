@@ -55,6 +55,21 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// The frame of a native function at stack slot `func` (its arguments follow it).
+    #[inline]
+    pub fn native(func: usize, top: usize, nresults: i32, flags: u16, pdepth: u16) -> Frame {
+        Frame {
+            func,
+            base: func + 1,
+            top,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            flags,
+            pdepth,
+        }
+    }
+
     #[inline(always)]
     pub fn is_lua(&self) -> bool {
         self.flags & FRAME_LUA != 0

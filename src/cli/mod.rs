@@ -12,6 +12,7 @@ pub mod out;
 mod repl;
 
 use args::{Options, Parsed};
+use ferrous_interp::stdlib::base::{file_chunk, io_error_text};
 use ferrous_interp::vm::api;
 use ferrous_runtime::{State, Throw, Value};
 use std::io::{IsTerminal, Read};
@@ -245,7 +246,7 @@ impl Cli {
                     .lock()
                     .read_to_end(&mut data)
                     .map_err(|e| {
-                        format!("cannot read stdin: {}", os_error_text(&e)).into_bytes()
+                        format!("cannot read stdin: {}", io_error_text(&e)).into_bytes()
                     })?;
                 (data, b"=stdin".to_vec())
             }
@@ -254,15 +255,15 @@ impl Cli {
                 let shown = String::from_utf8_lossy(name);
                 let data = std::fs::read(&path).map_err(|e| {
                     let what = if path.is_dir() { "read" } else { "open" };
-                    format!("cannot {what} {shown}: {}", os_error_text(&e)).into_bytes()
+                    format!("cannot {what} {shown}: {}", io_error_text(&e)).into_bytes()
                 })?;
                 let mut chunkname = b"@".to_vec();
                 chunkname.extend_from_slice(name);
                 (data, chunkname)
             }
         };
-        let src = skip_prefix(&data);
-        api::load(&mut self.st, &src, &chunkname, "bt", None).map_err(|e| self.throw_bytes(e))
+        let src = file_chunk(&data);
+        api::load(&mut self.st, src, &chunkname, "bt", None).map_err(|e| self.throw_bytes(e))
     }
 
     /// lua.c's docall: protected call with a traceback-adding message handler.
@@ -306,29 +307,6 @@ fn error_object_bytes(st: &mut State, v: Value) -> Msg {
     format!("(error object is a {} value)", st.type_name_mt(v)).into_bytes()
 }
 
-/// Drops a UTF-8 BOM and a first line starting with `#` (a shebang), keeping its newline
-/// so that line numbers stay right, unless what follows is a binary chunk.
-fn skip_prefix(data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    if data.first() != Some(&b'#') {
-        return data.into();
-    }
-    match data.iter().position(|&c| c == b'\n') {
-        None => (&[][..]).into(),
-        Some(nl) if data.get(nl + 1) == Some(&0x1b) => data[nl + 1..].to_vec().into(),
-        Some(nl) => data[nl..].to_vec().into(),
-    }
-}
-
-/// An I/O error in C's `strerror` words ("No such file or directory").
-fn os_error_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.rfind(" (os error ") {
-        Some(p) => s[..p].to_string(),
-        None => s,
-    }
-}
-
 fn bytes_to_path(b: &[u8]) -> std::path::PathBuf {
     #[cfg(unix)]
     {
@@ -347,16 +325,16 @@ mod tests {
 
     #[test]
     fn shebang_and_bom() {
-        assert_eq!(&*skip_prefix(b"#!/usr/bin/lua\nprint(1)"), b"\nprint(1)");
-        assert_eq!(&*skip_prefix(b"\xEF\xBB\xBFprint(1)"), b"print(1)");
-        assert_eq!(&*skip_prefix(b"#x\n\x1bLua"), b"\x1bLua");
-        assert_eq!(&*skip_prefix(b"#only"), b"");
-        assert_eq!(&*skip_prefix(b"x=1"), b"x=1");
+        assert_eq!(file_chunk(b"#!/usr/bin/lua\nprint(1)"), b"\nprint(1)");
+        assert_eq!(file_chunk(b"\xEF\xBB\xBFprint(1)"), b"print(1)");
+        assert_eq!(file_chunk(b"#x\n\x1bLua"), b"\x1bLua");
+        assert_eq!(file_chunk(b"#only"), b"");
+        assert_eq!(file_chunk(b"x=1"), b"x=1");
     }
 
     #[test]
     fn strerror_text() {
         let e = std::io::Error::from_raw_os_error(2);
-        assert_eq!(os_error_text(&e), "No such file or directory");
+        assert_eq!(io_error_text(&e), "No such file or directory");
     }
 }

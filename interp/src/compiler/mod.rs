@@ -31,38 +31,6 @@ pub fn compile(source: &[u8], chunkname: &[u8]) -> Result<FuncProto, String> {
     p.main_func()
 }
 
-/// Size of a chunk id, as PUC's LUA_IDSIZE (including the terminating NUL there).
-const ID_SIZE: usize = 60;
-
-/// PUC's `luaO_chunkid`: the "short source" used in error messages. "=name" gives name,
-/// "@file" gives the file name (with "..." replacing its start if it is long), anything
-/// else is source text shown as `[string "first line..."]`.
-pub fn chunk_id(source: &[u8]) -> String {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    match source.first() {
-        Some(b'=') => {
-            let rest = &source[1..];
-            text(&rest[..rest.len().min(ID_SIZE - 1)])
-        }
-        Some(b'@') => {
-            let rest = &source[1..];
-            if rest.len() < ID_SIZE {
-                text(rest)
-            } else {
-                let keep = ID_SIZE - 3 - 1;
-                format!("...{}", text(&rest[rest.len() - keep..]))
-            }
-        }
-        _ => {
-            let avail = ID_SIZE - "[string \"...\"]".len() - 1;
-            let nl = source.iter().position(|&c| c == b'\n');
-            if source.len() < avail && nl.is_none() {
-                format!("[string \"{}\"]", text(source))
-            } else {
-                let mut len = nl.unwrap_or(source.len());
-                len = len.min(avail);
-                format!("[string \"{}...\"]", text(&source[..len]))
-            }
-        }
-    }
-}
+/// PUC's `luaO_chunkid` (the "short source" of error messages) lives with the runtime,
+/// which names chunks in run-time errors too.
+pub use ferrous_runtime::state::chunk_id;

@@ -383,7 +383,13 @@ fn load(st: &mut State) -> LuaResult<usize> {
     } else {
         return Err(st.type_error(1, "function"));
     };
-    match api::load(st, &bytes, &name, &mode, env) {
+    let r = api::load(st, &bytes, &name, &mode, env);
+    push_load_result(st, r)
+}
+
+/// `load`'s results: the function, or `nil` (fail) and the error message.
+fn push_load_result(st: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
+    match r {
         Ok(f) => {
             st.push(f);
             Ok(1)
@@ -425,29 +431,27 @@ pub fn load_file(
             (b, b"=stdin".to_vec())
         }
     };
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    // A first line starting with '#' is skipped (a binary chunk may follow it); for
-    // text its newline stays, so line numbers do not change.
-    if body.first() == Some(&b'#') {
-        let rest = match body.iter().position(|&c| c == b'\n') {
-            Some(p) => &body[p..],
-            None => &body[body.len()..],
-        };
-        if rest.get(1) == Some(&0x1b) {
-            return api::load(st, &rest[1..], &chunkname, mode, env);
-        }
-        return api::load(st, rest, &chunkname, mode, env);
+    api::load(st, file_chunk(&bytes), &chunkname, mode, env)
+}
+
+/// The chunk in a file's bytes, as luaL_loadfilex reads it: a UTF-8 BOM and a first line
+/// starting with '#' are skipped (a binary chunk may follow that line); for text the
+/// line's newline stays, so line numbers do not change.
+pub fn file_chunk(data: &[u8]) -> &[u8] {
+    let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    if body.first() != Some(&b'#') {
+        return body;
     }
-    api::load(st, body, &chunkname, mode, env)
+    match body.iter().position(|&c| c == b'\n') {
+        Some(nl) if body.get(nl + 1) == Some(&0x1b) => &body[nl + 1..],
+        Some(nl) => &body[nl..],
+        None => &body[body.len()..],
+    }
 }
 
 /// The C library's text for an I/O error (without Rust's " (os error N)" suffix).
 pub fn io_error_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(p) => s[..p].to_string(),
-        None => s,
-    }
+    super::io::os_error(e).0
 }
 
 fn loadfile(st: &mut State) -> LuaResult<usize> {
@@ -461,18 +465,8 @@ fn loadfile(st: &mut State) -> LuaResult<usize> {
     } else {
         None
     };
-    match load_file(st, name.as_deref(), &mode, env) {
-        Ok(f) => {
-            st.push(f);
-            Ok(1)
-        }
-        Err(Throw::Error(e)) => {
-            st.push(Value::NIL);
-            st.push(e);
-            Ok(2)
-        }
-        Err(y) => Err(y),
-    }
+    let r = load_file(st, name.as_deref(), &mode, env);
+    push_load_result(st, r)
 }
 
 fn dofile(st: &mut State) -> LuaResult<usize> {

@@ -289,7 +289,7 @@ fn aux_close(st: &mut State) -> LuaResult<usize> {
 }
 
 /// `luaL_execresult` for a finished child.
-fn push_exec_status(st: &mut State, s: std::process::ExitStatus) -> usize {
+pub(crate) fn push_exec_status(st: &mut State, s: std::process::ExitStatus) -> usize {
     use std::os::unix::process::ExitStatusExt;
     let (what, code) = match (s.code(), s.signal()) {
         (Some(c), _) => ("exit", c as i64),

@@ -227,22 +227,15 @@ fn lt(st: &mut State, a: Value, b: Value) -> LuaResult<bool> {
 }
 
 fn math_min(st: &mut State) -> LuaResult<usize> {
-    let n = st.nargs();
-    if n < 1 {
-        return Err(st.arg_error(1, "value expected"));
-    }
-    let mut best = st.arg(1);
-    for i in 2..=n {
-        let v = st.arg(i);
-        if lt(st, v, best)? {
-            best = v;
-        }
-    }
-    st.push(best);
-    Ok(1)
+    extreme(st, false)
 }
 
 fn math_max(st: &mut State) -> LuaResult<usize> {
+    extreme(st, true)
+}
+
+/// The smallest (or largest) argument, compared with `<` as PUC Lua does.
+fn extreme(st: &mut State, max: bool) -> LuaResult<usize> {
     let n = st.nargs();
     if n < 1 {
         return Err(st.arg_error(1, "value expected"));
@@ -250,7 +243,12 @@ fn math_max(st: &mut State) -> LuaResult<usize> {
     let mut best = st.arg(1);
     for i in 2..=n {
         let v = st.arg(i);
-        if lt(st, best, v)? {
+        let better = if max {
+            lt(st, best, v)?
+        } else {
+            lt(st, v, best)?
+        };
+        if better {
             best = v;
         }
     }

@@ -706,22 +706,7 @@ fn os_execute(st: &mut State) -> LuaResult<usize> {
             st.push(Value::int(code));
             Ok(3)
         }
-        Ok(s) => {
-            use std::os::unix::process::ExitStatusExt;
-            let (what, code) = match (s.code(), s.signal()) {
-                (Some(c), _) => ("exit", c as i64),
-                (None, Some(sig)) => ("signal", sig as i64),
-                _ => ("exit", -1),
-            };
-            st.push(if what == "exit" && code == 0 {
-                Value::TRUE
-            } else {
-                Value::NIL
-            });
-            st.push_str(what.as_bytes());
-            st.push(Value::int(code));
-            Ok(3)
-        }
+        Ok(s) => Ok(super::io::push_exec_status(st, s)),
     }
 }
 

@@ -101,16 +101,8 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
             }
             let top = t.top + MIN_STACK;
             let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
-            t.frames.push(Frame {
-                func,
-                base: func + 1,
-                top,
-                pc: 0,
-                nresults,
-                nvarargs: 0,
-                flags,
-                pdepth,
-            });
+            t.frames
+                .push(Frame::native(func, top, nresults, flags, pdepth));
             if th.hook.mask & HOOK_CALL != 0 {
                 super::hook::call_event(st, false)?;
             }
@@ -176,16 +168,8 @@ fn precall_pcall(
     let pdepth = th.frames.last().map_or(0, |f| f.pdepth) + 1;
     let t = th.get_mut();
     let top = t.top + MIN_STACK;
-    t.frames.push(Frame {
-        func,
-        base: func + 1,
-        top,
-        pc: 0,
-        nresults,
-        nvarargs: 0,
-        flags: flags | pflag,
-        pdepth,
-    });
+    t.frames
+        .push(Frame::native(func, top, nresults, flags | pflag, pdepth));
     if nargs == 0 || (x && nargs < 2) {
         // Fails like a native with a bad argument (the frame stands for pcall itself).
         th.get_mut().frames.last_mut().unwrap().flags = flags;

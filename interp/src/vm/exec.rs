@@ -100,6 +100,34 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 r!($dst) = v;
             }};
         }
+        // `R[A] := R[B] op K[C]` (k: the constant was the left operand). One arm per
+        // opcode, so the operator is a constant in each expansion.
+        macro_rules! arith_k {
+            ($i:expr, $a:expr, $op:expr) => {{
+                let kv = k[$i.c() as usize];
+                let rb = r!($i.b());
+                if $op == ArithOp::Sub && kv.as_int() == Some(0) && rb.is_float() {
+                    // PUC compiles `x - 0` as `x + 0` (ADDI): -0.0 - 0 is 0.0 there.
+                    r!($a) = Value::float(rb.as_float_unchecked() + 0.0);
+                } else {
+                    let sb = Src::Reg(base + $i.b() as usize);
+                    let sk = Src::Const($i.c() as usize);
+                    if $i.k() {
+                        arith_op!($op, kv, rb, sk, sb, $a);
+                    } else {
+                        arith_op!($op, rb, kv, sb, sk, $a);
+                    }
+                }
+            }};
+        }
+        // `R[A] := R[B] op R[C]`
+        macro_rules! arith_rr {
+            ($i:expr, $a:expr, $op:expr) => {{
+                let sb = Src::Reg(base + $i.b() as usize);
+                let sc = Src::Reg(base + $i.c() as usize);
+                arith_op!($op, r!($i.b()), r!($i.c()), sb, sc, $a);
+            }};
+        }
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {
                 if $cond != $i.k() {
@@ -262,43 +290,16 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     arith_op!(ArithOp::Add, x, y, sx, sy, a);
                 }
-                Op::AddK
-                | Op::SubK
-                | Op::MulK
-                | Op::ModK
-                | Op::PowK
-                | Op::DivK
-                | Op::IDivK
-                | Op::BAndK
-                | Op::BOrK
-                | Op::BXorK => {
-                    let op = match i.op() {
-                        Op::AddK => ArithOp::Add,
-                        Op::SubK => ArithOp::Sub,
-                        Op::MulK => ArithOp::Mul,
-                        Op::ModK => ArithOp::Mod,
-                        Op::PowK => ArithOp::Pow,
-                        Op::DivK => ArithOp::Div,
-                        Op::IDivK => ArithOp::IDiv,
-                        Op::BAndK => ArithOp::BAnd,
-                        Op::BOrK => ArithOp::BOr,
-                        _ => ArithOp::BXor,
-                    };
-                    let kv = k[i.c() as usize];
-                    let rb = r!(i.b());
-                    if op == ArithOp::Sub && kv.as_int() == Some(0) && rb.is_float() {
-                        // PUC compiles `x - 0` as `x + 0` (ADDI): -0.0 - 0 is 0.0 there.
-                        r!(a) = Value::float(rb.as_float_unchecked() + 0.0);
-                        continue;
-                    }
-                    let sb = Src::Reg(base + i.b() as usize);
-                    let sk = Src::Const(i.c() as usize);
-                    if i.k() {
-                        arith_op!(op, kv, rb, sk, sb, a);
-                    } else {
-                        arith_op!(op, rb, kv, sb, sk, a);
-                    }
-                }
+                Op::AddK => arith_k!(i, a, ArithOp::Add),
+                Op::SubK => arith_k!(i, a, ArithOp::Sub),
+                Op::MulK => arith_k!(i, a, ArithOp::Mul),
+                Op::ModK => arith_k!(i, a, ArithOp::Mod),
+                Op::PowK => arith_k!(i, a, ArithOp::Pow),
+                Op::DivK => arith_k!(i, a, ArithOp::Div),
+                Op::IDivK => arith_k!(i, a, ArithOp::IDiv),
+                Op::BAndK => arith_k!(i, a, ArithOp::BAnd),
+                Op::BOrK => arith_k!(i, a, ArithOp::BOr),
+                Op::BXorK => arith_k!(i, a, ArithOp::BXor),
                 Op::ShrI => {
                     let imm = Value::int(i.sc() as i64);
                     arith_op!(
@@ -321,36 +322,18 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         a
                     );
                 }
-                Op::Add
-                | Op::Sub
-                | Op::Mul
-                | Op::Mod
-                | Op::Pow
-                | Op::Div
-                | Op::IDiv
-                | Op::BAnd
-                | Op::BOr
-                | Op::BXor
-                | Op::Shl
-                | Op::Shr => {
-                    let op = match i.op() {
-                        Op::Add => ArithOp::Add,
-                        Op::Sub => ArithOp::Sub,
-                        Op::Mul => ArithOp::Mul,
-                        Op::Mod => ArithOp::Mod,
-                        Op::Pow => ArithOp::Pow,
-                        Op::Div => ArithOp::Div,
-                        Op::IDiv => ArithOp::IDiv,
-                        Op::BAnd => ArithOp::BAnd,
-                        Op::BOr => ArithOp::BOr,
-                        Op::BXor => ArithOp::BXor,
-                        Op::Shl => ArithOp::Shl,
-                        _ => ArithOp::Shr,
-                    };
-                    let sb = Src::Reg(base + i.b() as usize);
-                    let sc = Src::Reg(base + i.c() as usize);
-                    arith_op!(op, r!(i.b()), r!(i.c()), sb, sc, a);
-                }
+                Op::Add => arith_rr!(i, a, ArithOp::Add),
+                Op::Sub => arith_rr!(i, a, ArithOp::Sub),
+                Op::Mul => arith_rr!(i, a, ArithOp::Mul),
+                Op::Mod => arith_rr!(i, a, ArithOp::Mod),
+                Op::Pow => arith_rr!(i, a, ArithOp::Pow),
+                Op::Div => arith_rr!(i, a, ArithOp::Div),
+                Op::IDiv => arith_rr!(i, a, ArithOp::IDiv),
+                Op::BAnd => arith_rr!(i, a, ArithOp::BAnd),
+                Op::BOr => arith_rr!(i, a, ArithOp::BOr),
+                Op::BXor => arith_rr!(i, a, ArithOp::BXor),
+                Op::Shl => arith_rr!(i, a, ArithOp::Shl),
+                Op::Shr => arith_rr!(i, a, ArithOp::Shr),
                 Op::Unm => {
                     let v = r!(i.b());
                     r!(a) = match v.tag() {

@@ -227,10 +227,7 @@ pub fn arith(
     if let Some(v) = raw_arith(st, op, a, b)? {
         return Ok(v);
     }
-    let mut tm = st.metamethod(a, op.tm());
-    if tm.is_nil() {
-        tm = st.metamethod(b, op.tm());
-    }
+    let tm = binary_tm(st, a, b, op.tm());
     if !tm.is_nil() {
         return call_meta(st, tm, &[a, b]);
     }
@@ -371,7 +368,7 @@ pub fn num_le(a: Value, b: Value) -> bool {
 }
 
 /// String order as PUC Lua's l_strcmp in the C locale: byte order, with embedded zeros.
-fn str_lt(a: Gc<LuaStr>, b: Gc<LuaStr>) -> std::cmp::Ordering {
+fn str_cmp(a: Gc<LuaStr>, b: Gc<LuaStr>) -> std::cmp::Ordering {
     a.as_bytes().cmp(b.as_bytes())
 }
 
@@ -387,38 +384,39 @@ fn order_error(st: &mut State, a: Value, b: Value) -> Throw {
 
 /// `a < b` with metamethods.
 pub fn less_than(st: &mut State, a: Value, b: Value) -> LuaResult<bool> {
-    if a.is_number() && b.is_number() {
-        return Ok(num_lt(a, b));
-    }
-    if let (Some(x), Some(y)) = (a.as_string(), b.as_string()) {
-        return Ok(str_lt(x, y) == std::cmp::Ordering::Less);
-    }
-    let mut tm = st.metamethod(a, Tm::Lt);
-    if tm.is_nil() {
-        tm = st.metamethod(b, Tm::Lt);
-    }
-    if tm.is_nil() {
-        return Err(order_error(st, a, b));
-    }
-    Ok(call_meta(st, tm, &[a, b])?.truthy())
+    order(st, a, b, Tm::Lt)
 }
 
 /// `a <= b` with metamethods.
 pub fn less_equal(st: &mut State, a: Value, b: Value) -> LuaResult<bool> {
+    order(st, a, b, Tm::Le)
+}
+
+/// `<` (`tm` = Lt) or `<=` (`tm` = Le): numbers, strings, then the metamethod.
+fn order(st: &mut State, a: Value, b: Value, tm: Tm) -> LuaResult<bool> {
+    let lt = tm == Tm::Lt;
     if a.is_number() && b.is_number() {
-        return Ok(num_le(a, b));
+        return Ok(if lt { num_lt(a, b) } else { num_le(a, b) });
     }
     if let (Some(x), Some(y)) = (a.as_string(), b.as_string()) {
-        return Ok(str_lt(x, y) != std::cmp::Ordering::Greater);
+        let ord = str_cmp(x, y);
+        return Ok(if lt { ord.is_lt() } else { ord.is_le() });
     }
-    let mut tm = st.metamethod(a, Tm::Le);
-    if tm.is_nil() {
-        tm = st.metamethod(b, Tm::Le);
-    }
-    if tm.is_nil() {
+    let f = binary_tm(st, a, b, tm);
+    if f.is_nil() {
         return Err(order_error(st, a, b));
     }
-    Ok(call_meta(st, tm, &[a, b])?.truthy())
+    Ok(call_meta(st, f, &[a, b])?.truthy())
+}
+
+/// The metamethod `tm` of the first operand, else of the second (nil if neither).
+fn binary_tm(st: &State, a: Value, b: Value, tm: Tm) -> Value {
+    let f = st.metamethod(a, tm);
+    if f.is_nil() {
+        st.metamethod(b, tm)
+    } else {
+        f
+    }
 }
 
 /// `a == b` with `__eq`.
@@ -429,10 +427,7 @@ pub fn equals(st: &mut State, a: Value, b: Value) -> LuaResult<bool> {
     if a.tag() != b.tag() || !(a.is_table() || a.tag() == TAG_USERDATA) {
         return Ok(false);
     }
-    let mut tm = st.metamethod(a, Tm::Eq);
-    if tm.is_nil() {
-        tm = st.metamethod(b, Tm::Eq);
-    }
+    let tm = binary_tm(st, a, b, Tm::Eq);
     if tm.is_nil() {
         return Ok(false);
     }
@@ -595,10 +590,7 @@ pub fn concat(st: &mut State, first: usize, n: usize) -> LuaResult<()> {
             th.get_mut().stack[start] = s;
             top = start + 1;
         } else {
-            let mut tm = st.metamethod(a, Tm::Concat);
-            if tm.is_nil() {
-                tm = st.metamethod(b, Tm::Concat);
-            }
+            let tm = binary_tm(st, a, b, Tm::Concat);
             if tm.is_nil() {
                 let (v, idx) = if a_ok { (b, top - 1) } else { (a, top - 2) };
                 return Err(type_error(st, v, "concatenate", Src::Reg(idx)));
