@@ -34,6 +34,8 @@ pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 /// above it up to `top`: the results of that call become the native's results, and the
 /// callee may yield (`dofile`).
 pub const CALL_IN_PLACE: usize = usize::MAX;
+/// Like `CALL_IN_PLACE`, but only the callee's first three results are kept (`pairs`).
+pub const CALL_IN_PLACE_MAX3: usize = usize::MAX - 1;
 
 /// Names the function running in frame `i` from its caller's code: (kind, name).
 pub type CallSiteNamer = fn(&State, usize) -> Option<(&'static str, String)>;

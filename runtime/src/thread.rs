@@ -32,6 +32,9 @@ pub const FRAME_UNROLL: u16 = 32;
 /// Frame flag: this frame is running a debug hook (the hook is named "hook" in
 /// messages and tracebacks).
 pub const FRAME_HOOKED: u16 = 64;
+/// Frame flag: at most three of the frame's results reach its caller (then adjusted to
+/// `nresults`), as for the `__pairs` metamethod `pairs` calls in its own place.
+pub const FRAME_MAX3: u16 = 128;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

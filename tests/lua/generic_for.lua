@@ -103,3 +103,22 @@ print(s)
 local fs = {}
 for k, v in ipairs({"x", "y"}) do fs[k] = function() return k .. v end end
 print(fs[1](), fs[2]())
+
+-- __pairs: exactly three results, and it may yield
+do
+  local mt = {__pairs = function(t) return 1, 2, 3, 4, 5 end}
+  print(pairs(setmetatable({}, mt)))
+  local a, b, c, d = pairs(setmetatable({}, mt)); print(a, b, c, d)
+  local function tail(t) return select(2, 1, 7, 8, 9, 10) end
+  print(pairs(setmetatable({}, {__pairs = tail})))
+  local t = setmetatable({}, {__pairs = function(t)
+    local n = coroutine.yield("in __pairs")
+    return function(_, i) if i < n then return i + 1, i * 10 end end, t, 0
+  end})
+  local co = coroutine.wrap(function()
+    local s = 0
+    for i, v in pairs(t) do s = s + v end
+    return s
+  end)
+  print(co(), co(4))
+end

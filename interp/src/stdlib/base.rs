@@ -4,7 +4,7 @@ use crate::vm::api;
 use crate::vm::meta;
 use ferrous_runtime::heap::GcMode;
 use ferrous_runtime::number::{str_to_number, Number};
-use ferrous_runtime::state::CALL_IN_PLACE;
+use ferrous_runtime::state::{CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
 
 pub fn open(st: &mut State) {
@@ -171,13 +171,11 @@ fn pairs(st: &mut State) -> LuaResult<usize> {
     let t = st.check_any(1)?;
     let tm = st.metamethod(t, Tm::Pairs);
     if !tm.is_nil() {
-        // Exactly three results, as PUC Lua (a fourth, closing value is dropped). A
-        // nested call: __pairs cannot yield here yet.
-        let r = api::call_multi(st, tm, &[t])?;
-        for j in 0..3 {
-            st.push(r.get(j).copied().unwrap_or(Value::NIL));
-        }
-        return Ok(3);
+        // Called in pairs's place, so it may yield; exactly three results, as PUC Lua
+        // (a fourth, closing value is dropped).
+        call_in_place(st, tm);
+        st.push(t);
+        return Ok(CALL_IN_PLACE_MAX3);
     }
     // Like PUC Lua, a non-table is only rejected by `next` when the loop runs.
     let f = st.get_field(st.globals, "next");

@@ -11,7 +11,7 @@
 use super::exec::run;
 use super::meta::{call_meta_at, rt_error};
 use ferrous_runtime::function::{NativeKind, UpVal};
-use ferrous_runtime::state::CALL_IN_PLACE;
+use ferrous_runtime::state::{CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
 use ferrous_runtime::thread::*;
 use ferrous_runtime::{LuaResult, State, Throw, Tm, Value};
 
@@ -32,7 +32,7 @@ pub fn with_native_stack<R>(f: impl FnOnce() -> R) -> R {
 /// Calls the function at stack index `func` with the values above it up to `top`. Pushes
 /// a frame; for natives also runs them and completes the return. Returns true when a Lua
 /// frame was pushed and the interpreter must run it.
-pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaResult<bool> {
+pub fn precall(st: &mut State, func: usize, nresults: i32, mut flags: u16) -> LuaResult<bool> {
     let th = st.thread;
     let mut fval = th.stack[func];
     let mut depth = 0;
@@ -107,9 +107,12 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, flags: u16) -> LuaRes
                 super::hook::call_event(st, false)?;
             }
             let n = (nc.f)(st)?;
-            if n == CALL_IN_PLACE {
+            if n == CALL_IN_PLACE || n == CALL_IN_PLACE_MAX3 {
                 // The native set up a call at its own slot: make it instead (so what it
                 // calls may yield, as with PUC's continuations).
+                if n == CALL_IN_PLACE_MAX3 {
+                    flags |= FRAME_MAX3;
+                }
                 th.get_mut().frames.pop();
                 fval = th.stack[func];
                 continue;
@@ -255,6 +258,7 @@ pub fn poscall(st: &mut State, first: usize, n: usize) -> u16 {
     let fr = t.frames.pop().expect("poscall without frame");
     let wanted = fr.nresults;
     let dest = fr.func;
+    let n = if fr.flags & FRAME_MAX3 != 0 { n.min(3) } else { n };
     let count = if wanted < 0 { n } else { wanted as usize };
     if count > n {
         t.ensure_abs(dest + count + 1);

@@ -18,7 +18,7 @@ use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
 use ferrous_runtime::thread::{
-    FRAME_FRESH, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+    FRAME_FRESH, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
 };
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
@@ -532,7 +532,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     t.top = dst + nargs;
                     t.frames.pop();
-                    let flags = (cur.flags & (FRAME_FRESH | FRAME_UNROLL)) | FRAME_TAIL;
+                    let flags = (cur.flags & (FRAME_FRESH | FRAME_UNROLL | FRAME_MAX3)) | FRAME_TAIL;
                     precall(st, dst, cur.nresults, flags)?;
                     continue 'newframe;
                 }
