@@ -35,6 +35,9 @@ pub const FRAME_HOOKED: u16 = 64;
 /// Frame flag: at most three of the frame's results reach its caller (then adjusted to
 /// `nresults`), as for the `__pairs` metamethod `pairs` calls in its own place.
 pub const FRAME_MAX3: u16 = 128;
+/// Frame flag: a protected frame that caught an error and is closing its callee's
+/// to-be-closed variables (the error waits in the callee's slot).
+pub const FRAME_CLOSING: u16 = 256;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

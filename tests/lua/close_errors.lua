@@ -59,3 +59,39 @@ do
 end
 ::out::
 print("done")
+
+-- __close handlers run by pcall after an error may yield; an error raised in one
+-- replaces the error the next handlers and pcall see
+do
+  local function closer(name, err)
+    return setmetatable({}, {__close = function(_, msg)
+      print("close", name, msg)
+      coroutine.yield(name)
+      if err then error(err, 0) end
+    end})
+  end
+  local co = coroutine.wrap(function()
+    local function f()
+      local a <close> = closer("a")
+      local b <close> = closer("b", "from b")
+      local c <close> = closer("c")
+      error("body", 0)
+    end
+    return pcall(f)
+  end)
+  for _ = 1, 4 do print(co()) end
+end
+
+-- an error while closing a failed wrapped coroutine becomes its error
+do
+  local co = coroutine.wrap(function()
+    local x <close> = setmetatable({}, {__close = function(_, msg)
+      print("closing with", msg)
+      error("close failed", 0)
+    end})
+    coroutine.yield(1)
+    error("body failed", 0)
+  end)
+  print(co())
+  print(pcall(co))
+end

@@ -2,7 +2,7 @@
 //! resuming runs a nested interpreter loop on it, and a yield unwinds that loop while
 //! the coroutine's frames stay in place for the next resume.
 
-use crate::vm::call::{close_tbc, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS};
+use crate::vm::call::{close_protected, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS};
 use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL, HOOK_RET};
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Throw, Value};
 
@@ -224,7 +224,10 @@ fn wrap_aux(st: &mut State) -> LuaResult<usize> {
         Err(e) => {
             let mut e = e;
             if co.status == ThreadStatus::Dead && co.error.is_some() {
-                close_thread(st, co);
+                // Closing may replace the error (PUC's auxwrap reports lua_closethread's).
+                if let Some(e2) = close_thread(st, co) {
+                    e = e2;
+                }
             }
             if let Some(s) = e.as_string() {
                 let w = st.where_(1);
@@ -282,11 +285,7 @@ fn close_thread(st: &mut State, co: Gc<Thread>) -> Option<Value> {
     // Closing runs on the closer's native stack: it counts as a nested call.
     c.ncalls = prev.ncalls + 1;
     close_upvals(st, 0);
-    match close_tbc(st, 0, err) {
-        Ok(e) => err = e,
-        Err(Throw::Error(e)) => err = Some(e),
-        Err(Throw::Yield(_)) => {}
-    }
+    err = close_protected(st, 0, err);
     st.thread = prev;
     let c = co.get_mut();
     c.frames.clear();

@@ -4,7 +4,7 @@
 //! Natives that call back into Lua run a nested interpreter loop: a coroutine cannot
 //! yield across such a call ("attempt to yield across a C-call boundary").
 
-use super::call::{call_at_top, close_tbc, stack_overflow};
+use super::call::{call_at_top, close_protected, stack_overflow};
 use super::debuginfo::{traceback, Src};
 use super::meta;
 use ferrous_runtime::function::{NativeClosure, NativeKind};
@@ -262,7 +262,7 @@ pub fn run_finalizers(st: &mut State) {
 /// lua_close), then drops the state.
 pub fn close_state(mut st: State) {
     st.thread = st.main_thread;
-    let _ = close_tbc(&mut st, 0, None);
+    close_protected(&mut st, 0, None);
     st.full_gc();
     st.heap.queue_all_finalizers();
     run_finalizers(&mut st);

@@ -238,6 +238,11 @@ pub fn settle(st: &mut State, mut flags: u16) -> LuaResult<u16> {
             return Ok(flags);
         }
         if flags & FRAME_UNROLL != 0 {
+            if st.thread.frames.last().unwrap().flags & FRAME_CLOSING != 0 {
+                // A `__close` run by a protected frame after an error yielded.
+                flags = finish_closing(st)?;
+                continue;
+            }
             super::exec::finish_op(st)?;
             return Ok(0);
         }
@@ -296,9 +301,13 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     }
     let t = th.get_mut();
     // Called by the interpreter for a metamethod: a yield may unwind this Rust call (the
-    // interpreter finishes the instruction on resume, see FRAME_UNROLL). Called by a
-    // native: the native cannot be resumed, so the callee may not yield.
-    let yieldable = t.frames.last().is_some_and(|f| f.is_lua());
+    // interpreter finishes the instruction on resume, see FRAME_UNROLL), as it may for a
+    // `__close` run by a protected frame after an error. Called by a native: the native
+    // cannot be resumed, so the callee may not yield.
+    let yieldable = t
+        .frames
+        .last()
+        .is_some_and(|f| f.is_lua() || f.flags & FRAME_CLOSING != 0);
     let nny = if yieldable { 0 } else { 1 };
     t.ncalls += 1;
     t.nny += nny;
@@ -408,19 +417,49 @@ pub fn finish_error(st: &mut State, idx: usize, mut e: Value) -> LuaResult<u16> 
     }
     st.handled_error = None;
     // Drop the callee's frames; the protected frame stays while variables are closed, so
-    // `__close` handlers see pcall as their caller.
+    // `__close` handlers see pcall as their caller. The error waits in the callee's slot.
     let t = th.get_mut();
     t.frames.truncate(idx + 1);
-    let level = slot + 1;
-    if t.top < level + 1 {
-        t.top = level + 1;
+    t.frames[idx].flags |= FRAME_CLOSING;
+    let eslot = callee_slot(&fr);
+    if t.top < eslot + 1 {
+        t.top = eslot + 1;
     }
-    close_upvals(st, level);
-    e = close_tbc(st, level, Some(e))?.unwrap_or(e);
+    t.stack[eslot] = e;
+    close_upvals(st, slot + 1);
+    finish_closing(st)
+}
+
+/// Where a protected frame's callee sits (xpcall keeps its handler below it).
+fn callee_slot(fr: &Frame) -> usize {
+    if fr.flags & FRAME_XPCALL != 0 {
+        fr.func + 2
+    } else {
+        fr.func + 1
+    }
+}
+
+/// Goes on closing the to-be-closed variables of the protected frame on top, which caught
+/// the error in its callee's slot (a `__close` raising replaces it), then completes the
+/// frame with `false, error`. A handler may yield: `settle` calls this again when it
+/// returns, as PUC's pcall continuation does.
+fn finish_closing(st: &mut State) -> LuaResult<u16> {
+    let th = st.thread;
+    let fr = *th.frames.last().unwrap();
+    let eslot = callee_slot(&fr);
+    loop {
+        let e = th.stack[eslot];
+        match close_one(st, eslot, Some(e)) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(Throw::Error(e2)) => th.get_mut().stack[eslot] = e2,
+            Err(y) => return Err(y),
+        }
+    }
     let t = th.get_mut();
-    t.ensure_abs(slot + 3);
+    let slot = fr.func;
     t.stack[slot] = Value::FALSE;
-    t.stack[slot + 1] = e;
+    t.stack[slot + 1] = t.stack[eslot];
     t.top = slot + 2;
     Ok(poscall(st, slot, 2))
 }
@@ -490,55 +529,66 @@ pub fn close_upvals(st: &mut State, level: usize) {
     }
 }
 
-/// Calls `__close` on the pending to-be-closed variables at slots `>= level`, innermost
-/// first. `err` is the error in flight (None for a normal exit); an error raised by a
-/// `__close` replaces it. With no error in flight an error propagates; with one, the
-/// final error value is returned.
+/// Closes the to-be-closed variables in slots `>= level`, calling `__close` newest
+/// first. `err` is the error in flight (None for a normal exit). With none, an error
+/// raised by a handler propagates at once (whoever catches it closes the rest); with
+/// one, a handler's error replaces it, and the final error value is returned.
 pub fn close_tbc(st: &mut State, level: usize, mut err: Option<Value>) -> LuaResult<Option<Value>> {
-    let th = st.thread;
-    while let Some(&slot) = th.tbc.last() {
-        if slot < level {
-            break;
-        }
-        th.get_mut().tbc.pop();
-        let v = th.stack[slot];
-        // A metamethod removed since the variable was marked is an error, raised by
-        // the call itself ("attempt to call a nil value (metamethod 'close')").
-        let tm = st.metamethod(v, Tm::Close);
-        let arg = err.unwrap_or(Value::NIL);
-        let saved = th.top;
-        let t = th.get_mut();
-        if t.top <= slot {
-            t.top = slot + 1;
-        }
-        // The error value lives only in Rust here (the handler may overwrite its
-        // parameters): keep a copy on the stack while the handler runs.
-        if !t.ensure(1) {
-            return Err(stack_overflow(st));
-        }
-        th.get_mut().push(arg);
-        // Called right above (finish_op relies on this layout when a handler yields
-        // inside a `return`: the error copy, then the handler's slot).
-        let r = call_meta_at(st, th.top, tm, &[v, arg]);
-        if let Err(Throw::Yield(_)) = r {
-            // The stack stays as it is for the resume.
-            return r.map(|_| None);
-        }
-        th.get_mut().top = saved;
-        match r {
-            Ok(_) => {}
-            Err(Throw::Error(e)) => {
-                if err.is_none() {
-                    // Close the remaining ones with this error, then raise it.
-                    let rest = close_tbc(st, level, Some(e))?;
-                    return Err(Throw::Error(rest.unwrap_or(e)));
-                }
-                err = Some(e);
-            }
-            Err(y) => return Err(y),
+    loop {
+        match close_one(st, level, err) {
+            Ok(true) => {}
+            Ok(false) => return Ok(err),
+            Err(Throw::Error(e)) if err.is_some() => err = Some(e),
+            Err(t) => return Err(t),
         }
     }
-    Ok(err)
+}
+
+/// Closes every variable in slots `>= level` whatever the handlers raise (PUC's
+/// luaD_closeprotected); returns the final error, if any. A yield stops it.
+pub fn close_protected(st: &mut State, level: usize, mut err: Option<Value>) -> Option<Value> {
+    loop {
+        match close_tbc(st, level, err) {
+            Ok(e) => return e,
+            Err(Throw::Error(e)) => err = Some(e),
+            Err(Throw::Yield(_)) => return err,
+        }
+    }
+}
+
+/// Pops the newest to-be-closed variable in a slot `>= level` and calls its `__close`
+/// with `err`; false when there is none.
+fn close_one(st: &mut State, level: usize, err: Option<Value>) -> LuaResult<bool> {
+    let th = st.thread;
+    let Some(&slot) = th.tbc.last() else {
+        return Ok(false);
+    };
+    if slot < level {
+        return Ok(false);
+    }
+    th.get_mut().tbc.pop();
+    let v = th.stack[slot];
+    // A metamethod removed since the variable was marked is an error, raised by the
+    // call itself ("attempt to call a nil value (metamethod 'close')").
+    let tm = st.metamethod(v, Tm::Close);
+    let arg = err.unwrap_or(Value::NIL);
+    let saved = th.top;
+    let t = th.get_mut();
+    if t.top <= slot {
+        t.top = slot + 1;
+    }
+    // The error value lives only in Rust here (the handler may overwrite its
+    // parameters): keep a copy on the stack while the handler runs.
+    if !t.ensure(1) {
+        return Err(stack_overflow(st));
+    }
+    th.get_mut().push(arg);
+    // Called right above (finish_op relies on this layout when a handler yields inside
+    // a `return`: the error copy, then the handler's slot). After a yield the stack
+    // stays as it is for the resume.
+    call_meta_at(st, th.top, tm, &[v, arg])?;
+    th.get_mut().top = saved;
+    Ok(true)
 }
 
 /// Marks slot `idx` as to-be-closed (the `TBC` instruction).
