@@ -2,7 +2,9 @@
 //! resuming runs a nested interpreter loop on it, and a yield unwinds that loop while
 //! the coroutine's frames stay in place for the next resume.
 
-use crate::vm::call::{close_protected, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS};
+use crate::vm::call::{
+    close_protected, close_upvals, execute, poscall, precall, settle, MAX_C_CALLS,
+};
 use ferrous_runtime::thread::{ThreadStatus, FRAME_FRESH, FRAME_UNROLL, HOOK_RET};
 use ferrous_runtime::{Gc, LuaResult, State, Thread, Throw, Value};
 

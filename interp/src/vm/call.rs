@@ -263,7 +263,11 @@ pub fn poscall(st: &mut State, first: usize, n: usize) -> u16 {
     let fr = t.frames.pop().expect("poscall without frame");
     let wanted = fr.nresults;
     let dest = fr.func;
-    let n = if fr.flags & FRAME_MAX3 != 0 { n.min(3) } else { n };
+    let n = if fr.flags & FRAME_MAX3 != 0 {
+        n.min(3)
+    } else {
+        n
+    };
     let count = if wanted < 0 { n } else { wanted as usize };
     if count > n {
         t.ensure_abs(dest + count + 1);

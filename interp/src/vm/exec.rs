@@ -532,7 +532,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     t.top = dst + nargs;
                     t.frames.pop();
-                    let flags = (cur.flags & (FRAME_FRESH | FRAME_UNROLL | FRAME_MAX3)) | FRAME_TAIL;
+                    let flags =
+                        (cur.flags & (FRAME_FRESH | FRAME_UNROLL | FRAME_MAX3)) | FRAME_TAIL;
                     precall(st, dst, cur.nresults, flags)?;
                     continue 'newframe;
                 }
