@@ -38,6 +38,8 @@ pub const FRAME_MAX3: u16 = 128;
 /// Frame flag: a protected frame that caught an error and is closing its callee's
 /// to-be-closed variables (the error waits in the callee's slot).
 pub const FRAME_CLOSING: u16 = 256;
+/// Frame flag: this frame is running a finalizer (which is named "__gc" in messages).
+pub const FRAME_FIN: u16 = 512;
 
 /// One activation record.
 #[derive(Clone, Copy, Debug)]

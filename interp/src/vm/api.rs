@@ -8,6 +8,7 @@ use super::call::{call_at_top, close_protected, stack_overflow};
 use super::debuginfo::{traceback, Src};
 use super::meta;
 use ferrous_runtime::function::{NativeClosure, NativeKind};
+use ferrous_runtime::thread::FRAME_FIN;
 use ferrous_runtime::{Gc, LuaResult, LuaStr, State, Throw, Tm, Value};
 use std::rc::Rc;
 
@@ -244,7 +245,7 @@ pub fn run_finalizers(st: &mut State) {
             continue;
         }
         st.pin(obj);
-        let r = call_value(st, tm, &[obj]);
+        let r = call_finalizer(st, tm, obj);
         st.unpin();
         if let Err(Throw::Error(e)) = r {
             let msg = match e.as_string() {
@@ -256,6 +257,24 @@ pub fn run_finalizers(st: &mut State) {
     }
     st.thread.get_mut().nny -= 1;
     st.in_finalizer = false;
+}
+
+/// Calls finalizer `tm` on `obj`, with the calling frame marked so that the finalizer
+/// is named "__gc" (PUC's CIST_FIN).
+fn call_finalizer(st: &mut State, tm: Value, obj: Value) -> LuaResult<Value> {
+    let set_flag = |st: &mut State, on: bool| {
+        if let Some(f) = st.thread.get_mut().frames.last_mut() {
+            if on {
+                f.flags |= FRAME_FIN;
+            } else {
+                f.flags &= !FRAME_FIN;
+            }
+        }
+    };
+    set_flag(st, true);
+    let r = call_value(st, tm, &[obj]);
+    set_flag(st, false);
+    r
 }
 
 /// Closes pending to-be-closed variables, runs every pending finalizer (PUC's

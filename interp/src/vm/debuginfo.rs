@@ -8,7 +8,7 @@ use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::state::{chunk_id, current_line};
 use ferrous_runtime::thread::{
-    Frame, FRAME_FRESH, FRAME_HOOKED, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL,
+    Frame, FRAME_FIN, FRAME_FRESH, FRAME_HOOKED, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL,
 };
 use ferrous_runtime::{Gc, State, Value};
 
@@ -257,6 +257,9 @@ pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, Name)> {
     if caller.flags & FRAME_HOOKED != 0 {
         return Some(("hook", b"?".to_vec()));
     }
+    if caller.flags & FRAME_FIN != 0 {
+        return Some(("metamethod", b"__gc".to_vec()));
+    }
     if !caller.is_lua() {
         return None;
     }
@@ -315,7 +318,8 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
     out.push_str("stack traceback:");
     let frames = &st.thread.frames;
     let n = frames.len();
-    let mut shown = 0;
+    // One entry per level; the middle of a long traceback is elided as PUC does.
+    let mut levels: Vec<String> = Vec::new();
     for idx in (0..n.saturating_sub(level)).rev() {
         let fr = &frames[idx];
         if !fr.is_lua()
@@ -325,14 +329,7 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
             // The host's own protected call (lua.c uses lua_pcall): not a Lua-visible level.
             continue;
         }
-        shown += 1;
-        if shown > 22 && idx > 10 {
-            if shown == 23 {
-                out.push_str("\n\t...\t(skipping frames)");
-            }
-            continue;
-        }
-        out.push_str("\n\t");
+        let mut out = String::new();
         let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
         let global = st
             .global_func_name(fval)
@@ -370,10 +367,26 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         if fr.flags & FRAME_TAIL != 0 {
             out.push_str("\n\t(...tail calls...)");
         }
+        levels.push(out);
     }
     if st.thread == st.main_thread {
         // The host's own call at the bottom of the main thread (lua.c's C function).
-        out.push_str("\n\t[C]: in ?");
+        levels.push("[C]: in ?".to_string());
+    }
+    const FIRST: usize = 10;
+    const LAST: usize = 11;
+    let total = levels.len();
+    for (i, l) in levels.iter().enumerate() {
+        if total > FIRST + LAST + 1 && (FIRST..total - LAST).contains(&i) {
+            if i == FIRST {
+                // PUC's count, one less than the levels left out.
+                let skipped = total - FIRST - LAST - 1;
+                out.push_str(&format!("\n\t...\t(skipping {} levels)", skipped));
+            }
+            continue;
+        }
+        out.push_str("\n\t");
+        out.push_str(l);
     }
     out
 }

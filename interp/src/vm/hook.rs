@@ -74,9 +74,17 @@ pub fn trace_exec(st: &mut State, code: &[u32], line_info: &[u32], pc: usize) ->
     if mask & HOOK_LINE != 0 {
         let old = th.hook.old_pc as usize;
         let old = if old < code.len() { old } else { 0 };
-        let line_of = |i: usize| line_info.get(i).copied().unwrap_or(0);
-        if pc <= old || line_of(old) != line_of(pc) {
-            call_hook(st, "line", Some(line_of(pc) as i64))?;
+        if line_info.is_empty() {
+            // Stripped code: one event with no line when the function starts (or jumps
+            // back), as PUC Lua.
+            if pc <= old {
+                call_hook(st, "line", None)?;
+            }
+        } else {
+            let line_of = |i: usize| line_info.get(i).copied().unwrap_or(0);
+            if pc <= old || line_of(old) != line_of(pc) {
+                call_hook(st, "line", Some(line_of(pc) as i64))?;
+            }
         }
         th.get_mut().hook.old_pc = pc as u32;
     }
