@@ -220,6 +220,18 @@ opcodes! {
     ExtraArg = Ax,
 }
 
+/// Opcode by 7-bit number, for the interpreter's decode (no bounds check, no branch).
+/// Numbers past the table decode as `ExtraArg`, which the verifier never lets run.
+const DECODE: [Op; 128] = {
+    let mut t = [Op::ExtraArg; 128];
+    let mut i = 0;
+    while i < ALL_OPS.len() {
+        t[i] = ALL_OPS[i];
+        i += 1;
+    }
+    t
+};
+
 impl Op {
     /// Decodes an opcode number; `None` for numbers past the table.
     pub fn from_u8(n: u8) -> Option<Op> {
@@ -287,7 +299,7 @@ impl Instr {
     /// decode.
     #[inline]
     pub fn op(self) -> Op {
-        Op::from_u8((self.0 & 0x7f) as u8).unwrap_or(Op::ExtraArg)
+        DECODE[(self.0 & 0x7f) as usize]
     }
     #[inline]
     pub fn op_raw(self) -> u8 {

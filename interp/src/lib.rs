@@ -7,7 +7,10 @@
 //! - [`vm`]: calls and frames, the instruction loop, metamethods, hooks, errors, and the
 //!   API natives and hosts call into (`vm::api`);
 //! - [`stdlib`]: the standard library.
-#![forbid(unsafe_code)]
+//!
+//! Unsafe code is denied except in `vm::unchecked` and the interpreter loop's macros
+//! that call it (`vm::exec`).
+#![deny(unsafe_code)]
 
 pub mod bytecode;
 pub mod chunk;

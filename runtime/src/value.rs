@@ -9,6 +9,9 @@
 //! | 8      | 1    | tag, one of the `TAG_*` constants                                   |
 //! | 9      | 7    | zero                                                                |
 //!
+//! Offsets 8..16 are held as one `u64` (the tag, zero-extended; Ferrous targets
+//! little-endian machines), so making a value is two 8-byte stores.
+//!
 //! Object pointers point at the object's `GcHeader` (the first field of every object).
 
 use crate::function::{LuaClosure, NativeClosure};
@@ -38,9 +41,11 @@ pub const TAG_DEADKEY: u8 = 11;
 #[repr(C)]
 pub struct Value {
     payload: u64,
-    tag: u8,
-    pad: [u8; 7],
+    tag: u64,
 }
+
+#[cfg(target_endian = "big")]
+compile_error!("Value's layout contract assumes a little-endian target");
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
@@ -83,13 +88,12 @@ impl Value {
     pub const fn raw(payload: u64, tag: u8) -> Value {
         Value {
             payload,
-            tag,
-            pad: [0; 7],
+            tag: tag as u64,
         }
     }
     #[inline(always)]
     pub fn tag(self) -> u8 {
-        self.tag
+        self.tag as u8
     }
     #[inline(always)]
     pub fn payload(self) -> u64 {
@@ -138,12 +142,12 @@ impl Value {
 
     #[inline(always)]
     pub fn is_nil(self) -> bool {
-        self.tag == TAG_NIL
+        self.tag() == TAG_NIL
     }
     /// Lua truthiness: everything but nil and false.
     #[inline(always)]
     pub fn truthy(self) -> bool {
-        !(self.tag == TAG_NIL || (self.tag == TAG_BOOL && self.payload == 0))
+        !(self.tag() == TAG_NIL || (self.tag() == TAG_BOOL && self.payload == 0))
     }
     #[inline(always)]
     pub fn falsy(self) -> bool {
@@ -151,32 +155,32 @@ impl Value {
     }
     #[inline(always)]
     pub fn is_int(self) -> bool {
-        self.tag == TAG_INT
+        self.tag() == TAG_INT
     }
     #[inline(always)]
     pub fn is_float(self) -> bool {
-        self.tag == TAG_FLOAT
+        self.tag() == TAG_FLOAT
     }
     #[inline(always)]
     pub fn is_number(self) -> bool {
-        self.tag == TAG_INT || self.tag == TAG_FLOAT
+        self.tag().wrapping_sub(TAG_INT) < 2
     }
     #[inline(always)]
     pub fn is_string(self) -> bool {
-        self.tag == TAG_STRING
+        self.tag() == TAG_STRING
     }
     #[inline(always)]
     pub fn is_table(self) -> bool {
-        self.tag == TAG_TABLE
+        self.tag() == TAG_TABLE
     }
     #[inline(always)]
     pub fn is_function(self) -> bool {
-        self.tag == TAG_LCLOSURE || self.tag == TAG_NCLOSURE
+        self.tag() == TAG_LCLOSURE || self.tag() == TAG_NCLOSURE
     }
     /// Whether the payload is a pointer to a heap object.
     #[inline(always)]
     pub fn is_collectable(self) -> bool {
-        self.tag >= TAG_STRING && self.tag <= TAG_THREAD
+        self.tag() >= TAG_STRING && self.tag() <= TAG_THREAD
     }
 
     /// The integer payload; meaningful only when `is_int()`.
@@ -191,7 +195,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_int(self) -> Option<i64> {
-        if self.tag == TAG_INT {
+        if self.tag() == TAG_INT {
             Some(self.payload as i64)
         } else {
             None
@@ -199,7 +203,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_float(self) -> Option<f64> {
-        if self.tag == TAG_FLOAT {
+        if self.tag() == TAG_FLOAT {
             Some(f64::from_bits(self.payload))
         } else {
             None
@@ -208,7 +212,7 @@ impl Value {
     /// The number as a float (integers converted); `None` for non-numbers.
     #[inline(always)]
     pub fn as_number_f64(self) -> Option<f64> {
-        match self.tag {
+        match self.tag() {
             TAG_INT => Some(self.payload as i64 as f64),
             TAG_FLOAT => Some(f64::from_bits(self.payload)),
             _ => None,
@@ -216,7 +220,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_bool(self) -> Option<bool> {
-        if self.tag == TAG_BOOL {
+        if self.tag() == TAG_BOOL {
             Some(self.payload != 0)
         } else {
             None
@@ -224,7 +228,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_string(self) -> Option<Gc<LuaStr>> {
-        if self.tag == TAG_STRING {
+        if self.tag() == TAG_STRING {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -232,7 +236,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_table(self) -> Option<Gc<Table>> {
-        if self.tag == TAG_TABLE {
+        if self.tag() == TAG_TABLE {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -240,7 +244,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_lclosure(self) -> Option<Gc<LuaClosure>> {
-        if self.tag == TAG_LCLOSURE {
+        if self.tag() == TAG_LCLOSURE {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -248,7 +252,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_nclosure(self) -> Option<Gc<NativeClosure>> {
-        if self.tag == TAG_NCLOSURE {
+        if self.tag() == TAG_NCLOSURE {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -256,7 +260,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_userdata(self) -> Option<Gc<Userdata>> {
-        if self.tag == TAG_USERDATA {
+        if self.tag() == TAG_USERDATA {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -264,7 +268,7 @@ impl Value {
     }
     #[inline(always)]
     pub fn as_thread(self) -> Option<Gc<Thread>> {
-        if self.tag == TAG_THREAD {
+        if self.tag() == TAG_THREAD {
             Some(Gc::from_addr(self.payload as usize))
         } else {
             None
@@ -272,7 +276,7 @@ impl Value {
     }
 
     pub fn type_of(self) -> LuaType {
-        match self.tag {
+        match self.tag() {
             TAG_NIL => LuaType::Nil,
             TAG_BOOL => LuaType::Boolean,
             TAG_INT | TAG_FLOAT => LuaType::Number,
@@ -292,8 +296,8 @@ impl Value {
     /// Raw equality (`rawequal`): no metamethods; integers and floats compare by value.
     #[inline]
     pub fn raw_eq(self, other: Value) -> bool {
-        if self.tag == other.tag {
-            match self.tag {
+        if self.tag() == other.tag() {
+            match self.tag() {
                 TAG_FLOAT => self.as_float_unchecked() == other.as_float_unchecked(),
                 TAG_STRING => {
                     self.payload == other.payload
@@ -305,7 +309,7 @@ impl Value {
                 _ => self.payload == other.payload,
             }
         } else {
-            match (self.tag, other.tag) {
+            match (self.tag(), other.tag()) {
                 (TAG_INT, TAG_FLOAT) => {
                     int_eq_float(self.payload as i64, other.as_float_unchecked())
                 }
@@ -346,7 +350,7 @@ pub fn float_to_int_exact(f: f64) -> Option<i64> {
 
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.tag {
+        match self.tag() {
             TAG_NIL => write!(f, "nil"),
             TAG_BOOL => write!(f, "{}", self.payload != 0),
             TAG_INT => write!(f, "{}", self.payload as i64),
@@ -371,7 +375,7 @@ mod tests {
     /// The 16 bytes of a value, as JIT code sees them in memory.
     fn bytes_of(v: Value) -> [u8; 16] {
         // SAFETY: `Value` is `#[repr(C)]`, 16 bytes, with no padding bytes left
-        // uninitialised (the 7 trailing bytes are an explicit zeroed field), so every byte
+        // uninitialised (the tag is a zero-extended u64 field), so every byte
         // is initialised and any value may be viewed as `[u8; 16]`.
         unsafe { std::mem::transmute::<Value, [u8; 16]>(v) }
     }
@@ -395,7 +399,6 @@ mod tests {
     fn field_offsets() {
         assert_eq!(std::mem::offset_of!(Value, payload), 0);
         assert_eq!(std::mem::offset_of!(Value, tag), 8);
-        assert_eq!(std::mem::offset_of!(Value, pad), 9);
     }
 
     #[test]

@@ -9,11 +9,17 @@
 //!    an instruction that left an open result list (a call or vararg with C = 0), which
 //!    the next instruction consumes.
 //! 4. A collection may only run at a GC point, with `top` covering every live register.
+//!
+//! Registers, constants, upvalues and instructions are read without bounds checks through
+//! the `r!`, `kst!`, `up!` and `fetch!` macros, whose invariants `vm::unchecked` states;
+//! they are the only unsafe code here.
+#![allow(unsafe_code)]
 
 use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall, settle};
 use super::debuginfo::Src;
 use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
+use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
@@ -55,9 +61,28 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         let base = fr.base;
         let mut pc = fr.pc as usize;
 
+        // SAFETY (r!, kst!, up!, fetch!): operands of verified code index the frame's
+        // registers (below max_stack, made room for by precall; the stack never
+        // shrinks), the prototype's constants and the closure's upvalues, and `pc` never
+        // leaves the code (see vm::unchecked).
         macro_rules! r {
             ($i:expr) => {
-                th.get_mut().stack[base + ($i) as usize]
+                (*unsafe { unchecked::reg(th.get_mut(), base, ($i) as usize) })
+            };
+        }
+        macro_rules! kst {
+            ($i:expr) => {
+                unsafe { unchecked::konst(k, ($i) as usize) }
+            };
+        }
+        macro_rules! up {
+            ($i:expr) => {
+                unsafe { unchecked::upval(&cl.upvals, ($i) as usize) }
+            };
+        }
+        macro_rules! fetch {
+            () => {
+                Instr(unsafe { unchecked::instr(code, pc) })
             };
         }
         macro_rules! save_pc {
@@ -68,7 +93,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         macro_rules! rk {
             ($i:expr) => {
                 if $i.k() {
-                    k[$i.c() as usize]
+                    kst!($i.c())
                 } else {
                     r!($i.c())
                 }
@@ -87,12 +112,17 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             return Err(rt_error(st, m));
                         }
                     }
-                } else if a.is_number() && b.is_number() && !$op.is_bitwise() {
+                } else if $op.is_bitwise() {
+                    save_pc!();
+                    arith(st, $op, a, b, $sa, $sb)?
+                } else if a.is_float() && b.is_float() {
                     Value::float(meta::float_arith(
                         $op,
-                        a.as_number_f64().unwrap(),
-                        b.as_number_f64().unwrap(),
+                        a.as_float_unchecked(),
+                        b.as_float_unchecked(),
                     ))
+                } else if let (Some(x), Some(y)) = (a.as_number_f64(), b.as_number_f64()) {
+                    Value::float(meta::float_arith($op, x, y))
                 } else {
                     save_pc!();
                     arith(st, $op, a, b, $sa, $sb)?
@@ -104,7 +134,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         // opcode, so the operator is a constant in each expansion.
         macro_rules! arith_k {
             ($i:expr, $a:expr, $op:expr) => {{
-                let kv = k[$i.c() as usize];
+                let kv = kst!($i.c());
                 let rb = r!($i.b());
                 if $op == ArithOp::Sub && kv.as_int() == Some(0) && rb.is_float() {
                     // PUC compiles `x - 0` as `x + 0` (ADDI): -0.0 - 0 is 0.0 there.
@@ -128,16 +158,44 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 arith_op!($op, r!($i.b()), r!($i.c()), sb, sc, $a);
             }};
         }
+        // `R[A] op sB`, with `slow(x, imm)` for non-numbers (C says whether the
+        // immediate was a float in the source).
+        macro_rules! cmp_imm {
+            ($i:expr, $a:expr, $op:tt, $slow:expr) => {{
+                let x = r!($a);
+                let imm = $i.sb() as i64;
+                let res = match x.tag() {
+                    TAG_INT => x.as_int_unchecked() $op imm,
+                    TAG_FLOAT => x.as_float_unchecked() $op imm as f64,
+                    _ => {
+                        save_pc!();
+                        let m = if $i.c() != 0 {
+                            Value::float(imm as f64)
+                        } else {
+                            Value::int(imm)
+                        };
+                        #[allow(clippy::redundant_closure_call)]
+                        ($slow)(x, m)?
+                    }
+                };
+                cond_jump!(res, $i);
+            }};
+        }
+        // A comparison or test, always followed by a `Jmp`: skip it, or take it right
+        // away (one dispatch instead of two; the jump is not traced, as in PUC Lua).
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {
                 if $cond != $i.k() {
                     pc += 1;
+                } else {
+                    let j = fetch!();
+                    pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
                 }
             };
         }
 
         loop {
-            let i = Instr(code[pc]);
+            let i = fetch!();
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
                 th.get_mut().frames[fi].pc = pc as u32 + 1;
                 hook::trace_exec(st, code, &proto.line_info, pc)?;
@@ -148,11 +206,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 Op::Move => r!(a) = r!(i.b()),
                 Op::LoadI => r!(a) = Value::int(i.sbx() as i64),
                 Op::LoadF => r!(a) = Value::float(i.sbx() as f64),
-                Op::LoadK => r!(a) = k[i.bx() as usize],
+                Op::LoadK => r!(a) = kst!(i.bx()),
                 Op::LoadKX => {
-                    let ax = Instr(code[pc]).ax_arg();
+                    let ax = fetch!().ax_arg();
                     pc += 1;
-                    r!(a) = k[ax as usize];
+                    r!(a) = kst!(ax);
                 }
                 Op::LoadFalse => r!(a) = Value::FALSE,
                 Op::LFalseSkip => {
@@ -165,11 +223,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         r!(a + j) = Value::NIL;
                     }
                 }
-                Op::GetUpval => r!(a) = cl.upvals[i.b() as usize].get(),
-                Op::SetUpval => cl.upvals[i.b() as usize].set(r!(a)),
+                Op::GetUpval => r!(a) = up!(i.b()).get(),
+                Op::SetUpval => up!(i.b()).set(r!(a)),
                 Op::GetTabUp => {
-                    let t = cl.upvals[i.b() as usize].get();
-                    let key = k[i.c() as usize];
+                    let t = up!(i.b()).get();
+                    let key = kst!(i.c());
                     let v = match t.as_table() {
                         Some(tab) => {
                             let v = tab.get_str(key.as_string().unwrap());
@@ -211,7 +269,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::GetField => {
                     let t = r!(i.b());
-                    let key = k[i.c() as usize];
+                    let key = kst!(i.c());
                     let v = match t.as_table() {
                         Some(tab) => tab.get_str(key.as_string().unwrap()),
                         None => Value::NIL,
@@ -224,8 +282,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                 }
                 Op::SetTabUp => {
-                    let t = cl.upvals[a as usize].get();
-                    let key = k[i.b() as usize];
+                    let t = up!(a).get();
+                    let key = kst!(i.b());
                     let v = rk!(i);
                     save_pc!();
                     set_fast(st, t, key, v, Src::Upval(a as usize))?;
@@ -251,7 +309,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::SetField => {
                     let t = r!(a);
-                    let key = k[i.b() as usize];
+                    let key = kst!(i.b());
                     let v = rk!(i);
                     save_pc!();
                     set_fast(st, t, key, v, Src::Reg(base + a as usize))?;
@@ -260,7 +318,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let b = i.b();
                     let mut c = i.c() as usize;
                     if i.k() {
-                        c += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
+                        c += fetch!().ax_arg() as usize * (MAX_C as usize + 1);
                     }
                     pc += 1;
                     let nhash = if b > 0 { 1usize << (b - 1) } else { 0 };
@@ -402,27 +460,32 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(eq, i);
                 }
-                Op::Lt | Op::Le => {
-                    let x = r!(a);
-                    let y = r!(i.b());
-                    let res = if x.is_number() && y.is_number() {
-                        if i.op() == Op::Lt {
-                            meta::num_lt(x, y)
-                        } else {
-                            meta::num_le(x, y)
-                        }
+                Op::Lt => {
+                    let (x, y) = (r!(a), r!(i.b()));
+                    let res = if x.is_int() && y.is_int() {
+                        x.as_int_unchecked() < y.as_int_unchecked()
+                    } else if x.is_number() && y.is_number() {
+                        meta::num_lt(x, y)
                     } else {
                         save_pc!();
-                        if i.op() == Op::Lt {
-                            meta::less_than(st, x, y)?
-                        } else {
-                            meta::less_equal(st, x, y)?
-                        }
+                        meta::less_than(st, x, y)?
+                    };
+                    cond_jump!(res, i);
+                }
+                Op::Le => {
+                    let (x, y) = (r!(a), r!(i.b()));
+                    let res = if x.is_int() && y.is_int() {
+                        x.as_int_unchecked() <= y.as_int_unchecked()
+                    } else if x.is_number() && y.is_number() {
+                        meta::num_le(x, y)
+                    } else {
+                        save_pc!();
+                        meta::less_equal(st, x, y)?
                     };
                     cond_jump!(res, i);
                 }
                 Op::EqK => {
-                    let eq = r!(a).raw_eq(k[i.b() as usize]);
+                    let eq = r!(a).raw_eq(kst!(i.b()));
                     cond_jump!(eq, i);
                 }
                 Op::EqI => {
@@ -435,46 +498,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(eq, i);
                 }
-                Op::LtI | Op::LeI | Op::GtI | Op::GeI => {
-                    let x = r!(a);
-                    let imm = i.sb() as i64;
-                    let res = match x.tag() {
-                        TAG_INT => {
-                            let n = x.as_int_unchecked();
-                            match i.op() {
-                                Op::LtI => n < imm,
-                                Op::LeI => n <= imm,
-                                Op::GtI => n > imm,
-                                _ => n >= imm,
-                            }
-                        }
-                        TAG_FLOAT => {
-                            let f = x.as_float_unchecked();
-                            let m = imm as f64;
-                            match i.op() {
-                                Op::LtI => f < m,
-                                Op::LeI => f <= m,
-                                Op::GtI => f > m,
-                                _ => f >= m,
-                            }
-                        }
-                        _ => {
-                            save_pc!();
-                            let immv = if i.c() != 0 {
-                                Value::float(imm as f64)
-                            } else {
-                                Value::int(imm)
-                            };
-                            match i.op() {
-                                Op::LtI => meta::less_than(st, x, immv)?,
-                                Op::LeI => meta::less_equal(st, x, immv)?,
-                                Op::GtI => meta::less_than(st, immv, x)?,
-                                _ => meta::less_equal(st, immv, x)?,
-                            }
-                        }
-                    };
-                    cond_jump!(res, i);
-                }
+                Op::LtI => cmp_imm!(i, a, <, |x, m| meta::less_than(st, x, m)),
+                Op::LeI => cmp_imm!(i, a, <=, |x, m| meta::less_equal(st, x, m)),
+                Op::GtI => cmp_imm!(i, a, >, |x, m| meta::less_than(st, m, x)),
+                Op::GeI => cmp_imm!(i, a, >=, |x, m| meta::less_equal(st, m, x)),
                 Op::Test => {
                     cond_jump!(r!(a).truthy(), i);
                 }
@@ -484,6 +511,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         pc += 1;
                     } else {
                         r!(a) = v;
+                        let j = fetch!();
+                        pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
                     }
                 }
                 Op::Call => {
@@ -641,7 +670,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     let mut last = i.c() as usize;
                     if i.k() {
-                        last += Instr(code[pc]).ax_arg() as usize * (MAX_C as usize + 1);
+                        last += fetch!().ax_arg() as usize * (MAX_C as usize + 1);
                         pc += 1;
                     }
                     // Only debug.setlocal can put a non-table here.

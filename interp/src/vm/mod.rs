@@ -7,3 +7,4 @@ pub mod exec;
 pub mod hook;
 pub mod load;
 pub mod meta;
+mod unchecked;
