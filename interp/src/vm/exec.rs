@@ -23,8 +23,9 @@ use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{fast_tm, to_number};
+use ferrous_runtime::function::Proto;
 use ferrous_runtime::thread::{
-    FRAME_FRESH, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+    Frame, Thread, FRAME_FRESH, FRAME_LUA, MAX_STACK, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
 };
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
@@ -523,6 +524,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let nres = i.c() as i32 - 1;
                     save_pc!();
+                    if let Some(callee) = r!(a).as_lclosure() {
+                        if push_lua_frame(th.get_mut(), callee.proto, func, nres, fr.pdepth) {
+                            continue 'newframe;
+                        }
+                    }
                     if precall(st, func, nres, 0)? {
                         continue 'newframe;
                     }
@@ -589,8 +595,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::Return0 => {
                     save_pc!();
-                    if !th.open_upvals.is_empty() {
+                    if has_open_upvals(st, base) {
                         close_upvals(st, base);
+                    }
+                    if return_to_lua(th.get_mut(), base, 0) {
+                        continue 'newframe;
                     }
                     if return_values(st, base, 0)? {
                         return Ok(());
@@ -599,8 +608,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::Return1 => {
                     save_pc!();
-                    if !th.open_upvals.is_empty() {
+                    if has_open_upvals(st, base) {
                         close_upvals(st, base);
+                    }
+                    if return_to_lua(th.get_mut(), base + a as usize, 1) {
+                        continue 'newframe;
                     }
                     if return_values(st, base + a as usize, 1)? {
                         return Ok(());
@@ -729,6 +741,69 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             }
         }
     }
+}
+
+/// The common Lua-to-Lua call, without `precall`'s generality: a callee with fixed
+/// parameters, room on the stack, no hooks. Pushes its frame (arguments at `func + 1`
+/// up to `top`) and returns true, or returns false and changes nothing.
+#[inline(always)]
+fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdepth: u16) -> bool {
+    let base = func + 1;
+    let top = base + p.max_stack as usize;
+    if p.is_vararg
+        || t.hook.mask != 0
+        || top > t.stack.len()
+        || t.top + p.max_stack as usize > MAX_STACK
+    {
+        return false;
+    }
+    for j in t.top..base + p.num_params as usize {
+        t.stack[j] = Value::NIL;
+    }
+    t.frames.push(Frame {
+        func,
+        base,
+        top,
+        pc: 0,
+        nresults,
+        nvarargs: 0,
+        flags: FRAME_LUA,
+        pdepth,
+    });
+    t.top = top;
+    true
+}
+
+/// Whether frame registers from `base` up are captured by open upvalues.
+#[inline(always)]
+fn has_open_upvals(st: &State, base: usize) -> bool {
+    st.thread.open_upvals.last().is_some_and(|u| u.index() >= base)
+}
+
+/// The common return, without `poscall`/`settle`'s generality: a plain Lua frame
+/// returning `n` values at `first` into a Lua caller, no hooks. Returns false (and
+/// changes nothing) for anything else.
+#[inline(always)]
+fn return_to_lua(t: &mut Thread, first: usize, n: usize) -> bool {
+    let fi = t.frames.len() - 1;
+    let fr = t.frames[fi];
+    if fr.flags & !(FRAME_LUA | FRAME_TAIL) != 0 || t.hook.mask != 0 {
+        return false;
+    }
+    // A frame that is neither FRESH nor UNROLL always has a caller.
+    let caller_top = t.frames[fi - 1].top;
+    if !t.frames[fi - 1].is_lua() {
+        return false;
+    }
+    let dest = fr.func;
+    let wanted = fr.nresults;
+    let count = if wanted < 0 { n } else { wanted as usize };
+    for j in 0..count {
+        t.stack[dest + j] = if j < n { t.stack[first + j] } else { Value::NIL };
+    }
+    t.top = if wanted < 0 { dest + n } else { caller_top };
+    t.frames.pop();
+    true
 }
 
 /// Returns the `n` values at `first` from the running frame (return hook, results,
