@@ -22,10 +22,11 @@ use super::meta::{self, arith, rt_error, ArithOp};
 use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
-use ferrous_runtime::state::{fast_tm, to_number};
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::state::{fast_tm, to_number};
 use ferrous_runtime::thread::{
-    Frame, Thread, FRAME_FRESH, FRAME_LUA, MAX_STACK, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
+    Frame, Thread, FRAME_FRESH, FRAME_LUA, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT,
+    HOOK_LINE, HOOK_RET, MAX_STACK,
 };
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
@@ -777,7 +778,10 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
 /// Whether frame registers from `base` up are captured by open upvalues.
 #[inline(always)]
 fn has_open_upvals(st: &State, base: usize) -> bool {
-    st.thread.open_upvals.last().is_some_and(|u| u.index() >= base)
+    st.thread
+        .open_upvals
+        .last()
+        .is_some_and(|u| u.index() >= base)
 }
 
 /// The common return, without `poscall`/`settle`'s generality: a plain Lua frame
@@ -799,7 +803,11 @@ fn return_to_lua(t: &mut Thread, first: usize, n: usize) -> bool {
     let wanted = fr.nresults;
     let count = if wanted < 0 { n } else { wanted as usize };
     for j in 0..count {
-        t.stack[dest + j] = if j < n { t.stack[first + j] } else { Value::NIL };
+        t.stack[dest + j] = if j < n {
+            t.stack[first + j]
+        } else {
+            Value::NIL
+        };
     }
     t.top = if wanted < 0 { dest + n } else { caller_top };
     t.frames.pop();
