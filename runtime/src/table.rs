@@ -227,6 +227,12 @@ impl Table {
         }
     }
 
+    /// The array-part slot of key `i`, if the array part holds it.
+    #[inline(always)]
+    pub fn array_slot(&mut self, i: i64) -> Option<&mut Value> {
+        self.array.get_mut((i as u64).wrapping_sub(1) as usize)
+    }
+
     #[inline]
     pub fn set_int(&mut self, i: i64, val: Value) {
         let len = self.array.len();

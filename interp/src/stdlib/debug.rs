@@ -61,20 +61,12 @@ fn traceback(st: &mut State) -> LuaResult<usize> {
     } else {
         Some(st.check_str(a)?.to_str_lossy().into_owned())
     };
-    let level = st
-        .opt_int(a + 1, if th == st.thread { 1 } else { 0 })?
-        .max(0) as usize;
+    // A negative level shows no frames, as PUC's lua_getstack fails for it.
+    let level = st.opt_int(a + 1, if th == st.thread { 1 } else { 0 })?;
+    let level = usize::try_from(level).unwrap_or(usize::MAX);
     let saved = st.thread;
     st.thread = th;
-    let tb = make_traceback(
-        st,
-        text.as_deref(),
-        if th == saved {
-            level
-        } else {
-            level.saturating_sub(0)
-        },
-    );
+    let tb = make_traceback(st, text.as_deref(), level);
     st.thread = saved;
     st.push_str(tb.as_bytes());
     Ok(1)
@@ -104,24 +96,22 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "flnSrtu".to_string(),
     };
-    if what.starts_with('>') || what.chars().any(|c| !"SlnrutfL".contains(c)) {
-        return Err(st.arg_error(a + 1, "invalid option"));
+    // PUC's order: a leading '>' first, then the function or level (a level out of
+    // range gives nil), then the options themselves.
+    if what.starts_with('>') {
+        return Err(st.arg_error(a + 1, "invalid option '>'"));
     }
     let target = st.arg(a);
     let (func, frame) = if target.is_function() {
         (target, None)
     } else {
-        let level = match target.as_int() {
-            Some(l) => l,
-            None => return Err(st.arg_error(a, "function or level expected")),
-        };
         // Level 0 is getinfo itself when inspecting the running thread.
-        let lvl = level;
-        if lvl < 0 {
+        let level = st.check_int(a)?;
+        if level < 0 {
             st.push(Value::NIL);
             return Ok(1);
         }
-        match frame_at(th, lvl as usize) {
+        match frame_at(th, level as usize) {
             Some((idx, fr)) => (frame_func(th, &fr), Some((idx, fr))),
             None => {
                 st.push(Value::NIL);
@@ -129,6 +119,9 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             }
         }
     };
+    if what.chars().any(|c| !"SlnrutfL".contains(c)) {
+        return Err(st.arg_error(a + 1, "invalid option"));
+    }
     let t = st.new_table(0, 16);
     let cl = func.as_lclosure();
     for c in what.chars() {
@@ -422,24 +415,35 @@ fn upvalueid(st: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// PUC's `checkupval`: the upvalue index `n` (argument `argnup`) of the function at
+/// argument `argf`, which may be a native closure; checked in PUC's order.
+fn check_upval(st: &mut State, argf: usize, argnup: usize) -> LuaResult<usize> {
+    let n = st.check_int(argnup)?;
+    let f = st.arg(argf);
+    if !f.is_function() {
+        return Err(st.type_error(argf, "function"));
+    }
+    let count = match (f.as_lclosure(), f.as_nclosure()) {
+        (Some(cl), _) => cl.upvals.len(),
+        (None, Some(c)) => c.upvals.len(),
+        (None, None) => 0,
+    };
+    if n < 1 || n as usize > count {
+        return Err(st.arg_error(argnup, "invalid upvalue index"));
+    }
+    Ok(n as usize)
+}
+
 fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
-    let f1 = st.arg(1).as_lclosure();
-    let n1 = st.check_int(2)?;
-    let f2 = st.arg(3).as_lclosure();
-    let n2 = st.check_int(4)?;
-    let Some(f1) = f1 else {
+    let n1 = check_upval(st, 1, 2)?;
+    let n2 = check_upval(st, 3, 4)?;
+    let Some(f1) = st.arg(1).as_lclosure() else {
         return Err(st.arg_error(1, "Lua function expected"));
     };
-    let Some(f2) = f2 else {
+    let Some(f2) = st.arg(3).as_lclosure() else {
         return Err(st.arg_error(3, "Lua function expected"));
     };
-    if n1 < 1 || n1 as usize > f1.upvals.len() {
-        return Err(st.arg_error(2, "invalid upvalue index"));
-    }
-    if n2 < 1 || n2 as usize > f2.upvals.len() {
-        return Err(st.arg_error(4, "invalid upvalue index"));
-    }
-    f1.get_mut().upvals[n1 as usize - 1] = f2.upvals[n2 as usize - 1];
+    f1.get_mut().upvals[n1 - 1] = f2.upvals[n2 - 1];
     Ok(0)
 }
 
@@ -484,20 +488,21 @@ fn getregistry(st: &mut State) -> LuaResult<usize> {
 fn getuservalue(st: &mut State) -> LuaResult<usize> {
     let v = st.arg(1);
     let n = st.opt_int(2, 1)?;
+    // PUC: fail (one nil) for anything but a full userdata or a missing user value;
+    // otherwise the value and `true`.
     if v.tag() != TAG_USERDATA {
         st.push(Value::NIL);
-        st.push(Value::FALSE);
-        return Ok(2);
+        return Ok(1);
     }
     let u = v.as_userdata().unwrap();
     if n >= 1 && (n as usize) <= u.user_values.len() {
         st.push(u.user_values[n as usize - 1]);
         st.push(Value::TRUE);
+        Ok(2)
     } else {
         st.push(Value::NIL);
-        st.push(Value::FALSE);
+        Ok(1)
     }
-    Ok(2)
 }
 
 fn setuservalue(st: &mut State) -> LuaResult<usize> {

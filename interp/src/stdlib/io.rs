@@ -715,27 +715,14 @@ fn f_write(st: &mut State) -> LuaResult<usize> {
 fn f_flush(st: &mut State) -> LuaResult<usize> {
     let f = tofile(st, 1)?;
     let r = f.inner.borrow_mut().flush();
-    match r {
-        Ok(()) => {
-            let v = st.arg(1);
-            st.push(v);
-            Ok(1)
-        }
-        Err(e) => Ok(push_error(st, &e, None)),
-    }
+    Ok(file_result(st, r, None))
 }
 
 fn io_flush(st: &mut State) -> LuaResult<usize> {
     let v = getiofile(st, IO_OUTPUT)?;
     let f = as_file(v).expect("checked");
     let r = f.inner.borrow_mut().flush();
-    match r {
-        Ok(()) => {
-            st.push(v);
-            Ok(1)
-        }
-        Err(e) => Ok(push_error(st, &e, None)),
-    }
+    Ok(file_result(st, r, None))
 }
 
 /// `luaL_checkoption`.

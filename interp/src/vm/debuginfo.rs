@@ -320,13 +320,13 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
     let n = frames.len();
     // One entry per level; the middle of a long traceback is elided as PUC does.
     let mut levels: Vec<String> = Vec::new();
+    // The host's own protected call (lua.c uses lua_pcall): not a Lua-visible level.
+    let host_call = |fr: &Frame| {
+        !fr.is_lua() && fr.flags & FRAME_FRESH != 0 && fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0
+    };
     for idx in (0..n.saturating_sub(level)).rev() {
         let fr = &frames[idx];
-        if !fr.is_lua()
-            && fr.flags & FRAME_FRESH != 0
-            && fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0
-        {
-            // The host's own protected call (lua.c uses lua_pcall): not a Lua-visible level.
+        if host_call(fr) {
             continue;
         }
         let mut out = String::new();
@@ -369,8 +369,15 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
         }
         levels.push(out);
     }
-    if st.thread == st.main_thread {
-        // The host's own call at the bottom of the main thread (lua.c's C function).
+    // The host's own call at the bottom of the main thread (lua.c's C function): one
+    // more level, the last, standing for the host's call in frame 0 when there is one.
+    // A `level` past it shows nothing.
+    let last_level = if n > 0 && host_call(&frames[0]) {
+        n - 1
+    } else {
+        n
+    };
+    if st.thread == st.main_thread && level <= last_level {
         levels.push("[C]: in ?".to_string());
     }
     const FIRST: usize = 10;

@@ -913,6 +913,7 @@ pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
 #[inline]
 fn get_fast(t: Value, key: Value) -> Value {
     match t.as_table() {
+        Some(tab) if key.is_int() => tab.get_int(key.as_int_unchecked()),
         Some(tab) => tab.get(key),
         None => Value::NIL,
     }
@@ -923,6 +924,16 @@ fn get_fast(t: Value, key: Value) -> Value {
 #[inline]
 fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResult<()> {
     if let Some(tab) = t.as_table() {
+        if key.is_int() {
+            // An array-part store: raw unless the slot is empty and __newindex may exist.
+            let no_mt = tab.metatable.is_none();
+            if let Some(slot) = tab.get_mut().array_slot(key.as_int_unchecked()) {
+                if no_mt || !slot.is_nil() {
+                    *slot = v;
+                    return Ok(());
+                }
+            }
+        }
         let ok = match tab.metatable {
             None => true,
             Some(mt) => fast_tm(&st.heap, mt, Tm::NewIndex).is_nil() || !tab.get(key).is_nil(),
