@@ -227,6 +227,21 @@ fn e_option_runs_a_statement() {
 }
 
 #[test]
+fn os_exit_with_close_closes_the_state() {
+    // PUC Lua 5.4 prints the same: pending variables of the main thread are closed,
+    // then every finalizer runs; without `close` neither happens.
+    let src = "setmetatable({}, {__gc = function() print('finalized') end}) \
+               local x <close> = setmetatable({}, {__close = function() print('closed') end}) \
+               os.exit(3, CLOSE)";
+    let run = run_e(&src.replace("CLOSE", "true"));
+    assert_eq!(run.code(), Some(3), "{}", run.describe());
+    assert_eq!(run.stdout, "closed\nfinalized\n", "{}", run.describe());
+    let run = run_e(&src.replace("CLOSE", "false"));
+    assert_eq!(run.code(), Some(3), "{}", run.describe());
+    assert_eq!(run.stdout, "", "{}", run.describe());
+}
+
+#[test]
 fn uncaught_error_prints_message_and_traceback() {
     // PUC: "lua: (command line):1: boom\nstack traceback:\n\t[C]: in function 'error'\n..."
     let run = run_e("error('boom')");

@@ -628,6 +628,9 @@ fn os_exit(st: &mut State) -> LuaResult<usize> {
         }
         None => st.opt_int(1, 0)? as i32,
     };
+    if st.arg(2).truthy() {
+        crate::vm::api::shut_down(st);
+    }
     flush_all();
     std::process::exit(status)
 }

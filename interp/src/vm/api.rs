@@ -280,10 +280,17 @@ fn call_finalizer(st: &mut State, tm: Value, obj: Value) -> LuaResult<Value> {
 /// Closes pending to-be-closed variables, runs every pending finalizer (PUC's
 /// lua_close), then drops the state.
 pub fn close_state(mut st: State) {
+    shut_down(&mut st);
+}
+
+/// What closing a state does, for `close_state` and for `os.exit(code, true)` (which
+/// then ends the process): the main thread's pending to-be-closed variables are closed
+/// and every finalizer runs.
+pub fn shut_down(st: &mut State) {
     st.thread = st.main_thread;
-    close_protected(&mut st, 0, None);
+    close_protected(st, 0, None);
     st.full_gc();
     st.heap.queue_all_finalizers();
-    run_finalizers(&mut st);
+    run_finalizers(st);
     crate::stdlib::flush_output();
 }
