@@ -129,6 +129,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     save_pc!();
                     arith(st, $op, a, b, $sa, $sb)?
                 };
+                #[cfg(debug_assertions)]
+                if a.is_number() && b.is_number() {
+                    check_arith(st, $op, a, b, v);
+                }
                 r!($dst) = v;
             }};
         }
@@ -913,9 +917,30 @@ pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
 #[inline]
 fn get_fast(t: Value, key: Value) -> Value {
     match t.as_table() {
-        Some(tab) if key.is_int() => tab.get_int(key.as_int_unchecked()),
+        Some(tab) if key.is_int() => {
+            let v = tab.get_int(key.as_int_unchecked());
+            debug_assert!(same_bits(v, tab.get(key)), "array fast path disagrees");
+            v
+        }
         Some(tab) => tab.get(key),
         None => Value::NIL,
+    }
+}
+
+/// Identical values, bit for bit (NaN included).
+fn same_bits(a: Value, b: Value) -> bool {
+    a.tag() == b.tag() && a.payload() == b.payload()
+}
+
+/// Dual-path check for debug builds: an arithmetic result of the interpreter's inline
+/// fast paths equals what the generic path (`meta::raw_arith`) computes.
+#[cfg(debug_assertions)]
+fn check_arith(st: &mut State, op: ArithOp, a: Value, b: Value, fast: Value) {
+    if let Ok(Some(slow)) = meta::raw_arith(st, op, a, b) {
+        assert!(
+            same_bits(fast, slow),
+            "fast path {op:?} disagrees with the generic path on {a:?}, {b:?}"
+        );
     }
 }
 
