@@ -28,19 +28,18 @@ fn lua_fn(lua: &Lua, name: &str, src: &str) -> Function {
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Benchmarks `f(N)` (Lua function from `src`) under `id`, reporting `elements` per call.
+/// Benchmarks `f(N)` (Lua function from `src`) under `id`, reporting `N` elements per call.
 fn bench_lua(
     g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
     lua: &Lua,
     id: &str,
-    elements: u64,
     src: &str,
 ) {
     let f = lua_fn(lua, id, src);
     // One call up front: a broken chunk fails here, with its message.
     f.call::<_, ferrous::Value>(N)
         .unwrap_or_else(|e| panic!("{id}: {e}"));
-    g.throughput(Throughput::Elements(elements));
+    g.throughput(Throughput::Elements(N as u64));
     g.bench_function(id, |b| {
         b.iter(|| black_box(f.call::<_, ferrous::Value>(black_box(N)).unwrap()))
     });
@@ -53,7 +52,6 @@ fn tables(c: &mut Criterion) {
         &mut g,
         &lua,
         "int_key_get_set",
-        N as u64,
         r#"
         local t = {}
         for i = 1, 1000 do t[i] = 0 end
@@ -67,7 +65,6 @@ fn tables(c: &mut Criterion) {
         &mut g,
         &lua,
         "hash_int_key_get_set",
-        N as u64,
         r#"
         local t = {}
         for i = 1, 1000 do t[i * 7919] = 0 end
@@ -81,7 +78,6 @@ fn tables(c: &mut Criterion) {
         &mut g,
         &lua,
         "const_string_key_get_set",
-        N as u64,
         r#"
         local t = { alpha = 0, beta = 0, gamma = 0, delta = 0 }
         return function(n)
@@ -99,7 +95,6 @@ fn tables(c: &mut Criterion) {
         &mut g,
         &lua,
         "dynamic_string_key_get_set",
-        N as u64,
         r#"
         local keys, t = {}, {}
         for i = 1, 64 do keys[i] = "key" .. i; t[keys[i]] = 0 end
@@ -145,7 +140,6 @@ fn globals(c: &mut Criterion) {
         &mut g,
         &lua,
         "get_set",
-        N as u64,
         r#"
         counter = 0
         return function(n)
@@ -158,7 +152,6 @@ fn globals(c: &mut Criterion) {
         &mut g,
         &lua,
         "library_field_get",
-        N as u64,
         r#"
         return function(n)
           local s = 0
@@ -182,7 +175,6 @@ fn calls(c: &mut Criterion) {
         &mut g,
         &lua,
         "lua_to_lua",
-        N as u64,
         r#"
         local function inc(x) return x + 1 end
         return function(n)
@@ -196,7 +188,6 @@ fn calls(c: &mut Criterion) {
         &mut g,
         &lua,
         "lua_to_lua_closure_vararg",
-        N as u64,
         r#"
         local k = 1
         local function add(...) local a, b = ... return a + b + k end
@@ -211,7 +202,6 @@ fn calls(c: &mut Criterion) {
         &mut g,
         &lua,
         "lua_to_rust",
-        N as u64,
         r#"
         local inc = rust_inc
         return function(n)
@@ -225,7 +215,6 @@ fn calls(c: &mut Criterion) {
         &mut g,
         &lua,
         "lua_to_builtin",
-        N as u64,
         r#"
         local abs = math.abs
         return function(n)
@@ -257,7 +246,6 @@ fn strings(c: &mut Criterion) {
         &mut g,
         &lua,
         "intern_short",
-        N as u64,
         r#"
         local char = string.char
         return function(n)
@@ -273,7 +261,6 @@ fn strings(c: &mut Criterion) {
         &mut g,
         &lua,
         "tostring_int",
-        N as u64,
         r#"
         return function(n)
           local last
@@ -286,7 +273,6 @@ fn strings(c: &mut Criterion) {
         &mut g,
         &lua,
         "concat_short",
-        N as u64,
         r#"
         return function(n)
           local last
@@ -299,7 +285,6 @@ fn strings(c: &mut Criterion) {
         &mut g,
         &lua,
         "table_concat",
-        N as u64,
         r#"
         local concat = table.concat
         return function(n)

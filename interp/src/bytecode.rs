@@ -233,6 +233,12 @@ const DECODE: [Op; 128] = {
 };
 
 impl Op {
+    /// The arithmetic and bitwise instructions, `AddI` to `BNot`: `R[A]` gets a result
+    /// that may come from a metamethod.
+    pub fn is_arith(self) -> bool {
+        (Op::AddI as u8..=Op::BNot as u8).contains(&(self as u8))
+    }
+
     /// Decodes an opcode number; `None` for numbers past the table.
     pub fn from_u8(n: u8) -> Option<Op> {
         ALL_OPS.get(n as usize).copied()

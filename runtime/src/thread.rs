@@ -78,6 +78,30 @@ impl Frame {
         }
     }
 
+    /// The frame of a Lua function at stack slot `func` whose registers start at `base`
+    /// (above `nvarargs` extra arguments for a vararg function) and end at `top`.
+    #[inline(always)]
+    pub fn lua(
+        func: usize,
+        base: usize,
+        top: usize,
+        nresults: i32,
+        nvarargs: u32,
+        flags: u16,
+        pdepth: u16,
+    ) -> Frame {
+        Frame {
+            func,
+            base,
+            top,
+            pc: 0,
+            nresults,
+            nvarargs,
+            flags: flags | FRAME_LUA,
+            pdepth,
+        }
+    }
+
     #[inline(always)]
     pub fn is_lua(&self) -> bool {
         self.flags & FRAME_LUA != 0

@@ -668,49 +668,29 @@ impl State {
 fn transfer(f: &FuncProto, i: Instr, mut s: State) -> State {
     let (a, b, c) = (i.a(), i.b(), i.c());
     match i.op() {
-        Op::Move
-        | Op::LoadI
-        | Op::LoadF
-        | Op::LoadK
-        | Op::LoadKX
-        | Op::LoadFalse
-        | Op::LFalseSkip
-        | Op::LoadTrue
-        | Op::GetUpval
-        | Op::GetTabUp
-        | Op::GetTable
-        | Op::GetI
-        | Op::GetField
-        | Op::AddI
-        | Op::AddK
-        | Op::SubK
-        | Op::MulK
-        | Op::ModK
-        | Op::PowK
-        | Op::DivK
-        | Op::IDivK
-        | Op::BAndK
-        | Op::BOrK
-        | Op::BXorK
-        | Op::ShrI
-        | Op::ShlI
-        | Op::Add
-        | Op::Sub
-        | Op::Mul
-        | Op::Mod
-        | Op::Pow
-        | Op::Div
-        | Op::IDiv
-        | Op::BAnd
-        | Op::BOr
-        | Op::BXor
-        | Op::Shl
-        | Op::Shr
-        | Op::Unm
-        | Op::BNot
-        | Op::Not
-        | Op::Len
-        | Op::TestSet => s.clobber(a, a + 1),
+        op if op.is_arith()
+            || matches!(
+                op,
+                Op::Move
+                    | Op::LoadI
+                    | Op::LoadF
+                    | Op::LoadK
+                    | Op::LoadKX
+                    | Op::LoadFalse
+                    | Op::LFalseSkip
+                    | Op::LoadTrue
+                    | Op::GetUpval
+                    | Op::GetTabUp
+                    | Op::GetTable
+                    | Op::GetI
+                    | Op::GetField
+                    | Op::Not
+                    | Op::Len
+                    | Op::TestSet
+            ) =>
+        {
+            s.clobber(a, a + 1)
+        }
         Op::Closure => {
             s.clobber(a, a + 1);
             if let Some(p) = f.protos.get(i.bx() as usize) {

@@ -75,13 +75,7 @@ impl Num {
     fn to_i(self) -> Option<i64> {
         match self {
             Num::I(i) => Some(i),
-            Num::F(f) => {
-                if f.floor() == f && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
-                    Some(f as i64)
-                } else {
-                    None
-                }
-            }
+            Num::F(f) => ferrous_runtime::value::float_to_int_exact(f),
         }
     }
 }

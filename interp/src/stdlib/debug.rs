@@ -4,6 +4,7 @@
 
 use crate::bytecode::{Instr, Op};
 use crate::vm::debuginfo::{func_name, traceback as make_traceback};
+use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::state::{chunk_id, current_line};
 use ferrous_runtime::thread::{
     Frame, Hook, FRAME_HOOKED, FRAME_TAIL, HOOK_CALL, HOOK_COUNT, HOOK_LINE, HOOK_RET,
@@ -340,17 +341,20 @@ fn setlocal(st: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
+/// The name of upvalue `n` (from 1) of a Lua closure; "(no name)" in stripped code.
+fn upvalue_name(cl: Gc<LuaClosure>, n: usize) -> Vec<u8> {
+    match &*cl.proto.upvals[n - 1].name {
+        b"" => b"(no name)".to_vec(),
+        name => name.to_vec(),
+    }
+}
+
 fn getupvalue(st: &mut State) -> LuaResult<usize> {
     let f = st.arg(1);
     let n = st.check_int(2)?;
     if let Some(cl) = f.as_lclosure() {
         if n >= 1 && (n as usize) <= cl.upvals.len() {
-            let name = cl.proto.upvals[n as usize - 1].name.to_vec();
-            let name = if name.is_empty() {
-                b"(no name)".to_vec()
-            } else {
-                name
-            };
+            let name = upvalue_name(cl, n as usize);
             st.push_str(&name);
             st.push(cl.upvals[n as usize - 1].get());
             return Ok(2);
@@ -374,12 +378,7 @@ fn setupvalue(st: &mut State) -> LuaResult<usize> {
     if let Some(cl) = f.as_lclosure() {
         if n >= 1 && (n as usize) <= cl.upvals.len() {
             cl.upvals[n as usize - 1].set(v);
-            let name = cl.proto.upvals[n as usize - 1].name.to_vec();
-            let name = if name.is_empty() {
-                b"(no name)".to_vec()
-            } else {
-                name
-            };
+            let name = upvalue_name(cl, n as usize);
             st.push_str(&name);
             return Ok(1);
         }

@@ -73,16 +73,9 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, mut flags: u16) -> Lu
             };
             let top = base + max;
             let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
-            t.frames.push(Frame {
-                func,
-                base,
-                top,
-                pc: 0,
-                nresults,
-                nvarargs,
-                flags: flags | FRAME_LUA,
-                pdepth,
-            });
+            t.frames.push(Frame::lua(
+                func, base, top, nresults, nvarargs, flags, pdepth,
+            ));
             t.top = top;
             if th.hook.mask & HOOK_CALL != 0 {
                 super::hook::call_event(st, flags & FRAME_TAIL != 0)?;
@@ -590,9 +583,11 @@ fn close_one(st: &mut State, level: usize, err: Option<Value>) -> LuaResult<bool
     // Called right above (finish_op relies on this layout when a handler yields inside
     // a `return`: the error copy, then the handler's slot). After a yield the stack
     // stays as it is for the resume.
-    call_meta_at(st, th.top, tm, &[v, arg])?;
-    th.get_mut().top = saved;
-    Ok(true)
+    let r = call_meta_at(st, th.top, tm, &[v, arg]);
+    if !matches!(r, Err(Throw::Yield(_))) {
+        th.get_mut().top = saved;
+    }
+    r.map(|_| true)
 }
 
 /// Marks slot `idx` as to-be-closed (the `TBC` instruction).

@@ -194,9 +194,15 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 if $cond != $i.k() {
                     pc += 1;
                 } else {
-                    let j = fetch!();
-                    pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
+                    take_jump!();
                 }
+            };
+        }
+        // Runs the `Jmp` at `pc`.
+        macro_rules! take_jump {
+            () => {
+                let j = fetch!();
+                pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
             };
         }
 
@@ -517,8 +523,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         pc += 1;
                     } else {
                         r!(a) = v;
-                        let j = fetch!();
-                        pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
+                        take_jump!();
                     }
                 }
                 Op::Call => {
@@ -765,16 +770,8 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
     for j in t.top..base + p.num_params as usize {
         t.stack[j] = Value::NIL;
     }
-    t.frames.push(Frame {
-        func,
-        base,
-        top,
-        pc: 0,
-        nresults,
-        nvarargs: 0,
-        flags: FRAME_LUA,
-        pdepth,
-    });
+    t.frames
+        .push(Frame::lua(func, base, top, nresults, 0, 0, pdepth));
     t.top = top;
     true
 }
@@ -843,39 +840,12 @@ pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
     let res = th.stack[th.top - 1];
     let a = fr.base + i.a() as usize;
     match i.op() {
-        Op::GetTabUp
-        | Op::GetTable
-        | Op::GetI
-        | Op::GetField
-        | Op::SelfOp
-        | Op::AddI
-        | Op::AddK
-        | Op::SubK
-        | Op::MulK
-        | Op::ModK
-        | Op::PowK
-        | Op::DivK
-        | Op::IDivK
-        | Op::BAndK
-        | Op::BOrK
-        | Op::BXorK
-        | Op::ShrI
-        | Op::ShlI
-        | Op::Add
-        | Op::Sub
-        | Op::Mul
-        | Op::Mod
-        | Op::Pow
-        | Op::Div
-        | Op::IDiv
-        | Op::BAnd
-        | Op::BOr
-        | Op::BXor
-        | Op::Shl
-        | Op::Shr
-        | Op::Unm
-        | Op::BNot
-        | Op::Len => {
+        op if op.is_arith()
+            || matches!(
+                op,
+                Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField | Op::SelfOp | Op::Len
+            ) =>
+        {
             th.get_mut().stack[a] = res;
         }
         Op::Eq | Op::Lt | Op::Le | Op::LtI | Op::LeI | Op::GtI | Op::GeI | Op::EqK | Op::EqI
