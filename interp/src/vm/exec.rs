@@ -50,31 +50,55 @@ pub fn gc_point(st: &mut State, live_top: usize) {
 /// Runs Lua frames of the current thread until the innermost FRESH frame returns.
 pub fn run(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
-    'newframe: loop {
-        let fi = th.frames.len() - 1;
-        let fr = th.frames[fi];
-        debug_assert!(fr.is_lua());
-        let cl: Gc<LuaClosure> = th.stack[fr.base - 1]
-            .as_lclosure()
-            .expect("Lua frame without Lua closure");
-        let proto = cl.proto;
-        let code: &[u32] = &proto.code;
-        let k: &[Value] = &proto.constants;
-        let base = fr.base;
-        let mut pc = fr.pc as usize;
-
+    // The running frame, kept in locals: its index in `frames`, its closure, the address
+    // of its constants, its first register (stack index and address) and the address of
+    // its next instruction.
+    let mut fi: usize;
+    let mut cl: Gc<LuaClosure>;
+    let mut k: *const Value;
+    let mut base: usize;
+    let mut basep: *mut Value;
+    let mut pc: *const u32;
+    // Loads those locals for the thread's frame `$fi`, a Lua frame (the top one unless
+    // said otherwise).
+    macro_rules! enter_frame {
+        () => {
+            enter_frame!(th.frames.len() - 1)
+        };
+        ($fi:expr) => {{
+            fi = $fi;
+            let fr = th.frames[fi];
+            debug_assert!(fr.is_lua());
+            cl = th.stack[fr.base - 1]
+                .as_lclosure()
+                .expect("Lua frame without Lua closure");
+            k = cl.proto.constants.as_ptr();
+            base = fr.base;
+            basep = unchecked::frame_base(th.get_mut(), base);
+            pc = cl.proto.code.as_ptr().wrapping_add(fr.pc as usize);
+        }};
+    }
+    // Goes on with the (new) top frame.
+    macro_rules! next_frame {
+        () => {{
+            enter_frame!();
+            continue;
+        }};
+    }
+    enter_frame!();
+    {
         // SAFETY (r!, kst!, up!, fetch!): operands of verified code index the frame's
         // registers (below max_stack, made room for by precall; the stack never
         // shrinks), the prototype's constants and the closure's upvalues, and `pc` never
         // leaves the code (see vm::unchecked).
         macro_rules! r {
             ($i:expr) => {
-                (*unsafe { unchecked::reg(th.get_mut(), base, ($i) as usize) })
+                (*unsafe { unchecked::reg(basep, ($i) as usize, &th, base) })
             };
         }
         macro_rules! kst {
             ($i:expr) => {
-                unsafe { unchecked::konst(k, ($i) as usize) }
+                unsafe { unchecked::konst(k, ($i) as usize, &cl.proto.constants) }
             };
         }
         macro_rules! up {
@@ -84,13 +108,35 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         }
         macro_rules! fetch {
             () => {
-                Instr(unsafe { unchecked::instr(code, pc) })
+                Instr(unsafe { unchecked::instr(pc, &cl.proto.code) })
+            };
+        }
+        // Index of the instruction at `pc`.
+        macro_rules! pc_index {
+            () => {
+                (pc as usize - cl.proto.code.as_ptr() as usize) / 4
             };
         }
         macro_rules! save_pc {
             () => {
-                th.get_mut().frames[fi].pc = pc as u32
+                unsafe { unchecked::frame(th.get_mut(), fi) }.pc = pc_index!() as u32
             };
+        }
+        // Takes the frame's register address again after the stack may have moved.
+        macro_rules! reload_base {
+            () => {
+                basep = unchecked::frame_base(th.get_mut(), base)
+            };
+        }
+        // Saves `pc`, runs `$e` (which may call out: metamethods, hooks, finalizers) and
+        // reloads the register address.
+        macro_rules! protect {
+            ($e:expr) => {{
+                save_pc!();
+                let v = $e;
+                reload_base!();
+                v
+            }};
         }
         macro_rules! rk {
             ($i:expr) => {
@@ -115,8 +161,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         }
                     }
                 } else if $op.is_bitwise() {
-                    save_pc!();
-                    arith(st, $op, a, b, $sa, $sb)?
+                    protect!(arith(st, $op, a, b, $sa, $sb)?)
                 } else if a.is_float() && b.is_float() {
                     Value::float(meta::float_arith(
                         $op,
@@ -126,8 +171,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 } else if let (Some(x), Some(y)) = (a.as_number_f64(), b.as_number_f64()) {
                     Value::float(meta::float_arith($op, x, y))
                 } else {
-                    save_pc!();
-                    arith(st, $op, a, b, $sa, $sb)?
+                    protect!(arith(st, $op, a, b, $sa, $sb)?)
                 };
                 #[cfg(debug_assertions)]
                 if a.is_number() && b.is_number() {
@@ -164,24 +208,26 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 arith_op!($op, r!($i.b()), r!($i.c()), sb, sc, $a);
             }};
         }
-        // `R[A] op sB`, with `slow(x, imm)` for non-numbers (C says whether the
-        // immediate was a float in the source).
+        // `R[A] op sB`, with `slow(st, x, imm)` (operands swapped if `swap`) for
+        // non-numbers (C says whether the immediate was a float in the source).
         macro_rules! cmp_imm {
-            ($i:expr, $a:expr, $op:tt, $slow:expr) => {{
+            ($i:expr, $a:expr, $op:tt, $slow:path, $swap:expr) => {{
                 let x = r!($a);
                 let imm = $i.sb() as i64;
                 let res = match x.tag() {
                     TAG_INT => x.as_int_unchecked() $op imm,
                     TAG_FLOAT => x.as_float_unchecked() $op imm as f64,
                     _ => {
-                        save_pc!();
                         let m = if $i.c() != 0 {
                             Value::float(imm as f64)
                         } else {
                             Value::int(imm)
                         };
-                        #[allow(clippy::redundant_closure_call)]
-                        ($slow)(x, m)?
+                        if $swap {
+                            protect!($slow(st, m, x)?)
+                        } else {
+                            protect!($slow(st, x, m)?)
+                        }
                     }
                 };
                 cond_jump!(res, $i);
@@ -192,7 +238,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {
                 if $cond != $i.k() {
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 } else {
                     take_jump!();
                 }
@@ -202,32 +248,36 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         macro_rules! take_jump {
             () => {
                 let j = fetch!();
-                pc = (pc as i64 + 1 + j.sj_arg() as i64) as usize;
+                pc = pc.wrapping_offset(1 + j.sj_arg() as isize);
             };
         }
 
         loop {
             let i = fetch!();
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
-                th.get_mut().frames[fi].pc = pc as u32 + 1;
-                hook::trace_exec(st, code, &proto.line_info, pc)?;
+                let at = pc_index!();
+                th.get_mut().frames[fi].pc = at as u32 + 1;
+                let p = cl.proto;
+                hook::trace_exec(st, &p.code, &p.line_info, at)?;
+                reload_base!();
             }
-            pc += 1;
+            pc = pc.wrapping_add(1);
             let a = i.a();
-            match i.op() {
+            // SAFETY: verified code holds only valid opcodes (see vm::unchecked).
+            match unsafe { unchecked::op(i) } {
                 Op::Move => r!(a) = r!(i.b()),
                 Op::LoadI => r!(a) = Value::int(i.sbx() as i64),
                 Op::LoadF => r!(a) = Value::float(i.sbx() as f64),
                 Op::LoadK => r!(a) = kst!(i.bx()),
                 Op::LoadKX => {
                     let ax = fetch!().ax_arg();
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                     r!(a) = kst!(ax);
                 }
                 Op::LoadFalse => r!(a) = Value::FALSE,
                 Op::LFalseSkip => {
                     r!(a) = Value::FALSE;
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                 }
                 Op::LoadTrue => r!(a) = Value::TRUE,
                 Op::LoadNil => {
@@ -244,15 +294,13 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         Some(tab) => {
                             let v = tab.get_str(key.as_string().unwrap());
                             if v.is_nil() && tab.metatable.is_some() {
-                                save_pc!();
-                                meta::index(st, t, key, Src::Upval(i.b() as usize))?
+                                protect!(meta::index(st, t, key, Src::Upval(i.b() as usize))?)
                             } else {
                                 v
                             }
                         }
                         None => {
-                            save_pc!();
-                            meta::index(st, t, key, Src::Upval(i.b() as usize))?
+                            protect!(meta::index(st, t, key, Src::Upval(i.b() as usize))?)
                         }
                     };
                     r!(a) = v;
@@ -262,8 +310,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let key = r!(i.c());
                     let v = get_fast(t, key);
                     r!(a) = if v.is_nil() {
-                        save_pc!();
-                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
                     } else {
                         v
                     };
@@ -273,8 +320,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let key = Value::int(i.c() as i64);
                     let v = get_fast(t, key);
                     r!(a) = if v.is_nil() {
-                        save_pc!();
-                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
                     } else {
                         v
                     };
@@ -287,8 +333,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         None => Value::NIL,
                     };
                     r!(a) = if v.is_nil() {
-                        save_pc!();
-                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
                     } else {
                         v
                     };
@@ -297,34 +342,25 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = up!(a).get();
                     let key = kst!(i.b());
                     let v = rk!(i);
-                    save_pc!();
-                    set_fast(st, t, key, v, Src::Upval(a as usize))?;
+                    protect!(set_fast(st, t, key, v, Src::Upval(a as usize))?);
                 }
                 Op::SetTable => {
                     let t = r!(a);
                     let key = r!(i.b());
                     let v = rk!(i);
-                    save_pc!();
-                    set_fast(st, t, key, v, Src::Reg(base + a as usize))?;
+                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
                 }
                 Op::SetI => {
                     let t = r!(a);
                     let v = rk!(i);
-                    save_pc!();
-                    set_fast(
-                        st,
-                        t,
-                        Value::int(i.b() as i64),
-                        v,
-                        Src::Reg(base + a as usize),
-                    )?;
+                    let key = Value::int(i.b() as i64);
+                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
                 }
                 Op::SetField => {
                     let t = r!(a);
                     let key = kst!(i.b());
                     let v = rk!(i);
-                    save_pc!();
-                    set_fast(st, t, key, v, Src::Reg(base + a as usize))?;
+                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
                 }
                 Op::NewTable => {
                     let b = i.b();
@@ -332,12 +368,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if i.k() {
                         c += fetch!().ax_arg() as usize * (MAX_C as usize + 1);
                     }
-                    pc += 1;
+                    pc = pc.wrapping_add(1);
                     let nhash = if b > 0 { 1usize << (b - 1) } else { 0 };
                     let t = st.new_table(c, nhash);
                     r!(a) = Value::table(t);
-                    save_pc!();
-                    gc_point(st, base + a as usize + 1);
+                    protect!(gc_point(st, base + a as usize + 1));
                 }
                 Op::SelfOp => {
                     let t = r!(i.b());
@@ -345,8 +380,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a + 1) = t;
                     let v = get_fast(t, key);
                     r!(a) = if v.is_nil() {
-                        save_pc!();
-                        meta::index(st, t, key, Src::Reg(base + i.b() as usize))?
+                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
                     } else {
                         v
                     };
@@ -410,9 +444,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         TAG_INT => Value::int(v.as_int_unchecked().wrapping_neg()),
                         TAG_FLOAT => Value::float(-v.as_float_unchecked()),
                         _ => {
-                            save_pc!();
                             let s = Src::Reg(base + i.b() as usize);
-                            arith(st, ArithOp::Unm, v, v, s, s)?
+                            protect!(arith(st, ArithOp::Unm, v, v, s, s)?)
                         }
                     };
                 }
@@ -421,9 +454,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match v.as_int() {
                         Some(n) => Value::int(!n),
                         None => {
-                            save_pc!();
                             let s = Src::Reg(base + i.b() as usize);
-                            arith(st, ArithOp::BNot, v, v, s, s)?
+                            protect!(arith(st, ArithOp::BNot, v, v, s, s)?)
                         }
                     };
                 }
@@ -433,8 +465,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match v.as_table() {
                         Some(t) if t.metatable.is_none() => Value::int(t.border() as i64),
                         _ => {
-                            save_pc!();
-                            meta::len(st, v, Src::Reg(base + i.b() as usize))?
+                            protect!(meta::len(st, v, Src::Reg(base + i.b() as usize))?)
                         }
                     };
                 }
@@ -444,20 +475,18 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     th.get_mut().top = base + a as usize + n;
                     meta::concat(st, base + a as usize, n)?;
                     th.get_mut().top = th.frames[fi].top;
-                    gc_point(st, base + a as usize + 1);
+                    protect!(gc_point(st, base + a as usize + 1));
                 }
                 Op::Close => {
-                    save_pc!();
                     let level = base + a as usize;
                     close_upvals(st, level);
-                    close_tbc(st, level, None)?;
+                    protect!(close_tbc(st, level, None)?);
                 }
                 Op::Tbc => {
-                    save_pc!();
-                    new_tbc(st, base + a as usize)?;
+                    protect!(new_tbc(st, base + a as usize)?);
                 }
                 Op::Jmp => {
-                    pc = (pc as i64 + i.sj_arg() as i64) as usize;
+                    pc = pc.wrapping_offset(i.sj_arg() as isize);
                 }
                 Op::Eq => {
                     let x = r!(a);
@@ -465,8 +494,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let eq = if x.raw_eq(y) {
                         true
                     } else if x.tag() == y.tag() && (x.is_table() || x.tag() == TAG_USERDATA) {
-                        save_pc!();
-                        meta::equals(st, x, y)?
+                        protect!(meta::equals(st, x, y)?)
                     } else {
                         false
                     };
@@ -479,8 +507,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     } else if x.is_number() && y.is_number() {
                         meta::num_lt(x, y)
                     } else {
-                        save_pc!();
-                        meta::less_than(st, x, y)?
+                        protect!(meta::less_than(st, x, y)?)
                     };
                     cond_jump!(res, i);
                 }
@@ -491,8 +518,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     } else if x.is_number() && y.is_number() {
                         meta::num_le(x, y)
                     } else {
-                        save_pc!();
-                        meta::less_equal(st, x, y)?
+                        protect!(meta::less_equal(st, x, y)?)
                     };
                     cond_jump!(res, i);
                 }
@@ -510,17 +536,17 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     cond_jump!(eq, i);
                 }
-                Op::LtI => cmp_imm!(i, a, <, |x, m| meta::less_than(st, x, m)),
-                Op::LeI => cmp_imm!(i, a, <=, |x, m| meta::less_equal(st, x, m)),
-                Op::GtI => cmp_imm!(i, a, >, |x, m| meta::less_than(st, m, x)),
-                Op::GeI => cmp_imm!(i, a, >=, |x, m| meta::less_equal(st, m, x)),
+                Op::LtI => cmp_imm!(i, a, <, meta::less_than, false),
+                Op::LeI => cmp_imm!(i, a, <=, meta::less_equal, false),
+                Op::GtI => cmp_imm!(i, a, >, meta::less_than, true),
+                Op::GeI => cmp_imm!(i, a, >=, meta::less_equal, true),
                 Op::Test => {
                     cond_jump!(r!(a).truthy(), i);
                 }
                 Op::TestSet => {
                     let v = r!(i.b());
                     if v.truthy() != i.k() {
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     } else {
                         r!(a) = v;
                         take_jump!();
@@ -535,12 +561,23 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let nres = i.c() as i32 - 1;
                     save_pc!();
                     if let Some(callee) = r!(a).as_lclosure() {
-                        if push_lua_frame(th.get_mut(), callee.proto, func, nres, fr.pdepth) {
-                            continue 'newframe;
+                        let t = th.get_mut();
+                        // SAFETY: `fi` is the running frame.
+                        let pdepth = unsafe { unchecked::frame(t, fi) }.pdepth;
+                        if push_lua_frame(t, callee.proto, func, nres, pdepth) {
+                            // Enter the callee directly: its frame is the one just pushed
+                            // and the stack did not move.
+                            fi += 1;
+                            cl = callee;
+                            k = cl.proto.constants.as_ptr();
+                            base = func + 1;
+                            basep = basep.wrapping_add(a as usize + 1);
+                            pc = cl.proto.code.as_ptr();
+                            continue;
                         }
                     }
                     if precall(st, func, nres, 0)? {
-                        continue 'newframe;
+                        next_frame!();
                     }
                     let live = if nres < 0 {
                         th.top
@@ -548,6 +585,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         func + nres as usize
                     };
                     gc_point(st, live);
+                    reload_base!();
                 }
                 Op::TailCall => {
                     let func = base + a as usize;
@@ -562,8 +600,9 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         // still point here), pcall and friends, and __call objects: an
                         // ordinary call whose results the following Return passes on.
                         if precall(st, func, -1, 0)? {
-                            continue 'newframe;
+                            next_frame!();
                         }
+                        reload_base!();
                         continue;
                     }
                     close_upvals(st, base);
@@ -580,7 +619,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let flags =
                         (cur.flags & (FRAME_FRESH | FRAME_UNROLL | FRAME_MAX3)) | FRAME_TAIL;
                     precall(st, dst, cur.nresults, flags)?;
-                    continue 'newframe;
+                    next_frame!();
                 }
                 Op::Return => {
                     let first = base + a as usize;
@@ -598,36 +637,42 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         close_upvals(st, base);
                         close_tbc(st, base, None)?;
                     }
+                    if return_to_lua(th.get_mut(), fi, first, n) {
+                        enter_frame!(fi - 1);
+                        continue;
+                    }
                     if return_values(st, first, n)? {
                         return Ok(());
                     }
-                    continue 'newframe;
+                    next_frame!();
                 }
                 Op::Return0 => {
-                    save_pc!();
                     if has_open_upvals(st, base) {
                         close_upvals(st, base);
                     }
-                    if return_to_lua(th.get_mut(), base, 0) {
-                        continue 'newframe;
+                    if return_to_lua(th.get_mut(), fi, base, 0) {
+                        enter_frame!(fi - 1);
+                        continue;
                     }
+                    save_pc!();
                     if return_values(st, base, 0)? {
                         return Ok(());
                     }
-                    continue 'newframe;
+                    next_frame!();
                 }
                 Op::Return1 => {
-                    save_pc!();
                     if has_open_upvals(st, base) {
                         close_upvals(st, base);
                     }
-                    if return_to_lua(th.get_mut(), base + a as usize, 1) {
-                        continue 'newframe;
+                    if return_to_lua(th.get_mut(), fi, base + a as usize, 1) {
+                        enter_frame!(fi - 1);
+                        continue;
                     }
+                    save_pc!();
                     if return_values(st, base + a as usize, 1)? {
                         return Ok(());
                     }
-                    continue 'newframe;
+                    next_frame!();
                 }
                 Op::ForLoop => {
                     let step = r!(a + 2);
@@ -639,7 +684,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             r!(a + 1) = Value::int((count - 1) as i64);
                             r!(a) = Value::int(idx);
                             r!(a + 3) = Value::int(idx);
-                            pc -= i.bx() as usize;
+                            pc = pc.wrapping_sub(i.bx() as usize);
                         }
                     } else {
                         let s = step.as_float_unchecked();
@@ -648,20 +693,18 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         if if s > 0.0 { idx <= limit } else { limit <= idx } {
                             r!(a) = Value::float(idx);
                             r!(a + 3) = Value::float(idx);
-                            pc -= i.bx() as usize;
+                            pc = pc.wrapping_sub(i.bx() as usize);
                         }
                     }
                 }
                 Op::ForPrep => {
-                    save_pc!();
-                    if for_prep(st, base + a as usize)? {
-                        pc += i.bx() as usize + 1;
+                    if protect!(for_prep(st, base + a as usize)?) {
+                        pc = pc.wrapping_add(i.bx() as usize + 1);
                     }
                 }
                 Op::TForPrep => {
-                    save_pc!();
-                    new_tbc(st, base + a as usize + 3)?;
-                    pc += i.bx() as usize;
+                    protect!(new_tbc(st, base + a as usize + 3)?);
+                    pc = pc.wrapping_add(i.bx() as usize);
                 }
                 Op::TForCall => {
                     let ra = base + a as usize;
@@ -672,15 +715,16 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     t.top = ra + 7;
                     save_pc!();
                     if precall(st, ra + 4, i.c() as i32, 0)? {
-                        continue 'newframe;
+                        next_frame!();
                     }
                     gc_point(st, ra + 4 + i.c() as usize);
+                    reload_base!();
                 }
                 Op::TForLoop => {
                     let v = r!(a + 4);
                     if !v.is_nil() {
                         r!(a + 2) = v;
-                        pc -= i.bx() as usize;
+                        pc = pc.wrapping_sub(i.bx() as usize);
                     }
                 }
                 Op::SetList => {
@@ -693,7 +737,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let mut last = i.c() as usize;
                     if i.k() {
                         last += fetch!().ax_arg() as usize * (MAX_C as usize + 1);
-                        pc += 1;
+                        pc = pc.wrapping_add(1);
                     }
                     // Only debug.setlocal can put a non-table here.
                     let Some(t) = th.stack[ra].as_table() else {
@@ -707,7 +751,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     th.get_mut().top = th.frames[fi].top;
                 }
                 Op::Closure => {
-                    let p = proto.protos[i.bx() as usize];
+                    let p = cl.proto.protos[i.bx() as usize];
                     let mut ups = Vec::with_capacity(p.upvals.len());
                     for u in p.upvals.iter() {
                         if u.in_stack {
@@ -718,8 +762,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let ncl = st.heap.alloc(LuaClosure::new(p, ups.into_boxed_slice()));
                     r!(a) = Value::lclosure(ncl);
-                    save_pc!();
-                    gc_point(st, base + a as usize + 1);
+                    protect!(gc_point(st, base + a as usize + 1));
                 }
                 Op::VarArg => {
                     let nextra = th.frames[fi].nvarargs as usize;
@@ -744,6 +787,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     if want < 0 {
                         t.top = dst + n;
+                        reload_base!();
                     }
                 }
                 Op::VarArgPrep => {}
@@ -785,33 +829,37 @@ fn has_open_upvals(st: &State, base: usize) -> bool {
         .is_some_and(|u| u.index() >= base)
 }
 
-/// The common return, without `poscall`/`settle`'s generality: a plain Lua frame
-/// returning `n` values at `first` into a Lua caller, no hooks. Returns false (and
-/// changes nothing) for anything else.
+/// The common return, without `poscall`/`settle`'s generality: the running Lua frame
+/// `fi`, plain, returning `n` values at `first` into a Lua caller, no hooks. Pops it and
+/// returns true, or returns false (and changes nothing) for anything else.
 #[inline(always)]
-fn return_to_lua(t: &mut Thread, first: usize, n: usize) -> bool {
-    let fi = t.frames.len() - 1;
-    let fr = t.frames[fi];
+fn return_to_lua(t: &mut Thread, fi: usize, first: usize, n: usize) -> bool {
+    // SAFETY: `fi` is the running frame.
+    let fr = *unsafe { unchecked::frame(t, fi) };
     if fr.flags & !(FRAME_LUA | FRAME_TAIL) != 0 || t.hook.mask != 0 {
         return false;
     }
-    // A frame that is neither FRESH nor UNROLL always has a caller.
-    let caller_top = t.frames[fi - 1].top;
-    if !t.frames[fi - 1].is_lua() {
+    // SAFETY: a frame that is neither FRESH nor UNROLL always has a caller below it.
+    let caller = *unsafe { unchecked::frame(t, fi - 1) };
+    if !caller.is_lua() {
         return false;
     }
     let dest = fr.func;
     let wanted = fr.nresults;
-    let count = if wanted < 0 { n } else { wanted as usize };
-    for j in 0..count {
-        t.stack[dest + j] = if j < n {
-            t.stack[first + j]
-        } else {
-            Value::NIL
-        };
+    if wanted == n as i32 && n == 1 {
+        t.stack[dest] = t.stack[first];
+    } else {
+        let count = if wanted < 0 { n } else { wanted as usize };
+        for j in 0..count {
+            t.stack[dest + j] = if j < n {
+                t.stack[first + j]
+            } else {
+                Value::NIL
+            };
+        }
     }
-    t.top = if wanted < 0 { dest + n } else { caller_top };
-    t.frames.pop();
+    t.top = if wanted < 0 { dest + n } else { caller.top };
+    t.frames.truncate(fi);
     true
 }
 

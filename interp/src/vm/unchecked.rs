@@ -1,61 +1,125 @@
-//! The interpreter's unchecked accesses: registers, constants, instructions and upvalues
-//! read and written without bounds checks. This is the interp crate's only unsafe code;
-//! `exec::run` calls it through its `r!`, `kst!` and `up!` macros.
+//! The interpreter's unchecked accesses: registers, constants, instructions, opcodes,
+//! upvalues and the running frame, read and written without bounds checks. This is the
+//! interp crate's only unsafe code; `exec::run` calls it through its `r!`, `kst!`, `up!`
+//! and `fetch!` macros.
 //!
 //! The bounds are established once, where they are cheap to check:
 //! - **Registers.** `precall` makes room for a Lua frame's `max_stack` registers above its
 //!   base before the frame runs, and a thread's stack never shrinks, so register `i` of a
 //!   running frame is in bounds for every `i < max_stack`. The compiler and the binary
-//!   chunk verifier guarantee every register operand is below `max_stack`.
+//!   chunk verifier guarantee every register operand is below `max_stack`. The stack may
+//!   move when it grows, so the interpreter keeps the frame's first-register address and
+//!   takes it again after anything that can grow the stack.
 //! - **Constants, upvalues, instructions.** The compiler and the verifier guarantee that
 //!   constant and upvalue operands index the prototype's tables and that control never
 //!   leaves the code array (every path ends in a return or jumps back).
+//! - **Opcodes.** Every instruction of a prototype holds a valid opcode, so it is decoded
+//!   without the table lookup.
+//! - **The running frame.** Its index stays below the frame count while it runs.
 //!
 //! Dual-path verification: in debug builds every access first checks its bound the way
-//! the safe indexing would, so the whole test suite runs the unchecked paths with their
-//! invariants asserted (`tests::broken_invariant_is_caught` shows the check firing).
+//! the safe indexing would, and the stack moves at every growth check, so the whole test
+//! suite runs the unchecked paths with their invariants asserted
+//! (`tests::broken_invariant_is_caught` and `tests::stale_frame_base_is_caught` show the
+//! checks firing).
 #![allow(unsafe_code)]
 
+use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::UpVal;
-use ferrous_runtime::thread::Thread;
+use ferrous_runtime::thread::{Frame, Thread};
 use ferrous_runtime::{Gc, Value};
 
-/// Register slot `base + i` of the running thread.
+/// Address of stack slot `base`, the running frame's first register. `exec::run` keeps it
+/// in a local and takes it again after anything that may move the stack (a call, a
+/// metamethod, a hook, a collection that runs finalizers).
+#[inline(always)]
+pub fn frame_base(th: &mut Thread, base: usize) -> *mut Value {
+    th.stack.as_mut_ptr().wrapping_add(base)
+}
+
+/// Register `i` of the running frame, through its cached first-register address.
 ///
 /// # Safety
+/// `basep` is `frame_base(th, base)` taken since the stack last moved, and
 /// `base + i < th.stack.len()`: true for register `i < max_stack` of a running Lua frame
-/// whose first register is `base` (see the module docs).
+/// (see the module docs). Debug builds check both against the thread, and make the stack
+/// move at every growth check so that a stale `basep` cannot go unnoticed in tests.
 #[inline(always)]
-pub unsafe fn reg(th: &mut Thread, base: usize, i: usize) -> &mut Value {
+pub unsafe fn reg<'a>(basep: *mut Value, i: usize, th: &Thread, base: usize) -> &'a mut Value {
+    debug_assert!(
+        std::ptr::eq(basep, th.stack.as_ptr().wrapping_add(base)),
+        "stale frame base: the stack moved since it was taken"
+    );
     debug_assert!(
         base + i < th.stack.len(),
         "register {i} above base {base} outside the stack ({} slots)",
         th.stack.len()
     );
-    // SAFETY: in bounds by the caller's contract (checked above in debug builds).
-    unsafe { th.stack.get_unchecked_mut(base + i) }
+    // SAFETY: `basep + i` is slot `base + i` of the live stack buffer, in bounds by the
+    // caller's contract (both checked above in debug builds).
+    unsafe { &mut *basep.add(i) }
 }
 
-/// Constant `i` of a prototype.
+/// Constant `i` of a prototype, through the address of its constants.
 ///
 /// # Safety
-/// `i < k.len()`: a constant operand of verified code.
+/// `k` is `consts.as_ptr()` and `i < consts.len()`: a constant operand of verified code.
 #[inline(always)]
-pub unsafe fn konst(k: &[Value], i: usize) -> Value {
-    debug_assert!(i < k.len(), "constant {i} of {}", k.len());
+pub unsafe fn konst(k: *const Value, i: usize, consts: &[Value]) -> Value {
+    debug_assert!(
+        std::ptr::eq(k, consts.as_ptr()),
+        "constants of another prototype"
+    );
+    debug_assert!(i < consts.len(), "constant {i} of {}", consts.len());
     // SAFETY: in bounds by the caller's contract (checked above in debug builds).
-    unsafe { *k.get_unchecked(i) }
+    unsafe { *k.add(i) }
 }
 
-/// Instruction `pc` of a prototype's code.
+/// The instruction at `pc`.
 ///
 /// # Safety
-/// `pc < code.len()`: the next instruction of verified code.
+/// `pc` points into `code`: the next instruction of verified code.
 #[inline(always)]
-pub unsafe fn instr(code: &[u32], pc: usize) -> u32 {
-    debug_assert!(pc < code.len(), "pc {pc} past the code ({})", code.len());
+pub unsafe fn instr(pc: *const u32, code: &[u32]) -> u32 {
+    debug_assert!(
+        code.as_ptr_range().contains(&pc),
+        "pc {:?} outside the code ({} instructions)",
+        (pc as usize).wrapping_sub(code.as_ptr() as usize) as isize / 4,
+        code.len()
+    );
     // SAFETY: in bounds by the caller's contract (checked above in debug builds).
-    unsafe { *code.get_unchecked(pc) }
+    unsafe { *pc }
+}
+
+/// Frame `fi` of a thread.
+///
+/// # Safety
+/// `fi < th.frames.len()`: the running frame's index (frames above it may come and go,
+/// frames below it stay while it runs).
+#[inline(always)]
+pub unsafe fn frame(th: &mut Thread, fi: usize) -> &mut Frame {
+    debug_assert!(fi < th.frames.len(), "frame {fi} of {}", th.frames.len());
+    // SAFETY: in bounds by the caller's contract (checked above in debug builds).
+    unsafe { th.frames.get_unchecked_mut(fi) }
+}
+
+/// The opcode of an instruction of verified code, without the decode table's load.
+///
+/// # Safety
+/// The instruction's low seven bits name an opcode (`Op::from_u8` accepts them): the
+/// compiler emits no other, and the verifier rejects binary chunks that hold one.
+#[inline(always)]
+pub unsafe fn op(i: Instr) -> Op {
+    debug_assert_eq!(
+        Op::from_u8(i.op_raw()),
+        Some(i.op()),
+        "invalid opcode {}",
+        i.op_raw()
+    );
+    // SAFETY: `Op` is `repr(u8)` with implicit discriminants, so its values are
+    // 0..ALL_OPS.len() in declaration order, and the caller guarantees the byte is one
+    // of them.
+    unsafe { std::mem::transmute::<u8, Op>(i.op_raw()) }
 }
 
 /// Upvalue `i` of a closure.
@@ -77,14 +141,16 @@ mod tests {
     fn in_bounds_accesses_match_safe_indexing() {
         let mut th = Thread::new();
         th.stack[5] = Value::int(42);
-        // SAFETY: slot 5 is inside a new thread's stack.
-        let v = unsafe { *reg(&mut th, 3, 2) };
+        let basep = frame_base(&mut th, 3);
+        // SAFETY: slot 5 is inside a new thread's stack, which has not moved.
+        let v = unsafe { *reg(basep, 2, &th, 3) };
         assert!(v.raw_eq(th.stack[5]));
         let k = [Value::int(1), Value::int(2)];
         // SAFETY: index 1 of a two-element slice.
-        assert!(unsafe { konst(&k, 1) }.raw_eq(k[1]));
-        // SAFETY: index 0 of a one-element slice.
-        assert_eq!(unsafe { instr(&[7], 0) }, 7);
+        assert!(unsafe { konst(k.as_ptr(), 1, &k) }.raw_eq(k[1]));
+        let code = [7, 8];
+        // SAFETY: index 1 of a two-element slice.
+        assert_eq!(unsafe { instr(code.as_ptr().wrapping_add(1), &code) }, 8);
     }
 
     #[test]
@@ -93,9 +159,22 @@ mod tests {
     fn broken_invariant_is_caught() {
         let mut th = Thread::new();
         let len = th.stack.len();
+        let basep = frame_base(&mut th, len);
         // Breaks the contract on purpose: debug builds must stop here, before any
         // out-of-bounds access.
         // SAFETY: not upheld; the debug check panics first.
-        let _ = unsafe { *reg(&mut th, len, 0) };
+        let _ = unsafe { *reg(basep, 0, &th, len) };
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "stale frame base")]
+    fn stale_frame_base_is_caught() {
+        let mut th = Thread::new();
+        let basep = frame_base(&mut th, 0);
+        // Any growth check moves the stack in debug builds.
+        assert!(th.ensure(1));
+        // SAFETY: not upheld (the stack moved); the debug check panics first.
+        let _ = unsafe { *reg(basep, 0, &th, 0) };
     }
 }
