@@ -135,6 +135,14 @@ impl Heap {
         self.objects.bytes
     }
 
+    /// Counts what a live object grew by (a table's parts resized) as if it were newly
+    /// allocated, so that a growing table paces collection. The next sweep measures every
+    /// object again.
+    #[inline(always)]
+    pub fn note_growth(&mut self, before: usize, after: usize) {
+        self.objects.bytes += after.saturating_sub(before);
+    }
+
     /// Whether the pacing says a collection is due.
     #[inline(always)]
     pub fn should_collect(&self) -> bool {

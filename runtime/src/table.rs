@@ -39,7 +39,7 @@ pub struct Table {
 unsafe impl GcObject for Table {
     const KIND: ObjKind = ObjKind::Table;
     fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.array.capacity() * 16 + self.nodes.len() * 32
+        std::mem::size_of::<Self>() + self.parts_size()
     }
 }
 
@@ -225,6 +225,12 @@ impl Table {
                 Ok(())
             }
         }
+    }
+
+    /// Bytes held by the array and hash parts (what resizing changes).
+    #[inline(always)]
+    pub fn parts_size(&self) -> usize {
+        self.array.capacity() * 16 + self.nodes.len() * 32
     }
 
     /// The array-part slot of key `i`, if the array part holds it.

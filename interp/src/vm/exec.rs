@@ -744,10 +744,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         save_pc!();
                         return Err(rt_error(st, "table constructor target is not a table"));
                     };
+                    let before = t.parts_size();
                     let tm = t.get_mut();
                     for j in 1..=n {
                         tm.set_int((last + j) as i64, th.stack[ra + j]);
                     }
+                    st.heap.note_growth(before, t.parts_size());
                     th.get_mut().top = th.frames[fi].top;
                 }
                 Op::Closure => {
