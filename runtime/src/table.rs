@@ -172,6 +172,28 @@ impl Table {
         }
     }
 
+    /// The value slot of string key `s` when the table holds it with a non-nil value: a
+    /// store there needs neither a metamethod nor a resize.
+    #[inline]
+    pub fn str_slot(&mut self, s: Gc<LuaStr>) -> Option<&mut Value> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let mask = self.nodes.len() - 1;
+        let mut i = s.hash() as usize & mask;
+        let key = Value::string(s);
+        loop {
+            if self.nodes[i].key.is_nil() {
+                return None;
+            }
+            if key_eq(self.nodes[i].key, key) {
+                let val = &mut self.nodes[i].val;
+                return if val.is_nil() { None } else { Some(val) };
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     fn find_slot(&self, key: Value) -> Option<usize> {
         if self.nodes.is_empty() {
             return None;

@@ -23,7 +23,9 @@ use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::heap::Heap;
 use ferrous_runtime::state::{fast_tm, to_number};
+use ferrous_runtime::string::LuaStr;
 use ferrous_runtime::thread::{
     Frame, Thread, FRAME_FRESH, FRAME_LUA, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT,
     HOOK_LINE, HOOK_RET, MAX_STACK,
@@ -328,14 +330,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 Op::GetField => {
                     let t = r!(i.b());
                     let key = kst!(i.c());
-                    let v = match t.as_table() {
-                        Some(tab) => tab.get_str(key.as_string().unwrap()),
-                        None => Value::NIL,
-                    };
-                    r!(a) = if v.is_nil() {
-                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
-                    } else {
-                        v
+                    r!(a) = match index_str(&st.heap, t, key.as_string().unwrap()) {
+                        Some(v) => v,
+                        None => {
+                            protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                        }
                     };
                 }
                 Op::SetTabUp => {
@@ -360,7 +359,13 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(a);
                     let key = kst!(i.b());
                     let v = rk!(i);
-                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                    match t
+                        .as_table()
+                        .and_then(|tab| tab.get_mut().str_slot(key.as_string().unwrap()))
+                    {
+                        Some(slot) => *slot = v,
+                        None => protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?),
+                    }
                 }
                 Op::NewTable => {
                     let b = i.b();
@@ -378,7 +383,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(i.b());
                     let key = rk!(i);
                     r!(a + 1) = t;
-                    let v = get_fast(t, key);
+                    let v = match key.as_string() {
+                        Some(s) => index_str(&st.heap, t, s).unwrap_or(Value::NIL),
+                        None => get_fast(t, key),
+                    };
                     r!(a) = if v.is_nil() {
                         protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
                     } else {
@@ -931,6 +939,30 @@ pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
     }
     th.get_mut().top = fr.top;
     Ok(())
+}
+
+/// `t[s]` through tables only: the raw value, or what following `__index` tables finds.
+/// None when the chain reaches something else (an `__index` function, a non-table), for
+/// `meta::index` to handle.
+#[inline(always)]
+fn index_str(heap: &Heap, t: Value, s: Gc<LuaStr>) -> Option<Value> {
+    let mut tab = t.as_table()?;
+    // Longer chains are left to meta::index, which also reports loops.
+    for _ in 0..100 {
+        let v = tab.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        let Some(mt) = tab.metatable else {
+            return Some(Value::NIL);
+        };
+        let tm = fast_tm(heap, mt, Tm::Index);
+        if tm.is_nil() {
+            return Some(Value::NIL);
+        }
+        tab = tm.as_table()?;
+    }
+    None
 }
 
 /// Raw get when `t` is a table, else nil (the caller falls back to `meta::index`).
