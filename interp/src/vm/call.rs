@@ -110,16 +110,7 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, mut flags: u16) -> Lu
                 fval = th.stack[func];
                 continue;
             }
-            if th.hook.mask & HOOK_RET != 0 {
-                let top = th.top;
-                super::hook::return_event(st, top - n, n)?;
-            }
-            let t = th.get_mut();
-            let first = t.top - n;
-            poscall(st, first, n);
-            if th.hook.mask != 0 {
-                super::hook::after_return(st);
-            }
+            finish_native(st, n)?;
             return Ok(false);
         }
         // Not a function: try __call, inserting the object as first argument.
@@ -246,6 +237,22 @@ pub fn settle(st: &mut State, mut flags: u16) -> LuaResult<u16> {
             _ => return Ok(flags),
         }
     }
+}
+
+/// Returns from the running native frame, whose `n` results are at the top (return hook
+/// included).
+pub(crate) fn finish_native(st: &mut State, n: usize) -> LuaResult<()> {
+    let th = st.thread;
+    if th.hook.mask & HOOK_RET != 0 {
+        let top = th.top;
+        super::hook::return_event(st, top - n, n)?;
+    }
+    let first = th.top - n;
+    poscall(st, first, n);
+    if th.hook.mask != 0 {
+        super::hook::after_return(st);
+    }
+    Ok(())
 }
 
 /// Completes a return: moves the `n` results at `first` to the frame's destination,

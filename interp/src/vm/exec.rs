@@ -15,20 +15,22 @@
 //! they are the only unsafe code here.
 #![allow(unsafe_code)]
 
-use super::call::{close_tbc, close_upvals, find_upval, new_tbc, poscall, precall, settle};
+use super::call::{
+    close_tbc, close_upvals, find_upval, finish_native, new_tbc, poscall, precall, settle,
+};
 use super::debuginfo::Src;
 use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
 use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
-use ferrous_runtime::function::LuaClosure;
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::function::{LuaClosure, NativeKind};
 use ferrous_runtime::heap::Heap;
-use ferrous_runtime::state::{fast_tm, to_number};
+use ferrous_runtime::state::{fast_tm, to_number, CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
 use ferrous_runtime::string::LuaStr;
 use ferrous_runtime::thread::{
     Frame, Thread, FRAME_FRESH, FRAME_LUA, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT,
-    HOOK_LINE, HOOK_RET, MAX_STACK,
+    HOOK_LINE, HOOK_RET, MAX_STACK, MIN_STACK,
 };
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
@@ -568,7 +570,44 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     let nres = i.c() as i32 - 1;
                     save_pc!();
-                    if let Some(callee) = r!(a).as_lclosure() {
+                    let fval = r!(a);
+                    if let Some(nc) = fval.as_nclosure() {
+                        let t = th.get_mut();
+                        if nc.kind == NativeKind::Plain
+                            && t.hook.mask == 0
+                            && t.top + MIN_STACK <= t.stack.len()
+                        {
+                            // The common Lua-to-Rust call, without precall/poscall.
+                            // SAFETY: `fi` is the running frame.
+                            let pdepth = unsafe { unchecked::frame(t, fi) }.pdepth;
+                            let top = t.top + MIN_STACK;
+                            t.frames.push(Frame::native(func, top, nres, 0, pdepth));
+                            let n = (nc.f)(st)?;
+                            if n == CALL_IN_PLACE || n == CALL_IN_PLACE_MAX3 {
+                                // The native set up a call at its own slot: precall makes
+                                // it, as it would have after calling the native itself.
+                                th.get_mut().frames.pop();
+                                let flags = if n == CALL_IN_PLACE { 0 } else { FRAME_MAX3 };
+                                if precall(st, func, nres, flags)? {
+                                    next_frame!();
+                                }
+                            } else if th.hook.mask != 0 {
+                                // The native set hooks: they see its return.
+                                finish_native(st, n)?;
+                            } else {
+                                native_results(th.get_mut(), fi, func, n, nres);
+                            }
+                            let live = if nres < 0 {
+                                th.top
+                            } else {
+                                func + nres as usize
+                            };
+                            gc_point(st, live);
+                            reload_base!();
+                            continue;
+                        }
+                    }
+                    if let Some(callee) = fval.as_lclosure() {
                         let t = th.get_mut();
                         // SAFETY: `fi` is the running frame.
                         let pdepth = unsafe { unchecked::frame(t, fi) }.pdepth;
@@ -828,6 +867,30 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
         .push(Frame::lua(func, base, top, nresults, 0, 0, pdepth));
     t.top = top;
     true
+}
+
+/// Pops the native frame above Lua frame `fi` and moves its `n` results (at the top) to
+/// `func`, adjusted to `wanted` (-1: all of them, `top` then marks their end).
+#[inline(always)]
+fn native_results(t: &mut Thread, fi: usize, func: usize, n: usize, wanted: i32) {
+    t.frames.truncate(fi + 1);
+    let first = t.top - n;
+    if wanted < 0 {
+        for j in 0..n {
+            t.stack[func + j] = t.stack[first + j];
+        }
+        t.top = func + n;
+    } else {
+        for j in 0..wanted as usize {
+            t.stack[func + j] = if j < n {
+                t.stack[first + j]
+            } else {
+                Value::NIL
+            };
+        }
+        // SAFETY: `fi` is the running frame.
+        t.top = unsafe { unchecked::frame(t, fi) }.top;
+    }
 }
 
 /// Whether frame registers from `base` up are captured by open upvalues.
