@@ -255,6 +255,15 @@ impl Table {
         self.array.capacity() * 16 + self.nodes.len() * 32
     }
 
+    /// Makes room in the array part for keys up to `n` when they will extend it (a table
+    /// constructor's list), without the slack of doubling.
+    #[inline]
+    pub fn reserve_array(&mut self, n: usize) {
+        if n > self.array.capacity() {
+            self.array.reserve_exact(n - self.array.len());
+        }
+    }
+
     /// The array-part slot of key `i`, if the array part holds it.
     #[inline(always)]
     pub fn array_slot(&mut self, i: i64) -> Option<&mut Value> {

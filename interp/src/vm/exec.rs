@@ -793,6 +793,9 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     };
                     let before = t.parts_size();
                     let tm = t.get_mut();
+                    if last == tm.array_len() {
+                        tm.reserve_array(last + n);
+                    }
                     for j in 1..=n {
                         tm.set_int((last + j) as i64, th.stack[ra + j]);
                     }
