@@ -349,13 +349,17 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(a);
                     let key = r!(i.b());
                     let v = rk!(i);
-                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                    if !(key.is_int() && set_array(t, key.as_int_unchecked(), v)) {
+                        protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                    }
                 }
                 Op::SetI => {
                     let t = r!(a);
                     let v = rk!(i);
-                    let key = Value::int(i.b() as i64);
-                    protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                    if !set_array(t, i.b() as i64, v) {
+                        let key = Value::int(i.b() as i64);
+                        protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                    }
                 }
                 Op::SetField => {
                     let t = r!(a);
@@ -1031,6 +1035,23 @@ fn index_str(heap: &Heap, t: Value, s: Gc<LuaStr>) -> Option<Value> {
     None
 }
 
+/// `t[i] = v` into the array part of a table: done (true) unless the slot is missing, or
+/// empty with a metatable that may hold `__newindex`.
+#[inline(always)]
+fn set_array(t: Value, i: i64, v: Value) -> bool {
+    let Some(tab) = t.as_table() else {
+        return false;
+    };
+    let no_mt = tab.metatable.is_none();
+    match tab.get_mut().array_slot(i) {
+        Some(slot) if no_mt || !slot.is_nil() => {
+            *slot = v;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Raw get when `t` is a table, else nil (the caller falls back to `meta::index`).
 #[inline]
 fn get_fast(t: Value, key: Value) -> Value {
@@ -1062,21 +1083,11 @@ fn check_arith(st: &mut State, op: ArithOp, a: Value, b: Value, fast: Value) {
     }
 }
 
-/// `t[key] = v`: raw store when `t` is a table whose entry exists or that has no
-/// `__newindex`; else the full path.
-#[inline]
+/// `t[key] = v` past the inline fast paths: raw store when `t` is a table whose entry
+/// exists or that has no `__newindex`; else the full path.
+#[inline(never)]
 fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResult<()> {
     if let Some(tab) = t.as_table() {
-        if key.is_int() {
-            // An array-part store: raw unless the slot is empty and __newindex may exist.
-            let no_mt = tab.metatable.is_none();
-            if let Some(slot) = tab.get_mut().array_slot(key.as_int_unchecked()) {
-                if no_mt || !slot.is_nil() {
-                    *slot = v;
-                    return Ok(());
-                }
-            }
-        }
         let ok = match tab.metatable {
             None => true,
             Some(mt) => fast_tm(&st.heap, mt, Tm::NewIndex).is_nil() || !tab.get(key).is_nil(),
