@@ -513,10 +513,6 @@ def write_results(
     summary: dict,
 ) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.parent.resolve() == DEFAULT_OUT.parent.resolve():
-        gi = out.parent / ".gitignore"
-        if not gi.exists():
-            gi.write_text("*\n!.gitignore\n")
     data = {
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
@@ -755,8 +751,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    if args.vms and "ferrous-jit" in args.vms.split(","):
-        args.jit = True
     if args.out is None:
         args.out = str(DEFAULT_OUT)
 

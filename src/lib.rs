@@ -188,7 +188,7 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // SAFETY: `root` came from `Box::into_raw` in `Lua::new`, and no handle or
+        // SAFETY: `root` came from `Box::into_raw` in `Lua::new_with`, and no handle or
         // callback can reach it anymore (they all hold a strong reference to `Inner`;
         // callbacks hold a weak one and check it).
         let st = unsafe { Box::from_raw(self.root) };
@@ -209,17 +209,7 @@ const HANDLES_KEY: &str = "ferrous.handles";
 /// assert_eq!(n, 3);
 /// # Ok::<(), ferrous::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LuaOptions {
-    /// Open the Lua 5.1/LuaJIT compatibility library: `unpack`, `loadstring`,
-    /// `setfenv`/`getfenv`, `module`/`package.seeall`, `math.pow` and the other 5.1
-    /// math functions, `table.getn`/`maxn`/`foreach`/`foreachi`, `string.gfind`
-    /// (see docs/compat.md). Off by default.
-    pub compat: bool,
-    /// Do not read the environment variables `LUA_PATH*` / `LUA_CPATH*`:
-    /// `package.path` and `package.cpath` get their default values. Off by default.
-    pub ignore_env: bool,
-}
+pub use ferrous_interp::vm::api::StateOptions as LuaOptions;
 
 impl Lua {
     /// A new state with the standard libraries open.
@@ -229,10 +219,7 @@ impl Lua {
 
     /// A new state with the standard libraries open, set up as `opts` asks.
     pub fn new_with(opts: LuaOptions) -> Lua {
-        let mut st = Box::new(api::new_state_with(api::StateOptions {
-            compat: opts.compat,
-            ignore_env: opts.ignore_env,
-        }));
+        let mut st = Box::new(api::new_state_with(opts));
         let handles = st.new_table(16, 0);
         let reg = st.registry;
         st.set_field(reg, HANDLES_KEY, RawValue::table(handles));

@@ -498,9 +498,6 @@ require("opts")
 print(calls, opts.tag, opts._NAME)
 -- a module table that already exists in package.loaded is reused, _NAME kept
 package.loaded.pre = {existing = true, _NAME = "custom"}
-package.preload.pre = function(...) module(...) end
-package.loaded.pre = nil
-package.loaded.pre = {existing = true, _NAME = "custom"}
 local function load_pre() module("pre") end
 load_pre()
 print(pre, package.loaded.pre.existing, package.loaded.pre._NAME)
@@ -525,8 +522,8 @@ true
 false	bare		nil
 1	opt	opts
 nil	true	custom
-false	(command line):35: name conflict for module 'conflict'
-false	(command line):36: name conflict for module 'conflict.sub'
+false	(command line):32: name conflict for module 'conflict'
+false	(command line):33: name conflict for module 'conflict.sub'
 false	bad argument #1 to 'module' (string expected, got no value)
 table	table	table	a.b.c	a.b.
 called	true

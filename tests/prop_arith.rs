@@ -531,9 +531,10 @@ fn from_puc((t, n): (mlua::Table, i64)) -> Vec<R> {
 
 /// Runs `ops` on (a, b) as arguments of a compiled function.
 struct Runner {
-    ferrous: ferrous::Lua,
+    // The states are only held so that they live as long as their functions.
+    _ferrous: ferrous::Lua,
     ferrous_f: ferrous::Function,
-    puc: mlua::Lua,
+    _puc: mlua::Lua,
     puc_f: mlua::Function,
 }
 
@@ -545,9 +546,9 @@ impl Runner {
         let puc = mlua::Lua::new();
         let puc_f = puc.load(&src).set_name("=ops").into_function().unwrap();
         Runner {
-            ferrous,
+            _ferrous: ferrous,
             ferrous_f,
-            puc,
+            _puc: puc,
             puc_f,
         }
     }
@@ -557,7 +558,6 @@ impl Runner {
             N::I(i) => ferrous::Value::Integer(i),
             N::F(f) => ferrous::Value::Number(f),
         };
-        let _ = &self.ferrous;
         from_ferrous(self.ferrous_f.call((conv(a), conv(b))).unwrap())
     }
 
@@ -566,7 +566,6 @@ impl Runner {
             N::I(i) => mlua::Value::Integer(i),
             N::F(f) => mlua::Value::Number(f),
         };
-        let _ = &self.puc;
         from_puc(self.puc_f.call((conv(a), conv(b))).unwrap())
     }
 }
@@ -637,12 +636,8 @@ fn check(a: N, b: N, ours: &[R], puc: impl FnOnce() -> Vec<R>) -> Result<(), Str
 }
 
 fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256);
+    // `Config::default()` reads `PROPTEST_CASES` (default 256).
     Config {
-        cases,
         failure_persistence: None,
         // ChaCha (the default) is slow to generate with in a debug build.
         rng_algorithm: proptest::test_runner::RngAlgorithm::XorShift,

@@ -457,6 +457,11 @@ fn mutated_chunks_never_crash() {
 
     // Property 2: what loads runs without crashing the process.
     let loaded = loaded.into_inner();
+    assert!(
+        !loaded.is_empty(),
+        "none of the {} mutated chunks loaded: property 2 would run nothing",
+        tried.borrow()
+    );
     let exec = (env_num("PROP_LOAD_EXEC", 120) as usize).min(loaded.len());
     let dir = std::env::temp_dir().join(format!("ferrous-prop-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -519,7 +524,7 @@ return g()
             .stdin(Stdio::null())
             .output()
             .expect("spawn ferrous");
-        if out.stdout != expected {
+        if !out.status.success() || out.stdout != expected {
             let (got, want) = (
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&expected),

@@ -33,8 +33,7 @@
 //!   Both must succeed with byte-identical results, or both must fail. Error messages are
 //!   compared after taking the first line (no traceback) and stripping the `chunk:LINE: `
 //!   prefix; messages recorded from `pcall` inside the program are stripped the same way by
-//!   the program itself. Known wording differences between PUC 5.4.7 (the oracle we can
-//!   link) and 5.4.8 (the one Ferrous follows) are normalized in [`normalize_puc`].
+//!   the program itself.
 //! * `layout_does_not_matter`: the same program rendered with random whitespace, newlines,
 //!   comments and semicolons between tokens gives Ferrous the same result as the plain
 //!   rendering (and PUC agrees with itself, which checks the generator).
@@ -42,10 +41,9 @@
 //!   expression instead of the minimal ones the precedence table requires, the result is
 //!   unchanged: this checks operator precedence and associativity in Ferrous's parser.
 //!
-//! Two known differences are kept out of the properties and pinned by regular tests
-//! instead: `bug_error_names_keep_raw_bytes` (a Ferrous bug, masked by
-//! [`mask_known_bugs`]) and `divergence_minus_zero_constant` (PUC computes `-0.0 - 0` as
-//! `0.0`; the generator never writes `x - 0` with a constant zero). Table borders (`#t`
+//! Two differences the property found, both fixed, are also pinned by regression tests:
+//! `regression_error_names_keep_raw_bytes` (non-UTF-8 names in error messages) and
+//! `regression_minus_zero_constant` (`-0.0 - 0` is `0.0`, as in PUC). Table borders (`#t`
 //! with holes) legitimately differ between the two (`#{nil, 0}`: PUC 2, Ferrous 0), so `#`
 //! is only applied to strings and to constructors without nils.
 //!
@@ -1232,14 +1230,7 @@ impl Render {
             Expr::Bin(op, a, b) => {
                 self.sub(a, Pos::Left(*op));
                 self.t(op.token());
-                if *op == Op::Sub && matches!(**b, Expr::Lit(Lit::Int(0, _))) {
-                    // Known divergence (see `divergence_minus_zero_constant`): PUC compiles
-                    // `x - 0` as `x + 0`, which turns -0.0 into 0.0. A zero that is not a
-                    // constant keeps the property clear of it.
-                    self.ts("# \"\"");
-                } else {
-                    self.sub(b, Pos::Right(*op));
-                }
+                self.sub(b, Pos::Right(*op));
             }
             Expr::Un(op, a) => {
                 self.t(match op {
@@ -2064,47 +2055,6 @@ fn run_puc(src: &str) -> Option<Outcome> {
     }
 }
 
-/// PUC 5.4.7 wording that 5.4.8 (Ferrous's reference) changed: none met so far (the
-/// division-by-zero messages are the same in both).
-fn normalize_puc(o: Outcome) -> Outcome {
-    o
-}
-
-/// Masks a known Ferrous bug so that the property keeps finding new ones: the name in
-/// the variable information of an error message (`(constant '...')`, `(field '...')`)
-/// loses its non-UTF-8 bytes in Ferrous (each becomes U+FFFD); see
-/// `bug_error_names_keep_raw_bytes`. Lines of the result holding such a name are compared
-/// after a lossy UTF-8 decoding on both sides.
-fn mask_known_bugs(o: &Outcome) -> Outcome {
-    let mask = |b: &[u8]| -> Vec<u8> {
-        b.split(|&c| c == b'\n')
-            .map(|line| {
-                let l = String::from_utf8_lossy(line);
-                if [
-                    "(constant '",
-                    "(field '",
-                    "(local '",
-                    "(upvalue '",
-                    "(global '",
-                    "(method '",
-                ]
-                .iter()
-                .any(|k| l.contains(k))
-                {
-                    l.into_owned().into_bytes()
-                } else {
-                    line.to_vec()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(&b'\n')
-    };
-    match o {
-        Outcome::Ok(b) => Outcome::Ok(mask(b)),
-        Outcome::Err(m) => Outcome::Err(m.clone()),
-    }
-}
-
 fn show(o: &Outcome) -> String {
     match o {
         Outcome::Ok(b) => format!("ok:\n{}", String::from_utf8_lossy(b)),
@@ -2113,12 +2063,8 @@ fn show(o: &Outcome) -> String {
 }
 
 fn config() -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256);
+    // `Config::default()` reads `PROPTEST_CASES` (default 256).
     Config {
-        cases,
         failure_persistence: None,
         // ChaCha (the default) dominates generation time in debug builds.
         rng_algorithm: proptest::test_runner::RngAlgorithm::XorShift,
@@ -2167,9 +2113,8 @@ fn ferrous_matches_puc() {
         let Some(puc) = run_puc(&src) else {
             return Ok(());
         };
-        let puc = normalize_puc(puc);
         let ours = run_ferrous(&src);
-        if ours == puc || mask_known_bugs(&ours) == mask_known_bugs(&puc) {
+        if ours == puc {
             return Ok(());
         }
         Err(format!(
@@ -2239,19 +2184,18 @@ fn parentheses_do_not_matter() {
     });
 }
 
-/// Ferrous bug found by `ferrous_matches_puc`: an error message naming a constant or a
-/// field whose name is not UTF-8 replaces the bad bytes by U+FFFD ("\u{FFFD}", bytes
-/// EF BF BD) where PUC copies the bytes as they are.
+/// Regression test for a bug found by `ferrous_matches_puc`: an error message naming a
+/// constant or a field whose name is not UTF-8 must copy the bytes as they are, as PUC
+/// does (Ferrous used to replace them by U+FFFD, bytes EF BF BD).
 ///
 /// ```lua
 /// print(select(2, pcall(function() return 0 & "\x80" end)))
-/// -- PUC:     ...attempt to perform bitwise operation on a string value (constant '\x80')
-/// -- Ferrous: ...attempt to perform bitwise operation on a string value (constant '\u{FFFD}')
+/// -- ...attempt to perform bitwise operation on a string value (constant '\x80')
 /// print(select(2, pcall(function() return ({})["\x80"] .. nil end)))
-/// -- PUC:     ...attempt to concatenate a nil value (field '\x80')
+/// -- ...attempt to concatenate a nil value (field '\x80')
 /// ```
 #[test]
-fn bug_error_names_keep_raw_bytes() {
+fn regression_error_names_keep_raw_bytes() {
     for expr in [
         r#"0 & "\x80""#,
         r#"({})["\x80"] .. nil"#,
@@ -2264,18 +2208,17 @@ fn bug_error_names_keep_raw_bytes() {
     }
 }
 
-/// Divergence from PUC found by `ferrous_matches_puc`: PUC compiles `x - k` for a small
-/// integer constant `k` as `x + (-k)` (OP_ADDI, `finishbinexpneg` in lcode.c), so for
-/// `k == 0` and `x == -0.0` it gives 0.0 where IEEE subtraction (and Ferrous) gives -0.0.
+/// Regression test for a divergence found by `ferrous_matches_puc`: PUC compiles `x - k`
+/// for a small integer constant `k` as `x + (-k)` (OP_ADDI, `finishbinexpneg` in lcode.c),
+/// so for `k == 0` and `x == -0.0` it gives 0.0 where IEEE subtraction gives -0.0. Ferrous
+/// follows PUC (it used to give -0.0).
 ///
 /// ```lua
 /// local x = -0.0
-/// print(x - 0, 1 / (x - 0))   -- PUC 5.4.7: 0.0  inf     Ferrous: -0.0  -inf
+/// print(x - 0, 1 / (x - 0))   -- 0.0  inf
 /// ```
-///
-/// Whether Ferrous should copy PUC here is the lead's call; the test pins PUC's answer.
 #[test]
-fn divergence_minus_zero_constant() {
+fn regression_minus_zero_constant() {
     let src =
         format!("{PRELUDE}local x = -0.0 out(x - 0) out(1 / (x - 0)) out(-0.0 - 0)\n{EPILOGUE}");
     let puc = run_puc(&src).unwrap();

@@ -220,8 +220,11 @@ opcodes! {
     ExtraArg = Ax,
 }
 
-/// Opcode by 7-bit number, for the interpreter's decode (no bounds check, no branch).
-/// Numbers past the table decode as `ExtraArg`, which the verifier never lets run.
+/// Opcode by 7-bit number, for the safe [`Instr::op`] (no bounds check, no branch) used
+/// outside the interpreter's main loop: the compiler, the verifier, debug info and the
+/// interpreter's slow paths. The main loop itself decodes with `vm::unchecked::op` (a
+/// transmute, sound on verified code). Numbers past the table decode as `ExtraArg`,
+/// which the verifier never lets run.
 const DECODE: [Op; 128] = {
     let mut t = [Op::ExtraArg; 128];
     let mut i = 0;

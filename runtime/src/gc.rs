@@ -186,9 +186,7 @@ impl ObjectList {
         self.head = ptr as *mut GcHeader;
         Gc::from_addr(ptr as usize)
     }
-}
 
-impl ObjectList {
     /// Frees every object (the heap is going away).
     pub(crate) fn free_all(&mut self) {
         let mut p = self.head;
@@ -209,7 +207,7 @@ impl ObjectList {
 
 /// The header of the object a collectable value refers to.
 #[inline]
-pub fn header_of(v: crate::value::Value) -> &'static GcHeader {
+pub(crate) fn header_of(v: crate::value::Value) -> &'static GcHeader {
     debug_assert!(v.is_collectable());
     // SAFETY: values are only built from handles of live objects, and a value a caller
     // can still see refers to an object the collector has not freed (module docs).

@@ -3,6 +3,7 @@
 
 use crate::gc::{header_of, Gc, GcHeader, GcObject, ObjectList};
 use crate::string::{Interner, LuaStr};
+use crate::table::Table;
 use crate::value::Value;
 
 /// Declares the metamethod events once: the enum, and the name strings.
@@ -135,12 +136,15 @@ impl Heap {
         self.objects.bytes
     }
 
-    /// Counts what a live object grew by (a table's parts resized) as if it were newly
-    /// allocated, so that a growing table paces collection. The next sweep measures every
-    /// object again.
+    /// Runs `write` on table `t` and counts what its parts grew by as if newly
+    /// allocated, so that a growing table paces collection (the next sweep measures
+    /// every object again). Every write that may resize a table goes through here.
     #[inline(always)]
-    pub fn note_growth(&mut self, before: usize, after: usize) {
-        self.objects.bytes += after.saturating_sub(before);
+    pub fn write_table<R>(&mut self, t: Gc<Table>, write: impl FnOnce(&mut Table) -> R) -> R {
+        let before = t.parts_size();
+        let r = write(t.get_mut());
+        self.objects.bytes += t.parts_size().saturating_sub(before);
+        r
     }
 
     /// Whether the pacing says a collection is due.

@@ -138,13 +138,12 @@ impl State {
     /// `t[name] = native function`.
     pub fn set_fn(&mut self, t: Gc<Table>, name: &'static str, f: NativeFn) {
         let v = self.new_native(f, name);
-        let k = self.new_str(name.as_bytes());
-        t.get_mut().set_str(k, v);
+        self.set_field(t, name, v);
     }
     /// `t[name] = v`.
     pub fn set_field(&mut self, t: Gc<Table>, name: &str, v: Value) {
         let k = self.new_str(name.as_bytes());
-        t.get_mut().set_str(k, v);
+        self.heap.write_table(t, |t| t.set_str(k, v));
     }
     /// `t[name]` (raw).
     pub fn get_field(&mut self, t: Gc<Table>, name: &str) -> Value {
@@ -478,7 +477,6 @@ pub fn fast_tm(heap: &Heap, mt: Gc<Table>, tm: Tm) -> Value {
     v
 }
 
-/// The line being executed by a Lua frame.
 /// The line being executed by a Lua frame; -1 when the function has no line
 /// information (a stripped binary chunk), as PUC Lua reports it.
 pub fn current_line(cl: Gc<LuaClosure>, fr: &Frame) -> i64 {
@@ -657,8 +655,7 @@ mod tests {
     /// PUC's luaO_chunkid keeps a one-line source only when `srclen < bufflen` (45), so
     /// a 45-byte source is shown as its 45 bytes plus "...": `lua5.4` prints
     /// `[string "error('e')<35 spaces>..."]:1: e` for `load("error('e')" ..
-    /// (" "):rep(35))`. Ferrous tests `source.len() <= avail` and prints the 45 bytes
-    /// without the dots.
+    /// (" "):rep(35))`.
     #[test]
     fn chunk_id_45_byte_source_gets_dots() {
         let s45 = format!("error('e'){}", " ".repeat(35));

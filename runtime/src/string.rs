@@ -260,16 +260,11 @@ mod tests {
         ] {
             let x = heap.intern(s);
             assert_eq!(x.hash(), hash_bytes(s));
-            let copy: Vec<u8> = s.to_owned();
-            assert_eq!(
-                hash_bytes(s),
-                hash_bytes(&copy),
-                "hash depends on contents only"
-            );
         }
-        // Pinned values: the hash is deterministic across runs and builds (no random
-        // seed), which the JIT relies on for constant-key slot prediction.
-        assert_eq!(hash_bytes(b"abc"), hash_bytes(b"abc"));
+        // A pinned value (computed by hand from the definition): the hash is the same
+        // across runs and builds (no random seed), which the JIT relies on for
+        // constant-key slot prediction.
+        assert_eq!(hash_bytes(b"abc"), 0xa1b6_5214_2486_4ebb);
         assert_ne!(hash_bytes(b"abc"), hash_bytes(b"abd"));
         assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"));
         assert_ne!(hash_bytes(b""), hash_bytes(b"\0"));

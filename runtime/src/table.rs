@@ -9,8 +9,9 @@
 //!   entry that still continues chains (and lets `next` continue from a removed key);
 //!   removed entries are dropped when the part is rebuilt;
 //! - float keys with an integral value are stored as integers; nil and NaN are never keys;
-//! - `flags` caches "metamethod absent" bits for tables used as metatables; any store into
-//!   the hash part clears it.
+//! - `flags` caches "metamethod absent" bits for tables used as metatables; any store that
+//!   may add a key to the hash part clears it (an overwrite through `str_slot` cannot make
+//!   an absent event present, so it keeps them).
 
 use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
 use crate::string::LuaStr;
@@ -176,24 +177,16 @@ impl Table {
     /// store there needs neither a metamethod nor a resize.
     #[inline]
     pub fn str_slot(&mut self, s: Gc<LuaStr>) -> Option<&mut Value> {
-        if self.nodes.is_empty() {
-            return None;
-        }
-        let mask = self.nodes.len() - 1;
-        let mut i = s.hash() as usize & mask;
-        let key = Value::string(s);
-        loop {
-            if self.nodes[i].key.is_nil() {
-                return None;
-            }
-            if key_eq(self.nodes[i].key, key) {
-                let val = &mut self.nodes[i].val;
-                return if val.is_nil() { None } else { Some(val) };
-            }
-            i = (i + 1) & mask;
+        let i = self.find_slot(Value::string(s))?;
+        let val = &mut self.nodes[i].val;
+        if val.is_nil() {
+            None
+        } else {
+            Some(val)
         }
     }
 
+    #[inline]
     fn find_slot(&self, key: Value) -> Option<usize> {
         if self.nodes.is_empty() {
             return None;

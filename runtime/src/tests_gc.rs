@@ -724,9 +724,8 @@ fn all_weak_tables_clear_keys_and_values() {
 }
 
 /// Strings are values, never removed from weak tables (module docs of collector.rs;
-/// PUC's `iscleared`). In a `__mode = "kv"` table the traversal marks strings of the hash
-/// part only: a string in the array part that nothing else holds is left unmarked and
-/// then cleared by `clear_by_values`. (With `__mode = "v"` the array part is handled.)
+/// PUC's `iscleared`): in a `__mode = "kv"` table a string in the array part that nothing
+/// else holds stays, as it does in the hash part and with `__mode = "v"`.
 #[test]
 fn all_weak_tables_keep_strings_in_the_array_part() {
     let mut st = settled();

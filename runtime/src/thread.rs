@@ -207,22 +207,10 @@ impl Thread {
         }
     }
 
-    /// Makes sure `n` more slots exist above `top`; false if that would pass MAX_STACK.
+    /// Makes sure `n` more slots exist above `top` (see `ensure_abs`).
     #[inline]
     pub fn ensure(&mut self, n: usize) -> bool {
-        self.move_stack_for_checks();
-        let need = self.top + n;
-        if need <= self.stack.len() {
-            return true;
-        }
-        if need > MAX_STACK + ERROR_STACK_EXTRA {
-            return false;
-        }
-        let new_len = (self.stack.len() * 2)
-            .max(need)
-            .min(MAX_STACK + ERROR_STACK_EXTRA);
-        self.stack.resize(new_len, Value::NIL);
-        true
+        self.ensure_abs(self.top + n)
     }
 
     /// Grows the stack for a frame needing slots up to `end` (may exceed MAX_STACK by a

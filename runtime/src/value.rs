@@ -388,11 +388,9 @@ mod tests {
     }
 
     #[test]
-    fn size_and_alignment() {
-        assert_eq!(std::mem::size_of::<Value>(), 16);
-        assert_eq!(std::mem::align_of::<Value>(), 8);
+    fn optional_handles_are_one_word() {
+        // Value's own size and alignment are asserted at compile time.
         assert_eq!(std::mem::size_of::<Option<Gc<Table>>>(), 8);
-        assert_eq!(std::mem::size_of::<[Value; 4]>(), 64);
     }
 
     #[test]
@@ -578,7 +576,6 @@ mod tests {
         assert!(Value::int(0).raw_eq(Value::float(-0.0)));
         assert!(Value::float(0.0).raw_eq(Value::float(-0.0)));
         assert!(!Value::int(1).raw_eq(Value::float(1.5)));
-        assert!(!Value::float(f64::NAN).raw_eq(Value::float(f64::NAN)));
         let nan = Value::float(f64::NAN);
         assert!(!nan.raw_eq(nan));
         assert!(!Value::int(0).raw_eq(Value::float(f64::NAN)));

@@ -100,7 +100,25 @@ fn corrupted_header_is_rejected() {
     let mut st = api::new_state();
     let bytes = dump_source(&mut st, SAMPLE.as_bytes(), b"=sample", false);
     let header_len = dump::header().len();
-    assert_eq!(&bytes[..header_len], &dump::header()[..]);
+    // The header as docs/binary-chunks.md lays it out, written out by hand; the integer
+    // and float are in machine byte order (shown here little-endian).
+    let mut expected: Vec<u8> = [
+        b"\x1bLua" as &[u8],                // signature
+        &[0x54, 0x00],                      // Lua 5.4, official format
+        b"\x19\x93\r\n\x1a\n",              // LUAC_DATA
+        &[4, 8, 8],                         // instruction, integer, float sizes
+        &[0x78, 0x56, 0, 0, 0, 0, 0, 0],    // the integer 0x5678
+        &[0, 0, 0, 0, 0, 0x28, 0x77, 0x40], // the float 370.5
+        b"Frrs",                            // Ferrous marker
+        &[1],                               // format version
+    ]
+    .concat();
+    if cfg!(target_endian = "big") {
+        expected[15..23].reverse();
+        expected[23..31].reverse();
+    }
+    assert_eq!(expected.len(), 36);
+    assert_eq!(&bytes[..header_len], &expected[..]);
     for i in 0..header_len {
         let mut b = bytes.clone();
         b[i] = b[i].wrapping_add(1);

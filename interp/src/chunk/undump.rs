@@ -120,6 +120,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A count, then that many elements read by `item`, each taking at least `min_size`
+    /// bytes: the count is checked against the bytes left before anything is allocated.
+    fn list<T>(&mut self, min_size: usize, mut item: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
+        let n = self.count(min_size)?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(item(self)?);
+        }
+        Ok(v)
+    }
+
     fn string(&mut self) -> R<Vec<u8>> {
         let n = self.count(1)?;
         Ok(self.bytes(n)?.to_vec())
@@ -195,45 +206,25 @@ impl<'a> Reader<'a> {
             max_stack: self.byte()?,
             ..FuncProto::default()
         };
-        let n = self.count(4)?;
-        f.code = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.code.push(Instr(u32::from_ne_bytes(self.array()?)));
-        }
-        let n = self.count(1)?;
-        f.constants = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.constants.push(self.constant()?);
-        }
-        let n = self.count(3)?;
-        f.upvalues = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.upvalues.push(UpvalDesc {
+        f.code = self.list(4, |r| Ok(Instr(u32::from_ne_bytes(r.array()?))))?;
+        f.constants = self.list(1, Self::constant)?;
+        f.upvalues = self.list(3, |r| {
+            Ok(UpvalDesc {
                 name: Vec::new(),
-                in_stack: self.bool()?,
-                index: self.byte()?,
-                kind: self.byte()?,
-            });
-        }
-        let n = self.count(MIN_FUNCTION_SIZE)?;
-        f.protos = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.protos.push(self.function(depth + 1)?);
-        }
-        let n = self.count(1)?;
-        f.line_info = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.line_info.push(self.u32()?);
-        }
-        let n = self.count(3)?;
-        f.locvars = Vec::with_capacity(n);
-        for _ in 0..n {
-            f.locvars.push(LocVar {
-                name: self.string()?,
-                start_pc: self.u32()?,
-                end_pc: self.u32()?,
-            });
-        }
+                in_stack: r.bool()?,
+                index: r.byte()?,
+                kind: r.byte()?,
+            })
+        })?;
+        f.protos = self.list(MIN_FUNCTION_SIZE, |r| r.function(depth + 1))?;
+        f.line_info = self.list(1, Self::u32)?;
+        f.locvars = self.list(3, |r| {
+            Ok(LocVar {
+                name: r.string()?,
+                start_pc: r.u32()?,
+                end_pc: r.u32()?,
+            })
+        })?;
         let n = self.count(1)?;
         if n != 0 && n != f.upvalues.len() {
             return bad("upvalue names do not match the upvalues");

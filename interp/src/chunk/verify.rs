@@ -236,13 +236,24 @@ impl Checker<'_> {
             _ => self.err(i, "a comparison or test must be followed by a jump"),
         }
     }
-    /// The pc `off` instructions after this one (may be out of range: checked later).
+    /// The pc `off` instructions after this one; an error if that is outside the code.
     fn rel(&self, off: i64) -> R<u32> {
         let t = self.pc as i64 + off;
         if t < 0 || t >= self.f.code.len() as i64 {
             return Err(format!("pc {}: jump or skip out of the code", self.pc));
         }
         Ok(t as u32)
+    }
+    /// The backward jump of a `ForLoop` or `TForLoop` using `count` registers from A:
+    /// it goes to the start of the loop, right after the `prep` instruction that opened
+    /// it with the same registers. Returns the jump target.
+    fn loop_back(&self, i: Instr, count: u32, prep: Op) -> R<u32> {
+        self.regs(i, i.a(), count)?;
+        let target = self.rel(1 - i.bx() as i64)?;
+        match (target as usize).checked_sub(1).map(|p| self.f.code[p]) {
+            Some(p) if p.op_raw() == prep as u8 && p.a() == i.a() => Ok(target),
+            _ => self.err(i, &format!("loop not opened by a matching {}", prep.name())),
+        }
     }
 }
 
@@ -465,17 +476,7 @@ fn check_code(f: &FuncProto) -> R<Cfg> {
                 c.reg(i, a)?;
                 s[0] = NONE;
             }
-            Op::ForLoop => {
-                c.regs(i, a, 4)?;
-                let target = c.rel(1 - i.bx() as i64)?;
-                // The loop starts right after its ForPrep, with the same registers.
-                let prep = (target as usize).checked_sub(1).map(|p| f.code[p]);
-                match prep {
-                    Some(p) if p.op_raw() == Op::ForPrep as u8 && p.a() == a => {}
-                    _ => return c.err(i, "loop not opened by a matching ForPrep"),
-                }
-                s[1] = target;
-            }
+            Op::ForLoop => s[1] = c.loop_back(i, 4, Op::ForPrep)?,
             Op::ForPrep => {
                 c.regs(i, a, 4)?;
                 let exit = c.rel(2 + i.bx() as i64)?;
@@ -505,16 +506,7 @@ fn check_code(f: &FuncProto) -> R<Cfg> {
                     _ => return c.err(i, "not followed by a matching TForLoop"),
                 }
             }
-            Op::TForLoop => {
-                c.regs(i, a, 5)?;
-                let target = c.rel(1 - i.bx() as i64)?;
-                let prep = (target as usize).checked_sub(1).map(|p| f.code[p]);
-                match prep {
-                    Some(p) if p.op_raw() == Op::TForPrep as u8 && p.a() == a => {}
-                    _ => return c.err(i, "loop not opened by a matching TForPrep"),
-                }
-                s[1] = target;
-            }
+            Op::TForLoop => s[1] = c.loop_back(i, 5, Op::TForPrep)?,
             Op::SetList => {
                 c.reg(i, a)?;
                 // The compiler flushes list items in groups of FIELDS_PER_FLUSH.
@@ -556,10 +548,10 @@ fn check_code(f: &FuncProto) -> R<Cfg> {
                 }
             }
         }
-        for &t in &s {
-            if t != NONE && t as usize >= n {
-                return Err(format!("pc {}: execution runs off the end of the code", pc));
-            }
+        // Jump and skip targets come from `rel`, which keeps them inside the code; only
+        // the default fall-through can leave it.
+        if s[0] == pc as u32 + 1 && pc + 1 == n {
+            return Err(format!("pc {}: execution runs off the end of the code", pc));
         }
         succ[pc] = s;
     }

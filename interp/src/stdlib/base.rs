@@ -55,7 +55,8 @@ fn print(st: &mut State) -> LuaResult<usize> {
     }
     out.push(b'\n');
     super::write_stdout(&out);
-    // Like PUC's lua_writeline: output and errors interleave as written.
+    // PUC's lua_writeline flushes after every line too, so output and errors
+    // interleave as written.
     super::flush_output();
     Ok(0)
 }
@@ -386,7 +387,7 @@ fn load(st: &mut State) -> LuaResult<usize> {
 }
 
 /// `load`'s results: the function, or `nil` (fail) and the error message.
-fn push_load_result(st: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
+pub(crate) fn push_load_result(st: &mut State, r: LuaResult<Value>) -> LuaResult<usize> {
     match r {
         Ok(f) => {
             st.push(f);

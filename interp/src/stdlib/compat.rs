@@ -23,6 +23,7 @@
 //! and `pcall` / `xpcall` count as one native level each. Level 0 stands for the
 //! thread's environment: `getfenv(0)` returns the globals, `setfenv(0, t)` is an error.
 
+use super::math::{float_fn, push_f};
 use crate::vm::api;
 use ferrous_runtime::function::UpVal;
 use ferrous_runtime::{Gc, LuaResult, State, Table, Value};
@@ -33,11 +34,7 @@ const FENV_KEY: &str = "ferrous.compat.fenv";
 
 /// Adds the compatibility functions to the globals and the standard library tables.
 pub fn open(st: &mut State) {
-    let fenv = st.new_table(0, 0);
-    let mt = st.new_table(0, 1);
-    let k = st.str_value(b"k");
-    st.set_field(mt, "__mode", k);
-    fenv.get_mut().metatable = Some(mt);
+    let fenv = super::weak_table(st, b"k");
     let reg = st.registry;
     st.set_field(reg, FENV_KEY, Value::table(fenv));
     let g = st.globals;
@@ -89,18 +86,13 @@ enum Target {
 /// The function running `level` levels below the running native (1 = its caller), as
 /// `State::where_` counts them (`pcall` / `xpcall` have frames of their own).
 fn function_at_level(st: &State, level: usize) -> Option<Target> {
-    let frames = &st.thread.frames;
-    if level >= frames.len() {
-        return None;
-    }
-    let fr = &frames[frames.len() - 1 - level];
-    if !fr.is_lua() {
-        return Some(Target::Native);
-    }
-    Some(match st.thread.stack[fr.base - 1].as_lclosure() {
-        Some(cl) => Target::Lua(cl),
-        None => Target::Native,
-    })
+    let (_, fr) = super::debug::frame_at(st.thread, level as i64)?;
+    Some(
+        match super::debug::frame_func(st.thread, &fr).as_lclosure() {
+            Some(cl) => Target::Lua(cl),
+            None => Target::Native,
+        },
+    )
 }
 
 /// Argument 1 of getfenv/setfenv: a function, or a level (optional for getfenv, where it
@@ -201,18 +193,8 @@ fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: V
 fn loadstring(st: &mut State) -> LuaResult<usize> {
     let s = st.check_str(1)?;
     let name = st.opt_str(2)?.unwrap_or(s);
-    match api::load(st, s.as_bytes(), name.as_bytes(), "bt", None) {
-        Ok(f) => {
-            st.push(f);
-            Ok(1)
-        }
-        Err(ferrous_runtime::Throw::Error(e)) => {
-            st.push(Value::NIL);
-            st.push(e);
-            Ok(2)
-        }
-        Err(other) => Err(other),
-    }
+    let r = api::load(st, s.as_bytes(), name.as_bytes(), "bt", None);
+    super::base::push_load_result(st, r)
 }
 
 // =====================================================================================
@@ -388,23 +370,18 @@ fn foreachi(st: &mut State) -> LuaResult<usize> {
 // math
 // =====================================================================================
 
-fn push_float(st: &mut State, f: f64) -> LuaResult<usize> {
-    st.push(Value::float(f));
-    Ok(1)
-}
-
 /// `math.pow(x, y)`: `x ^ y`.
 fn math_pow(st: &mut State) -> LuaResult<usize> {
     let x = st.check_f64(1)?;
     let y = st.check_f64(2)?;
-    push_float(st, x.powf(y))
+    push_f(st, x.powf(y))
 }
 
 /// `math.ldexp(m, e)`: `m * 2^e`.
 fn math_ldexp(st: &mut State) -> LuaResult<usize> {
     let m = st.check_f64(1)?;
     let e = st.check_int(2)?;
-    push_float(
+    push_f(
         st,
         ldexp(m, e.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
     )
@@ -420,25 +397,10 @@ fn math_frexp(st: &mut State) -> LuaResult<usize> {
     Ok(2)
 }
 
-fn math_log10(st: &mut State) -> LuaResult<usize> {
-    let x = st.check_f64(1)?;
-    push_float(st, x.log10())
-}
-
-fn math_cosh(st: &mut State) -> LuaResult<usize> {
-    let x = st.check_f64(1)?;
-    push_float(st, x.cosh())
-}
-
-fn math_sinh(st: &mut State) -> LuaResult<usize> {
-    let x = st.check_f64(1)?;
-    push_float(st, x.sinh())
-}
-
-fn math_tanh(st: &mut State) -> LuaResult<usize> {
-    let x = st.check_f64(1)?;
-    push_float(st, x.tanh())
-}
+float_fn!(math_log10, f64::log10);
+float_fn!(math_cosh, f64::cosh);
+float_fn!(math_sinh, f64::sinh);
+float_fn!(math_tanh, f64::tanh);
 
 /// C's `ldexp` (musl's scalbn): exact, including results in the subnormal range.
 fn ldexp(mut x: f64, mut n: i32) -> f64 {

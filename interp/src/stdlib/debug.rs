@@ -33,11 +33,7 @@ pub fn open(st: &mut State) {
     st.set_field(g, "debug", Value::table(t));
     // PUC keeps hooks in registry._HOOKKEY, a table with weak keys (threads); Ferrous
     // keeps them in the threads, and mirrors each one there for scripts that look.
-    let hooks = st.new_table(0, 2);
-    let mt = st.new_table(0, 1);
-    let k = st.str_value(b"k");
-    st.set_field(mt, "__mode", k);
-    hooks.get_mut().metatable = Some(mt);
+    let hooks = super::weak_table(st, b"k");
     let r = st.registry;
     st.set_field(r, "_HOOKKEY", Value::table(hooks));
 }
@@ -73,8 +69,10 @@ fn traceback(st: &mut State) -> LuaResult<usize> {
     Ok(1)
 }
 
-/// The frame `level` levels below the top of `th` (0 = top).
-fn frame_at(th: Gc<Thread>, level: usize) -> Option<(usize, Frame)> {
+/// The frame `level` levels below the top of `th` (0 = top; none for a negative level)
+/// and its index.
+pub(crate) fn frame_at(th: Gc<Thread>, level: i64) -> Option<(usize, Frame)> {
+    let level = usize::try_from(level).ok()?;
     let n = th.frames.len();
     if level >= n {
         return None;
@@ -83,7 +81,8 @@ fn frame_at(th: Gc<Thread>, level: usize) -> Option<(usize, Frame)> {
     Some((idx, th.frames[idx]))
 }
 
-fn frame_func(th: Gc<Thread>, fr: &Frame) -> Value {
+/// The function a frame runs.
+pub(crate) fn frame_func(th: Gc<Thread>, fr: &Frame) -> Value {
     if fr.is_lua() {
         th.stack[fr.base - 1]
     } else {
@@ -108,11 +107,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
     } else {
         // Level 0 is getinfo itself when inspecting the running thread.
         let level = st.check_int(a)?;
-        if level < 0 {
-            st.push(Value::NIL);
-            return Ok(1);
-        }
-        match frame_at(th, level as usize) {
+        match frame_at(th, level) {
             Some((idx, fr)) => (frame_func(th, &fr), Some((idx, fr))),
             None => {
                 st.push(Value::NIL);
@@ -297,12 +292,7 @@ fn getlocal(st: &mut State) -> LuaResult<usize> {
         return Ok(1);
     }
     let level = st.check_int(a)?;
-    let lvl = level;
-    let Some((fidx, fr)) = (if lvl >= 0 {
-        frame_at(th, lvl as usize)
-    } else {
-        None
-    }) else {
+    let Some((fidx, fr)) = frame_at(th, level) else {
         return Err(st.arg_error(a, "level out of range"));
     };
     match local_slot(th, fidx, &fr, n) {
@@ -323,12 +313,7 @@ fn setlocal(st: &mut State) -> LuaResult<usize> {
     let level = st.check_int(a)?;
     let n = st.check_int(a + 1)?;
     let v = st.arg(a + 2);
-    let lvl = level;
-    let Some((fidx, fr)) = (if lvl >= 0 {
-        frame_at(th, lvl as usize)
-    } else {
-        None
-    }) else {
+    let Some((fidx, fr)) = frame_at(th, level) else {
         return Err(st.arg_error(a, "level out of range"));
     };
     match local_slot(th, fidx, &fr, n) {

@@ -85,7 +85,7 @@ fn num_int(d: f64) -> Value {
     }
 }
 
-fn push_f(st: &mut State, f: f64) -> LuaResult<usize> {
+pub(crate) fn push_f(st: &mut State, f: f64) -> LuaResult<usize> {
     st.push(Value::float(f));
     Ok(1)
 }
@@ -108,6 +108,8 @@ macro_rules! float_fn {
         }
     };
 }
+
+pub(crate) use float_fn;
 
 float_fn!(math_sin, f64::sin);
 float_fn!(math_cos, f64::cos);

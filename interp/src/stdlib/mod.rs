@@ -12,7 +12,17 @@ pub mod string;
 pub mod table;
 pub mod utf8;
 
-use ferrous_runtime::State;
+use ferrous_runtime::{Gc, State, Table};
+
+/// A new table whose metatable has `__mode = mode`.
+pub(crate) fn weak_table(st: &mut State, mode: &[u8]) -> Gc<Table> {
+    let t = st.new_table(0, 0);
+    let mt = st.new_table(0, 1);
+    let m = st.str_value(mode);
+    st.set_field(mt, "__mode", m);
+    t.get_mut().metatable = Some(mt);
+    t
+}
 
 /// Opens every standard library into `st`'s globals.
 pub fn open_all(st: &mut State) {
@@ -25,7 +35,7 @@ pub fn open_all(st: &mut State) {
     os::open(st);
     io::open(st);
     debug::open(st);
-    package::open(st, false);
+    package::open(st);
     package::register_loaded(
         st,
         &[

@@ -37,12 +37,12 @@ const CONFIG: &[u8] = b"/\n;\n?\n!\n-\n";
 /// Why loading a C library fails (PUC's DLMSG for builds without dynamic libraries).
 const DLMSG: &str = "dynamic libraries not enabled; Ferrous cannot load C modules";
 
-/// Opens the library: the `package` table and the global `require`. With `ignore_env`
-/// (or when the registry has `LUA_NOENV` set to a true value, as PUC's `lua -E` does),
-/// the environment variables are not read and the paths are the defaults.
-pub fn open(st: &mut State, ignore_env: bool) {
+/// Opens the library: the `package` table and the global `require`. When the registry
+/// has `LUA_NOENV` set to a true value (as PUC's `lua -E` does), the environment
+/// variables are not read and the paths are the defaults.
+pub fn open(st: &mut State) {
     let reg = st.registry;
-    let noenv = ignore_env || st.get_field(reg, "LUA_NOENV").truthy();
+    let noenv = st.get_field(reg, "LUA_NOENV").truthy();
     // Loaded C libraries (always empty here; kept for programs that look at it).
     sub_table(st, reg, "_CLIBS");
     let pkg = st.new_table(0, 10);
@@ -287,8 +287,8 @@ fn path_field(st: &mut State, field: &str) -> LuaResult<Vec<u8>> {
     }
 }
 
-/// Returns the found file name as the loader's extra value, or raises "error loading
-/// module" with the loading error (PUC's checkload).
+/// The "error loading module" error for `file`, found for module `name`, with the
+/// loading error `err` (PUC's checkload).
 fn load_error(st: &mut State, name: &[u8], file: &[u8], err: Value) -> Throw {
     let mut msg = b"error loading module '".to_vec();
     msg.extend_from_slice(name);
@@ -353,11 +353,17 @@ fn searcher_lua(st: &mut State) -> LuaResult<usize> {
 /// Ferrous cannot load it.
 fn searcher_c(st: &mut State) -> LuaResult<usize> {
     let name = st.check_str(1)?.as_bytes().to_vec();
+    search_c(st, &name, &name)
+}
+
+/// Looks for a C library for `query` along `package.cpath` on behalf of module `name`:
+/// an error when one exists (Ferrous cannot load it), else the list of places tried.
+fn search_c(st: &mut State, name: &[u8], query: &[u8]) -> LuaResult<usize> {
     let cpath = path_field(st, "cpath")?;
-    match search_path(&name, &cpath, b".", b"/") {
+    match search_path(query, &cpath, b".", b"/") {
         Ok(file) => {
             let e = st.str_value(DLMSG.as_bytes());
-            Err(load_error(st, &name, &file, e))
+            Err(load_error(st, name, &file, e))
         }
         Err(msg) => {
             let v = st.string_value_owned(msg);
@@ -374,18 +380,7 @@ fn searcher_croot(st: &mut State) -> LuaResult<usize> {
     let Some(dot) = name.iter().position(|&c| c == b'.') else {
         return Ok(0);
     };
-    let cpath = path_field(st, "cpath")?;
-    match search_path(&name[..dot], &cpath, b".", b"/") {
-        Ok(file) => {
-            let e = st.str_value(DLMSG.as_bytes());
-            Err(load_error(st, &name, &file, e))
-        }
-        Err(msg) => {
-            let v = st.string_value_owned(msg);
-            st.push(v);
-            Ok(1)
-        }
-    }
+    search_c(st, &name, &name[..dot])
 }
 
 // =====================================================================================

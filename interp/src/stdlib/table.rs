@@ -55,9 +55,7 @@ fn geti(st: &mut State, t: Value, i: i64) -> LuaResult<Value> {
 fn seti(st: &mut State, t: Value, i: i64, v: Value) -> LuaResult<()> {
     if let Some(tb) = t.as_table() {
         if tb.metatable.is_none() {
-            let before = tb.parts_size();
-            tb.get_mut().set_int(i, v);
-            st.heap.note_growth(before, tb.parts_size());
+            st.heap.write_table(tb, |t| t.set_int(i, v));
             return Ok(());
         }
     }

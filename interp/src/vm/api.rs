@@ -37,13 +37,8 @@ fn push_call(st: &mut State, f: Value, args: &[Value]) -> LuaResult<usize> {
 
 /// Calls `f(args...)` and returns its first result (nil if none).
 pub fn call_value(st: &mut State, f: Value, args: &[Value]) -> LuaResult<Value> {
-    let th = st.thread;
-    let func = push_call(st, f, args)?;
-    call_at_top(st, func, 1)?;
-    let t = th.get_mut();
-    let v = t.stack[func];
-    t.top = func;
-    Ok(v)
+    let top = st.thread.top;
+    super::meta::call_meta_at(st, top, f, args)
 }
 
 /// Calls `f(args...)` and returns all results.
@@ -207,11 +202,14 @@ pub fn new_state() -> State {
 /// How [`new_state_with`] sets up a state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StateOptions {
-    /// Also open the Lua 5.1/LuaJIT compatibility library (`stdlib::compat`: unpack,
-    /// loadstring, setfenv/getfenv, module, ...).
+    /// Open the Lua 5.1/LuaJIT compatibility library (`stdlib::compat`): `unpack`,
+    /// `loadstring`, `setfenv`/`getfenv`, `module`/`package.seeall`, `math.pow` and the
+    /// other 5.1 math functions, `table.getn`/`maxn`/`foreach`/`foreachi`,
+    /// `string.gfind` (see docs/compat.md). Off by default.
     pub compat: bool,
-    /// Do not read `LUA_PATH*` / `LUA_CPATH*`: package.path and package.cpath get their
-    /// defaults (PUC's `registry.LUA_NOENV`, set by `lua -E`).
+    /// Do not read the environment variables `LUA_PATH*` / `LUA_CPATH*`:
+    /// `package.path` and `package.cpath` get their default values (PUC's
+    /// `registry.LUA_NOENV`, set by `lua -E`). Off by default.
     pub ignore_env: bool,
 }
 

@@ -6,11 +6,12 @@
 
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::heap::TM_NAMES;
 use ferrous_runtime::state::{chunk_id, current_line};
 use ferrous_runtime::thread::{
     Frame, FRAME_FIN, FRAME_FRESH, FRAME_HOOKED, FRAME_PCALL, FRAME_TAIL, FRAME_XPCALL,
 };
-use ferrous_runtime::{Gc, State, Value};
+use ferrous_runtime::{Gc, State, Tm, Value};
 
 /// Where an operand came from, for naming it in a message.
 #[derive(Clone, Copy, Debug)]
@@ -276,31 +277,32 @@ fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Name)> {
     let tm = match i.op() {
         Op::Call | Op::TailCall => return get_obj_name(p, pc, i.a()),
         Op::TForCall => return Some(("for iterator", b"for iterator".to_vec())),
-        Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => "index",
-        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => "newindex",
-        Op::AddI | Op::AddK | Op::Add => "add",
-        Op::SubK | Op::Sub => "sub",
-        Op::MulK | Op::Mul => "mul",
-        Op::ModK | Op::Mod => "mod",
-        Op::PowK | Op::Pow => "pow",
-        Op::DivK | Op::Div => "div",
-        Op::IDivK | Op::IDiv => "idiv",
-        Op::BAndK | Op::BAnd => "band",
-        Op::BOrK | Op::BOr => "bor",
-        Op::BXorK | Op::BXor => "bxor",
-        Op::ShlI | Op::Shl => "shl",
-        Op::ShrI | Op::Shr => "shr",
-        Op::Unm => "unm",
-        Op::BNot => "bnot",
-        Op::Len => "len",
-        Op::Concat => "concat",
-        Op::Eq | Op::EqK | Op::EqI => "eq",
-        Op::Lt | Op::LtI | Op::GtI => "lt",
-        Op::Le | Op::LeI | Op::GeI => "le",
-        Op::Close | Op::Return => "close",
+        Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => Tm::Index,
+        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => Tm::NewIndex,
+        Op::AddI | Op::AddK | Op::Add => Tm::Add,
+        Op::SubK | Op::Sub => Tm::Sub,
+        Op::MulK | Op::Mul => Tm::Mul,
+        Op::ModK | Op::Mod => Tm::Mod,
+        Op::PowK | Op::Pow => Tm::Pow,
+        Op::DivK | Op::Div => Tm::Div,
+        Op::IDivK | Op::IDiv => Tm::IDiv,
+        Op::BAndK | Op::BAnd => Tm::BAnd,
+        Op::BOrK | Op::BOr => Tm::BOr,
+        Op::BXorK | Op::BXor => Tm::BXor,
+        Op::ShlI | Op::Shl => Tm::Shl,
+        Op::ShrI | Op::Shr => Tm::Shr,
+        Op::Unm => Tm::Unm,
+        Op::BNot => Tm::BNot,
+        Op::Len => Tm::Len,
+        Op::Concat => Tm::Concat,
+        Op::Eq | Op::EqK | Op::EqI => Tm::Eq,
+        Op::Lt | Op::LtI | Op::GtI => Tm::Lt,
+        Op::Le | Op::LeI | Op::GeI => Tm::Le,
+        Op::Close | Op::Return => Tm::Close,
         _ => return None,
     };
-    Some(("metamethod", tm.as_bytes().to_vec()))
+    // The event name without its "__", as PUC's `tmname[tm] + 2`.
+    Some(("metamethod", TM_NAMES[tm as usize].as_bytes()[2..].to_vec()))
 }
 
 /// `func_name` with the name as text, for the runtime's argument errors.
@@ -318,57 +320,14 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
     out.push_str("stack traceback:");
     let frames = &st.thread.frames;
     let n = frames.len();
-    // One entry per level; the middle of a long traceback is elided as PUC does.
-    let mut levels: Vec<String> = Vec::new();
     // The host's own protected call (lua.c uses lua_pcall): not a Lua-visible level.
     let host_call = |fr: &Frame| {
         !fr.is_lua() && fr.flags & FRAME_FRESH != 0 && fr.flags & (FRAME_PCALL | FRAME_XPCALL) != 0
     };
-    for idx in (0..n.saturating_sub(level)).rev() {
-        let fr = &frames[idx];
-        if host_call(fr) {
-            continue;
-        }
-        let mut out = String::new();
-        let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
-        let global = st
-            .global_func_name(fval)
-            .map(|n| format!("function '{}'", n));
-        let what = match func_name(st, idx) {
-            _ if global.is_some() => global.unwrap(),
-            Some(("global", n)) => format!("function '{}'", String::from_utf8_lossy(&n)),
-            Some(("method", n)) => format!("method '{}'", String::from_utf8_lossy(&n)),
-            Some(("metamethod", n)) => format!("metamethod '{}'", String::from_utf8_lossy(&n)),
-            Some(("for iterator", _)) => "for iterator 'for iterator'".to_string(),
-            Some((kind, n)) => format!("{} '{}'", kind, String::from_utf8_lossy(&n)),
-            None => String::new(),
-        };
-        if let Some(cl) = fval.as_lclosure() {
-            let p: Gc<Proto> = cl.proto;
-            let src = chunk_id(&p.source);
-            out.push_str(&format!("{}:{}: in ", src, current_line(cl, fr)));
-            if p.line_defined == 0 {
-                out.push_str("main chunk");
-            } else if !what.is_empty() {
-                out.push_str(&what);
-            } else {
-                out.push_str(&format!("function <{}:{}>", src, p.line_defined));
-            }
-        } else {
-            out.push_str("[C]: in ");
-            if !what.is_empty() {
-                out.push_str(&what);
-            } else if let Some(c) = fval.as_nclosure() {
-                out.push_str(&format!("function '{}'", c.name));
-            } else {
-                out.push('?');
-            }
-        }
-        if fr.flags & FRAME_TAIL != 0 {
-            out.push_str("\n\t(...tail calls...)");
-        }
-        levels.push(out);
-    }
+    let visible: Vec<usize> = (0..n.saturating_sub(level))
+        .rev()
+        .filter(|&idx| !host_call(&frames[idx]))
+        .collect();
     // The host's own call at the bottom of the main thread (lua.c's C function): one
     // more level, the last, standing for the host's call in frame 0 when there is one.
     // A `level` past it shows nothing.
@@ -377,13 +336,13 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
     } else {
         n
     };
-    if st.thread == st.main_thread && level <= last_level {
-        levels.push("[C]: in ?".to_string());
-    }
+    let host_level = st.thread == st.main_thread && level <= last_level;
+    // The middle of a long traceback is elided as PUC does; only shown levels are
+    // formatted.
     const FIRST: usize = 10;
     const LAST: usize = 11;
-    let total = levels.len();
-    for (i, l) in levels.iter().enumerate() {
+    let total = visible.len() + host_level as usize;
+    for i in 0..total {
         if total > FIRST + LAST + 1 && (FIRST..total - LAST).contains(&i) {
             if i == FIRST {
                 // PUC's count, one less than the levels left out.
@@ -393,7 +352,54 @@ pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
             continue;
         }
         out.push_str("\n\t");
-        out.push_str(l);
+        match visible.get(i) {
+            Some(&idx) => out.push_str(&level_line(st, idx)),
+            None => out.push_str("[C]: in ?"),
+        }
+    }
+    out
+}
+
+/// One level of a traceback: where frame `idx` is and what it runs.
+fn level_line(st: &State, idx: usize) -> String {
+    let fr = &st.thread.frames[idx];
+    let mut out = String::new();
+    let fval: Value = st.thread.stack[if fr.is_lua() { fr.base - 1 } else { fr.func }];
+    let global = st
+        .global_func_name(fval)
+        .map(|n| format!("function '{}'", n));
+    let what = match func_name(st, idx) {
+        _ if global.is_some() => global.unwrap(),
+        Some(("global", n)) => format!("function '{}'", String::from_utf8_lossy(&n)),
+        Some(("method", n)) => format!("method '{}'", String::from_utf8_lossy(&n)),
+        Some(("metamethod", n)) => format!("metamethod '{}'", String::from_utf8_lossy(&n)),
+        Some(("for iterator", _)) => "for iterator 'for iterator'".to_string(),
+        Some((kind, n)) => format!("{} '{}'", kind, String::from_utf8_lossy(&n)),
+        None => String::new(),
+    };
+    if let Some(cl) = fval.as_lclosure() {
+        let p: Gc<Proto> = cl.proto;
+        let src = chunk_id(&p.source);
+        out.push_str(&format!("{}:{}: in ", src, current_line(cl, fr)));
+        if p.line_defined == 0 {
+            out.push_str("main chunk");
+        } else if !what.is_empty() {
+            out.push_str(&what);
+        } else {
+            out.push_str(&format!("function <{}:{}>", src, p.line_defined));
+        }
+    } else {
+        out.push_str("[C]: in ");
+        if !what.is_empty() {
+            out.push_str(&what);
+        } else if let Some(c) = fval.as_nclosure() {
+            out.push_str(&format!("function '{}'", c.name));
+        } else {
+            out.push('?');
+        }
+    }
+    if fr.flags & FRAME_TAIL != 0 {
+        out.push_str("\n\t(...tail calls...)");
     }
     out
 }

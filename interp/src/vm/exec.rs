@@ -91,10 +91,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
     }
     enter_frame!();
     {
-        // SAFETY (r!, kst!, up!, fetch!): operands of verified code index the frame's
-        // registers (below max_stack, made room for by precall; the stack never
-        // shrinks), the prototype's constants and the closure's upvalues, and `pc` never
-        // leaves the code (see vm::unchecked).
+        // SAFETY (r!, kst!, up!, fetch!, save_pc!): operands of verified code index the
+        // frame's registers (below max_stack, made room for by precall; the stack never
+        // shrinks), the prototype's constants and the closure's upvalues, `pc` never
+        // leaves the code, and `fi` is the running frame (see vm::unchecked).
         macro_rules! r {
             ($i:expr) => {
                 (*unsafe { unchecked::reg(basep, ($i) as usize, &th, base) })
@@ -389,14 +389,15 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(i.b());
                     let key = rk!(i);
                     r!(a + 1) = t;
-                    let v = match key.as_string() {
-                        Some(s) => index_str(&st.heap, t, s).unwrap_or(Value::NIL),
-                        None => get_fast(t, key),
+                    let found = match key.as_string() {
+                        Some(s) => index_str(&st.heap, t, s),
+                        None => Some(get_fast(t, key)).filter(|v| !v.is_nil()),
                     };
-                    r!(a) = if v.is_nil() {
-                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
-                    } else {
-                        v
+                    r!(a) = match found {
+                        Some(v) => v,
+                        None => {
+                            protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                        }
                     };
                 }
                 Op::AddI => {
@@ -575,47 +576,39 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let nres = i.c() as i32 - 1;
                     save_pc!();
                     let fval = r!(a);
-                    if let Some(nc) = fval.as_nclosure() {
-                        let t = th.get_mut();
-                        if nc.kind == NativeKind::Plain
+                    let t = th.get_mut();
+                    // SAFETY: `fi` is the running frame.
+                    let caller = *unsafe { unchecked::frame(t, fi) };
+                    let native = fval.as_nclosure().filter(|nc| {
+                        nc.kind == NativeKind::Plain
                             && t.hook.mask == 0
                             && t.top + MIN_STACK <= t.stack.len()
-                        {
-                            // The common Lua-to-Rust call, without precall/poscall.
-                            // SAFETY: `fi` is the running frame.
-                            let pdepth = unsafe { unchecked::frame(t, fi) }.pdepth;
-                            let top = t.top + MIN_STACK;
-                            t.frames.push(Frame::native(func, top, nres, 0, pdepth));
-                            let n = (nc.f)(st)?;
-                            if n == CALL_IN_PLACE || n == CALL_IN_PLACE_MAX3 {
-                                // The native set up a call at its own slot: precall makes
-                                // it, as it would have after calling the native itself.
-                                th.get_mut().frames.pop();
-                                let flags = if n == CALL_IN_PLACE { 0 } else { FRAME_MAX3 };
-                                if precall(st, func, nres, flags)? {
-                                    next_frame!();
-                                }
-                            } else if th.hook.mask != 0 {
-                                // The native set hooks: they see its return.
-                                finish_native(st, n)?;
-                            } else {
-                                native_results(th.get_mut(), fi, func, n, nres);
+                    });
+                    if let Some(nc) = native {
+                        // The common Lua-to-Rust call, without precall/poscall.
+                        let top = t.top + MIN_STACK;
+                        t.frames
+                            .push(Frame::native(func, top, nres, 0, caller.pdepth));
+                        let n = (nc.f)(st)?;
+                        if n == CALL_IN_PLACE || n == CALL_IN_PLACE_MAX3 {
+                            // The native set up a call at its own slot: precall makes
+                            // it, as it would have after calling the native itself.
+                            th.get_mut().frames.pop();
+                            let flags = if n == CALL_IN_PLACE { 0 } else { FRAME_MAX3 };
+                            if precall(st, func, nres, flags)? {
+                                next_frame!();
                             }
-                            let live = if nres < 0 {
-                                th.top
-                            } else {
-                                func + nres as usize
-                            };
-                            gc_point(st, live);
-                            reload_base!();
-                            continue;
+                        } else if th.hook.mask != 0 {
+                            // The native set hooks: they see its return.
+                            finish_native(st, n)?;
+                        } else {
+                            let t = th.get_mut();
+                            t.frames.truncate(fi + 1);
+                            let first = t.top - n;
+                            move_results(t, func, first, n, nres, caller.top);
                         }
-                    }
-                    if let Some(callee) = fval.as_lclosure() {
-                        let t = th.get_mut();
-                        // SAFETY: `fi` is the running frame.
-                        let pdepth = unsafe { unchecked::frame(t, fi) }.pdepth;
-                        if push_lua_frame(t, callee.proto, func, nres, pdepth) {
+                    } else if let Some(callee) = fval.as_lclosure() {
+                        if push_lua_frame(t, callee.proto, func, nres, caller.pdepth) {
                             // Enter the callee directly: its frame is the one just pushed
                             // and the stack did not move.
                             fi += 1;
@@ -626,8 +619,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             pc = cl.proto.code.as_ptr();
                             continue;
                         }
-                    }
-                    if precall(st, func, nres, 0)? {
+                        if precall(st, func, nres, 0)? {
+                            next_frame!();
+                        }
+                    } else if precall(st, func, nres, 0)? {
                         next_frame!();
                     }
                     let live = if nres < 0 {
@@ -795,15 +790,14 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         save_pc!();
                         return Err(rt_error(st, "table constructor target is not a table"));
                     };
-                    let before = t.parts_size();
-                    let tm = t.get_mut();
-                    if last == tm.array_len() {
-                        tm.reserve_array(last + n);
-                    }
-                    for j in 1..=n {
-                        tm.set_int((last + j) as i64, th.stack[ra + j]);
-                    }
-                    st.heap.note_growth(before, t.parts_size());
+                    st.heap.write_table(t, |tm| {
+                        if last == tm.array_len() {
+                            tm.reserve_array(last + n);
+                        }
+                        for j in 1..=n {
+                            tm.set_int((last + j) as i64, th.stack[ra + j]);
+                        }
+                    });
                     th.get_mut().top = th.frames[fi].top;
                 }
                 Op::Closure => {
@@ -876,28 +870,30 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
     true
 }
 
-/// Pops the native frame above Lua frame `fi` and moves its `n` results (at the top) to
-/// `func`, adjusted to `wanted` (-1: all of them, `top` then marks their end).
+/// Moves `n` results at `first` to `dest` for a Lua caller whose registers end at
+/// `caller_top`, adjusted to `wanted` (-1: all of them, `top` then marks their end).
 #[inline(always)]
-fn native_results(t: &mut Thread, fi: usize, func: usize, n: usize, wanted: i32) {
-    t.frames.truncate(fi + 1);
-    let first = t.top - n;
-    if wanted < 0 {
-        for j in 0..n {
-            t.stack[func + j] = t.stack[first + j];
-        }
-        t.top = func + n;
+fn move_results(
+    t: &mut Thread,
+    dest: usize,
+    first: usize,
+    n: usize,
+    wanted: i32,
+    caller_top: usize,
+) {
+    if wanted == n as i32 && n == 1 {
+        t.stack[dest] = t.stack[first];
     } else {
-        for j in 0..wanted as usize {
-            t.stack[func + j] = if j < n {
+        let count = if wanted < 0 { n } else { wanted as usize };
+        for j in 0..count {
+            t.stack[dest + j] = if j < n {
                 t.stack[first + j]
             } else {
                 Value::NIL
             };
         }
-        // SAFETY: `fi` is the running frame.
-        t.top = unsafe { unchecked::frame(t, fi) }.top;
     }
+    t.top = if wanted < 0 { dest + n } else { caller_top };
 }
 
 /// Whether frame registers from `base` up are captured by open upvalues.
@@ -924,21 +920,7 @@ fn return_to_lua(t: &mut Thread, fi: usize, first: usize, n: usize) -> bool {
     if !caller.is_lua() {
         return false;
     }
-    let dest = fr.func;
-    let wanted = fr.nresults;
-    if wanted == n as i32 && n == 1 {
-        t.stack[dest] = t.stack[first];
-    } else {
-        let count = if wanted < 0 { n } else { wanted as usize };
-        for j in 0..count {
-            t.stack[dest + j] = if j < n {
-                t.stack[first + j]
-            } else {
-                Value::NIL
-            };
-        }
-    }
-    t.top = if wanted < 0 { dest + n } else { caller.top };
+    move_results(t, fr.func, first, n, fr.nresults, caller.top);
     t.frames.truncate(fi);
     true
 }

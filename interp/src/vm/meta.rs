@@ -507,12 +507,8 @@ pub fn set_index(st: &mut State, mut t: Value, k: Value, v: Value, src: Src) -> 
 
 /// Raw store with the errors for nil and NaN keys.
 pub fn raw_set(st: &mut State, t: Gc<ferrous_runtime::Table>, k: Value, v: Value) -> LuaResult<()> {
-    let before = t.parts_size();
-    match t.get_mut().set(k, v) {
-        Ok(()) => {
-            st.heap.note_growth(before, t.parts_size());
-            Ok(())
-        }
+    match st.heap.write_table(t, |t| t.set(k, v)) {
+        Ok(()) => Ok(()),
         Err(ferrous_runtime::table::KeyError::Nil) => Err(rt_error(st, "table index is nil")),
         Err(ferrous_runtime::table::KeyError::NaN) => Err(rt_error(st, "table index is NaN")),
     }
