@@ -2,10 +2,10 @@
 
 use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
 use crate::state::NativeFn;
-use crate::thread::Thread;
 use crate::value::Value;
-use std::cell::Cell;
 use std::rc::Rc;
+
+pub use crate::upval::UpVal;
 
 /// Debug name and scope of a local variable (`start_pc..end_pc`).
 pub struct LocVarInfo {
@@ -170,75 +170,5 @@ impl NativeClosure {
             name,
             upvals,
         }
-    }
-}
-
-/// An upvalue: open (it aliases a slot of a thread's stack) or closed (it holds its own
-/// value).
-#[repr(C)]
-pub struct UpVal {
-    hdr: GcHeader,
-    value: Cell<Value>,
-    /// The thread whose stack holds the value while open.
-    thread: Cell<Option<Gc<Thread>>>,
-    index: Cell<usize>,
-}
-
-// SAFETY: repr(C), header first, unique kind.
-unsafe impl GcObject for UpVal {
-    const KIND: ObjKind = ObjKind::UpVal;
-}
-
-impl UpVal {
-    pub fn new_open(thread: Gc<Thread>, index: usize) -> UpVal {
-        UpVal {
-            hdr: GcHeader::new(ObjKind::UpVal),
-            value: Cell::new(Value::NIL),
-            thread: Cell::new(Some(thread)),
-            index: Cell::new(index),
-        }
-    }
-    pub fn new_closed(v: Value) -> UpVal {
-        UpVal {
-            hdr: GcHeader::new(ObjKind::UpVal),
-            value: Cell::new(v),
-            thread: Cell::new(None),
-            index: Cell::new(0),
-        }
-    }
-    #[inline]
-    pub fn get(&self) -> Value {
-        match self.thread.get() {
-            Some(t) => t.stack[self.index.get()],
-            None => self.value.get(),
-        }
-    }
-    #[inline]
-    pub fn set(&self, v: Value) {
-        match self.thread.get() {
-            Some(t) => t.get_mut().stack[self.index.get()] = v,
-            None => self.value.set(v),
-        }
-    }
-    pub fn is_open(&self) -> bool {
-        self.thread.get().is_some()
-    }
-    /// Stack index while open.
-    pub fn index(&self) -> usize {
-        self.index.get()
-    }
-    pub fn thread(&self) -> Option<Gc<Thread>> {
-        self.thread.get()
-    }
-    /// Copies the stack slot into the upvalue and detaches it from the stack.
-    pub fn close(&self) {
-        if let Some(t) = self.thread.get() {
-            self.value.set(t.stack[self.index.get()]);
-            self.thread.set(None);
-        }
-    }
-    /// The closed value (for the collector).
-    pub(crate) fn closed_value(&self) -> Value {
-        self.value.get()
     }
 }

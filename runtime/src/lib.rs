@@ -1,7 +1,8 @@
 //! Ferrous runtime: values, the GC heap and the object model.
 //!
-//! Unsafe code lives in `gc` (handles, headers and allocation) and `collector` (mark
-//! and sweep); every other module is safe code over those two, apart from the one-line
+//! Unsafe code lives in `gc` (handles, headers and allocation), `collector` (mark
+//! and sweep) and `upval` (open upvalues reach their stack slot by address); every
+//! other module is safe code over those two, apart from the one-line
 //! `unsafe impl GcObject` that declares each object type's layout.
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -14,6 +15,7 @@ pub mod state;
 pub mod string;
 pub mod table;
 pub mod thread;
+pub mod upval;
 pub mod userdata;
 pub mod value;
 

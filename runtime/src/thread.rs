@@ -227,7 +227,16 @@ impl Thread {
             .max(end)
             .min(MAX_STACK + ERROR_STACK_EXTRA);
         self.stack.resize(new_len, Value::NIL);
+        self.rebase_upvals();
         true
+    }
+
+    /// Gives the open upvalues their slot addresses in the (moved) stack.
+    fn rebase_upvals(&mut self) {
+        let p = self.stack.as_mut_ptr();
+        for u in &self.open_upvals {
+            u.rebase(p);
+        }
     }
 
     /// Debug builds move a small stack to a new buffer at every growth check (as PUC's
@@ -238,6 +247,7 @@ impl Thread {
         #[cfg(debug_assertions)]
         if self.stack.len() <= 512 {
             self.stack = self.stack.to_vec();
+            self.rebase_upvals();
         }
     }
 
@@ -246,6 +256,7 @@ impl Thread {
         if self.top >= self.stack.len() {
             let n = (self.stack.len() * 2).max(MIN_STACK);
             self.stack.resize(n, Value::NIL);
+            self.rebase_upvals();
         }
         self.stack[self.top] = v;
         self.top += 1;

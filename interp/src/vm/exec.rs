@@ -258,14 +258,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
 
         loop {
             let i = fetch!();
+            pc = pc.wrapping_add(1);
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
-                let at = pc_index!();
-                th.get_mut().frames[fi].pc = at as u32 + 1;
-                let p = cl.proto;
-                hook::trace_exec(st, &p.code, &p.line_info, at)?;
+                save_pc!();
+                instr_hook(st, cl.proto, pc_index!() - 1)?;
                 reload_base!();
             }
-            pc = pc.wrapping_add(1);
             let a = i.a();
             // SAFETY: verified code holds only valid opcodes (see vm::unchecked).
             match unsafe { unchecked::op(i) } {
@@ -868,6 +866,14 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
         .push(Frame::lua(func, base, top, nresults, 0, 0, pdepth));
     t.top = top;
     true
+}
+
+/// Line and count hooks before instruction `at` of the running frame (whose saved pc
+/// is already past it); out of line so that the hook check costs the loop one test.
+#[cold]
+#[inline(never)]
+fn instr_hook(st: &mut State, p: Gc<Proto>, at: usize) -> LuaResult<()> {
+    hook::trace_exec(st, &p.code, &p.line_info, at)
 }
 
 /// Moves `n` results at `first` to `dest` for a Lua caller whose registers end at
