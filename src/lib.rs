@@ -814,9 +814,9 @@ impl LuaString {
     pub fn as_bytes(&self) -> &[u8] {
         let s: Gc<ferrous_runtime::LuaStr> =
             self.0.raw.as_string().expect("LuaString holds a string");
-        // SAFETY: the handle anchors the string for as long as `self` lives, the collector
-        // never moves objects, and strings are immutable.
-        unsafe { (*s.as_ptr()).as_bytes() }
+        // The handle anchors the string for as long as `self` lives, the collector never
+        // moves objects, and strings are immutable.
+        s.as_bytes()
     }
 
     /// The text, if it is UTF-8.

@@ -10,6 +10,7 @@
 //!
 //! This module and `collector.rs` are the runtime's unsafe modules.
 
+use std::alloc::Layout;
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -73,6 +74,24 @@ pub unsafe trait GcObject: Sized {
     fn size(&self) -> usize {
         std::mem::size_of::<Self>()
     }
+}
+
+/// A heap object type whose allocation ends in an inline run of `Item`s right after
+/// the fixed part (a string's bytes), so the object is one allocation. The run is
+/// reached through the handle (`Gc::tail`), whose pointer covers the whole allocation.
+///
+/// # Safety
+/// `tail_len` must return the length the object was allocated with, and it must never
+/// change; the fixed part must not need dropping (the run is freed with it).
+pub unsafe trait GcTail: GcObject {
+    type Item: Copy;
+    fn tail_len(&self) -> usize;
+}
+
+/// The layout of a `T` with `n` tail items, and the tail's offset.
+fn tail_layout<T: GcTail>(n: usize) -> (Layout, usize) {
+    let items = Layout::array::<T::Item>(n).expect("object too large");
+    Layout::new::<T>().extend(items).expect("object too large")
 }
 
 /// A handle to a heap object. Copy; compares by identity.
@@ -145,6 +164,22 @@ impl<T> Gc<T> {
     }
 }
 
+impl<T: GcTail> Gc<T> {
+    /// The object's inline run of items.
+    #[inline(always)]
+    pub fn tail<'a>(self) -> &'a [T::Item] {
+        let n = self.tail_len();
+        let off = tail_layout::<T>(0).1;
+        // SAFETY: the object was allocated by `alloc_tail` with `n` items at `off`
+        // (GcTail contract), and the handle's pointer came from that allocation; the
+        // object is live while reachable (module docs).
+        unsafe {
+            let first = (self.ptr.as_ptr() as *const u8).add(off) as *const T::Item;
+            std::slice::from_raw_parts(first, n)
+        }
+    }
+}
+
 impl<T> std::ops::Deref for Gc<T> {
     type Target = T;
     #[inline(always)]
@@ -180,6 +215,33 @@ impl ObjectList {
         let ptr = Box::into_raw(Box::new(value));
         // SAFETY: `ptr` is a fresh, valid allocation of a GcObject whose first field is
         // its header (trait contract), so it may be viewed as a header.
+        let hdr = unsafe { &*(ptr as *const GcHeader) };
+        debug_assert!(hdr.kind == T::KIND);
+        hdr.next.set(self.head);
+        self.head = ptr as *mut GcHeader;
+        Gc::from_addr(ptr as usize)
+    }
+
+    /// Moves `value` and its tail `items` to the heap, in one allocation, and links it
+    /// into the list.
+    pub fn alloc_tail<T: GcTail>(&mut self, value: T, items: &[T::Item]) -> Gc<T> {
+        assert_eq!(value.tail_len(), items.len(), "tail length");
+        self.bytes += value.size();
+        self.count += 1;
+        let (layout, off) = tail_layout::<T>(items.len());
+        // SAFETY: the layout has a nonzero size (it holds a header). The fresh block
+        // has room for a `T` at its start and `items.len()` items at `off`.
+        let ptr = unsafe {
+            let p = std::alloc::alloc(layout);
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            std::ptr::write(p as *mut T, value);
+            let first = p.add(off) as *mut T::Item;
+            std::ptr::copy_nonoverlapping(items.as_ptr(), first, items.len());
+            p as *mut T
+        };
+        // SAFETY: as in `alloc`: a GcObject starts with its header.
         let hdr = unsafe { &*(ptr as *const GcHeader) };
         debug_assert!(hdr.kind == T::KIND);
         hdr.next.set(self.head);
@@ -229,7 +291,7 @@ pub(crate) unsafe fn free_object(hdr: *mut GcHeader) {
     // its kind.
     unsafe {
         match (*hdr).kind {
-            ObjKind::String => drop(Box::from_raw(hdr as *mut LuaStr)),
+            ObjKind::String => free_tail(hdr as *mut LuaStr),
             ObjKind::Table => drop(Box::from_raw(hdr as *mut Table)),
             ObjKind::LuaClosure => drop(Box::from_raw(hdr as *mut LuaClosure)),
             ObjKind::NativeClosure => drop(Box::from_raw(hdr as *mut NativeClosure)),
@@ -238,6 +300,20 @@ pub(crate) unsafe fn free_object(hdr: *mut GcHeader) {
             ObjKind::Proto => drop(Box::from_raw(hdr as *mut Proto)),
             ObjKind::UpVal => drop(Box::from_raw(hdr as *mut UpVal)),
         }
+    }
+}
+
+/// Frees an object allocated by `alloc_tail`.
+///
+/// # Safety
+/// As for `free_object`, with `p` allocated by `ObjectList::alloc_tail`.
+unsafe fn free_tail<T: GcTail>(p: *mut T) {
+    // SAFETY: per the contract `p` is live, and its tail length is the one it was
+    // allocated with, which gives the allocation's layout; the fixed part needs no
+    // drop (GcTail contract).
+    unsafe {
+        let (layout, _) = tail_layout::<T>((*p).tail_len());
+        std::alloc::dealloc(p as *mut u8, layout);
     }
 }
 

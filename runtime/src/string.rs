@@ -4,61 +4,80 @@
 //! when they are the same object and table lookups by short-string key compare pointers.
 //! Long strings are not interned; they compare by length, hash and bytes.
 
-use crate::gc::{Gc, GcHeader, GcObject, ObjKind, ObjectList};
+use crate::gc::{Gc, GcHeader, GcObject, GcTail, ObjKind, ObjectList};
 use hashbrown::HashTable;
 
 /// Longest string that is interned (PUC Lua's LUAI_MAXSHORTLEN).
 pub const SHORT_MAX: usize = 40;
 
+/// A string object: this fixed part, then its bytes in the same allocation.
 #[repr(C)]
 pub struct LuaStr {
     hdr: GcHeader,
     hash: u64,
-    short: bool,
-    bytes: Box<[u8]>,
+    len: usize,
 }
 
 // SAFETY: repr(C), header first, unique kind.
 unsafe impl GcObject for LuaStr {
     const KIND: ObjKind = ObjKind::String;
     fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.bytes.len()
+        std::mem::size_of::<Self>() + self.len
+    }
+}
+
+// SAFETY: `len` is set at allocation and never changes; nothing to drop.
+unsafe impl GcTail for LuaStr {
+    type Item = u8;
+    fn tail_len(&self) -> usize {
+        self.len
     }
 }
 
 impl LuaStr {
-    #[inline(always)]
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+    fn new(hash: u64, len: usize) -> LuaStr {
+        LuaStr {
+            hdr: GcHeader::new(ObjKind::String),
+            hash,
+            len,
+        }
     }
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.len
     }
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len == 0
     }
     #[inline(always)]
     pub fn hash(&self) -> u64 {
         self.hash
     }
+    /// Short strings are the interned ones.
     #[inline(always)]
     pub fn is_short(&self) -> bool {
-        self.short
-    }
-    /// The bytes as UTF-8 text, lossily (for messages).
-    pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.bytes)
+        self.len <= SHORT_MAX
     }
     /// Content equality of two distinct string objects (short strings are interned, so
     /// two distinct short strings always differ).
     #[inline]
     pub fn eq_contents(a: Gc<LuaStr>, b: Gc<LuaStr>) -> bool {
-        if a.short && b.short {
+        if a.is_short() && b.is_short() {
             return false;
         }
-        a.hash == b.hash && a.bytes == b.bytes
+        a.hash == b.hash && a.as_bytes() == b.as_bytes()
+    }
+}
+
+impl Gc<LuaStr> {
+    #[inline(always)]
+    pub fn as_bytes<'a>(self) -> &'a [u8] {
+        self.tail()
+    }
+    /// The bytes as UTF-8 text, lossily (for messages).
+    pub fn to_str_lossy<'a>(self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.as_bytes())
     }
 }
 
@@ -90,13 +109,7 @@ impl Interner {
     /// The unique string with these bytes, created if needed.
     pub fn intern(&mut self, objects: &mut ObjectList, bytes: &[u8]) -> Gc<LuaStr> {
         if bytes.len() > SHORT_MAX {
-            let s = LuaStr {
-                hdr: GcHeader::new(ObjKind::String),
-                hash: hash_bytes(bytes),
-                short: false,
-                bytes: bytes.into(),
-            };
-            return objects.alloc(s);
+            return objects.alloc_tail(LuaStr::new(hash_bytes(bytes), bytes.len()), bytes);
         }
         let hash = hash_bytes(bytes);
         if let Some(s) = self.table.find(hash, |s| s.as_bytes() == bytes) {
@@ -105,27 +118,13 @@ impl Interner {
             // before the objects are freed, and lookups never run during a sweep.
             return s;
         }
-        let s = objects.alloc(LuaStr {
-            hdr: GcHeader::new(ObjKind::String),
-            hash,
-            short: true,
-            bytes: bytes.into(),
-        });
+        let s = objects.alloc_tail(LuaStr::new(hash, bytes.len()), bytes);
         self.table.insert_unique(hash, s, |s| s.hash);
         s
     }
 
-    /// Like `intern`, taking ownership of a buffer (avoids a copy for long strings).
+    /// Like `intern`, from an owned buffer.
     pub fn intern_owned(&mut self, objects: &mut ObjectList, bytes: Vec<u8>) -> Gc<LuaStr> {
-        if bytes.len() > SHORT_MAX {
-            let s = LuaStr {
-                hdr: GcHeader::new(ObjKind::String),
-                hash: hash_bytes(&bytes),
-                short: false,
-                bytes: bytes.into_boxed_slice(),
-            };
-            return objects.alloc(s);
-        }
         self.intern(objects, &bytes)
     }
 
