@@ -148,7 +148,7 @@ impl Heap {
                     (false, false) => {
                         for n in t.nodes() {
                             if !n.val.is_nil() {
-                                self.mark_value(n.key);
+                                self.mark_value(n.key());
                                 self.mark_value(n.val);
                             }
                         }
@@ -156,7 +156,7 @@ impl Heap {
                     (false, true) => {
                         for n in t.nodes() {
                             if !n.val.is_nil() {
-                                self.mark_value(n.key);
+                                self.mark_value(n.key());
                                 if n.val.is_string() {
                                     self.mark_value(n.val);
                                 }
@@ -248,10 +248,10 @@ impl Heap {
             if n.val.is_nil() {
                 continue;
             }
-            if n.key.is_string() {
-                self.mark_value(n.key);
+            if n.key().is_string() {
+                self.mark_value(n.key());
             }
-            if is_marked(n.key) && !is_marked(n.val) {
+            if is_marked(n.key()) && !is_marked(n.val) {
                 self.mark_value(n.val);
                 changed = true;
             }
@@ -294,7 +294,7 @@ impl Heap {
     fn clear_by_keys(list: &[Gc<Table>]) {
         for &t in list {
             for n in t.get_mut().nodes_mut() {
-                if !n.val.is_nil() && is_cleared(n.key) {
+                if !n.val.is_nil() && is_cleared(n.key()) {
                     n.val = Value::NIL;
                 }
             }
@@ -343,8 +343,8 @@ impl Heap {
             }
             for n in t.nodes() {
                 if !n.val.is_nil() {
-                    if n.key.is_string() {
-                        self.mark_value(n.key);
+                    if n.key().is_string() {
+                        self.mark_value(n.key());
                     }
                     if n.val.is_string() {
                         self.mark_value(n.val);
@@ -355,8 +355,8 @@ impl Heap {
         // Removed entries whose key object dies become dead keys.
         for &t in &weak.hashed {
             for n in t.get_mut().nodes_mut() {
-                if n.val.is_nil() && n.key.is_collectable() && !is_marked(n.key) {
-                    n.key = Value::raw(n.key.payload(), TAG_DEADKEY);
+                if n.val.is_nil() && n.key().is_collectable() && !is_marked(n.key()) {
+                    n.set_key(Value::raw(n.key().payload(), TAG_DEADKEY));
                 }
             }
         }

@@ -1,13 +1,17 @@
-//! Lua tables: an array part for keys `1..=n` and an open-addressed hash part.
+//! Lua tables: an array part for keys `1..=n` and a chained scatter hash part.
 //!
 //! Invariants:
 //! - integer keys `1..=array.len()` live only in the array part (possibly as nil);
 //!   `#t` is the array length when its last slot is set, else a border found by binary
 //!   search; rebuilding the table trims trailing nils;
-//! - the hash part has a power-of-two number of slots, linear probing; a slot with a nil
-//!   key is empty and ends a probe chain; a slot with a key and a nil value is a removed
-//!   entry that still continues chains (and lets `next` continue from a removed key);
-//!   removed entries are dropped when the part is rebuilt;
+//! - the hash part has a power-of-two number of slots, all usable (as in PUC Lua): a key
+//!   lives in its main position (hash & mask) or in a slot linked into the chain that
+//!   starts there; when a new key finds its main position taken by a key that is not in
+//!   its own main position, that key moves to a free slot (Brent's variation), so chains
+//!   stay short; a slot with a nil key is free and in no chain; a slot with a key and a
+//!   nil value is a removed entry that stays in its chain (and lets `next` continue from
+//!   a removed key) until the part is rebuilt, or until a new key whose main position it
+//!   is takes it over;
 //! - float keys with an integral value are stored as integers; nil and NaN are never keys;
 //! - `flags` caches "metamethod absent" bits for tables used as metatables; any store that
 //!   may add a key to the hash part clears it (an overwrite through `str_slot` cannot make
@@ -18,10 +22,48 @@ use crate::string::LuaStr;
 use crate::value::*;
 use std::cell::Cell;
 
+/// A hash-part slot: a key, its value, and the link to the next slot of its chain. The
+/// key is held as payload and tag so that the link fits where a `Value` has padding (32
+/// bytes per slot).
 #[derive(Clone, Copy)]
+#[repr(C)]
 pub struct Node {
-    pub key: Value,
     pub val: Value,
+    key_payload: u64,
+    key_tag: u8,
+    /// Offset to the next slot of the chain; 0 ends it.
+    next: i32,
+}
+
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
+
+impl Node {
+    const EMPTY: Node = Node {
+        val: Value::NIL,
+        key_payload: 0,
+        key_tag: TAG_NIL,
+        next: 0,
+    };
+
+    fn new(key: Value, val: Value) -> Node {
+        Node {
+            val,
+            key_payload: key.payload(),
+            key_tag: key.tag(),
+            next: 0,
+        }
+    }
+    #[inline(always)]
+    pub fn key(&self) -> Value {
+        Value::raw(self.key_payload, self.key_tag)
+    }
+    /// Replaces the key, keeping the slot's place in its chain (the collector turns keys
+    /// of dead removed entries into dead keys).
+    #[inline]
+    pub fn set_key(&mut self, k: Value) {
+        self.key_payload = k.payload();
+        self.key_tag = k.tag();
+    }
 }
 
 #[repr(C)]
@@ -32,8 +74,9 @@ pub struct Table {
     pub metatable: Option<Gc<Table>>,
     pub(crate) array: Vec<Value>,
     pub(crate) nodes: Vec<Node>,
-    /// Hash slots with a key (live or removed).
-    used: usize,
+    /// Every slot at or above this index has a key: the search for a free slot goes
+    /// down from here.
+    last_free: usize,
 }
 
 // SAFETY: repr(C), header first, unique kind.
@@ -99,16 +142,10 @@ impl Table {
             metatable: None,
             array: Vec::with_capacity(narray),
             nodes: Vec::new(),
-            used: 0,
+            last_free: 0,
         };
         if nhash > 0 {
-            t.nodes = vec![
-                Node {
-                    key: Value::NIL,
-                    val: Value::NIL
-                };
-                slots_for(nhash)
-            ];
+            t.new_hash_part(nhash);
         }
         t
     }
@@ -158,18 +195,21 @@ impl Table {
         if self.nodes.is_empty() {
             return Value::NIL;
         }
-        let mask = self.nodes.len() - 1;
-        let mut i = s.hash() as usize & mask;
-        let key = Value::string(s);
+        if !s.is_short() {
+            return self.get_hashed(Value::string(s));
+        }
+        // Short strings are interned: the same string is the same object.
+        let addr = s.addr() as u64;
+        let mut i = s.hash() as usize & (self.nodes.len() - 1);
         loop {
             let n = &self.nodes[i];
-            if n.key.is_nil() {
-                return Value::NIL;
-            }
-            if key_eq(n.key, key) {
+            if n.key_payload == addr && n.key_tag == TAG_STRING {
                 return n.val;
             }
-            i = (i + 1) & mask;
+            if n.next == 0 {
+                return Value::NIL;
+            }
+            i = link(i, n.next);
         }
     }
 
@@ -191,18 +231,23 @@ impl Table {
         if self.nodes.is_empty() {
             return None;
         }
-        let mask = self.nodes.len() - 1;
-        let mut i = key_hash(key) as usize & mask;
+        let mut i = self.main_position(key);
         loop {
             let n = &self.nodes[i];
-            if n.key.is_nil() {
-                return None;
-            }
-            if key_eq(n.key, key) {
+            if key_eq(n.key(), key) {
                 return Some(i);
             }
-            i = (i + 1) & mask;
+            if n.next == 0 {
+                return None;
+            }
+            i = link(i, n.next);
         }
+    }
+
+    /// The slot where a chain for `key` starts; the hash part must have slots.
+    #[inline(always)]
+    fn main_position(&self, key: Value) -> usize {
+        key_hash(key) as usize & (self.nodes.len() - 1)
     }
 
     fn get_hashed(&self, key: Value) -> Value {
@@ -324,37 +369,11 @@ impl Table {
 
     fn set_hashed(&mut self, key: Value, val: Value) {
         self.flags.set(0);
-        if !self.nodes.is_empty() {
-            let mask = self.nodes.len() - 1;
-            let mut i = key_hash(key) as usize & mask;
-            let mut free = None;
-            loop {
-                let n = &mut self.nodes[i];
-                if n.key.is_nil() {
-                    break;
-                }
-                if key_eq(n.key, key) {
-                    n.val = val;
-                    return;
-                }
-                if free.is_none() && n.val.is_nil() {
-                    free = Some(i);
-                }
-                i = (i + 1) & mask;
-            }
-            if val.is_nil() {
-                return;
-            }
-            if let Some(f) = free {
-                self.nodes[f] = Node { key, val };
-                return;
-            }
-            if (self.used + 1) * 4 <= self.nodes.len() * 3 {
-                self.nodes[i] = Node { key, val };
-                self.used += 1;
-                return;
-            }
-        } else if val.is_nil() {
+        if let Some(i) = self.find_slot(key) {
+            self.nodes[i].val = val;
+            return;
+        }
+        if val.is_nil() || self.insert_new(key, val) {
             return;
         }
         self.rehash(key);
@@ -365,18 +384,74 @@ impl Table {
                 return;
             }
         }
-        self.insert_fresh(key, val);
+        let done = self.insert_new(key, val);
+        debug_assert!(done, "no room after a rehash");
     }
 
-    /// Inserts a key known to be absent into a hash part with room.
-    fn insert_fresh(&mut self, key: Value, val: Value) {
-        let mask = self.nodes.len() - 1;
-        let mut i = key_hash(key) as usize & mask;
-        while !self.nodes[i].key.is_nil() {
-            i = (i + 1) & mask;
+    /// Inserts a key that is not in the table; false when no slot is free (then the
+    /// caller rebuilds the table).
+    fn insert_new(&mut self, key: Value, val: Value) -> bool {
+        if self.nodes.is_empty() {
+            return false;
         }
-        self.nodes[i] = Node { key, val };
-        self.used += 1;
+        let mut mp = self.main_position(key);
+        // A free or removed slot at the main position is taken as it is (a removed one
+        // keeps its place in whatever chain it is in).
+        if !self.nodes[mp].val.is_nil() {
+            let Some(f) = self.free_slot() else {
+                return false;
+            };
+            let other = self.main_position(self.nodes[mp].key());
+            if other != mp {
+                // The occupant is out of its main position: move it to the free slot,
+                // relinking its chain, and give the new key its main position.
+                let mut prev = other;
+                loop {
+                    let nx = link(prev, self.nodes[prev].next);
+                    if nx == mp {
+                        break;
+                    }
+                    prev = nx;
+                }
+                self.nodes[prev].next = offset(prev, f);
+                self.nodes[f] = self.nodes[mp];
+                if self.nodes[mp].next != 0 {
+                    self.nodes[f].next = offset(f, link(mp, self.nodes[mp].next));
+                }
+                self.nodes[mp].next = 0;
+            } else {
+                // The occupant is in its own chain: the new key goes to the free slot,
+                // linked right after the main position.
+                let mpn = self.nodes[mp].next;
+                self.nodes[f].next = if mpn != 0 {
+                    offset(f, link(mp, mpn))
+                } else {
+                    0
+                };
+                self.nodes[mp].next = offset(mp, f);
+                mp = f;
+            }
+        }
+        self.nodes[mp].set_key(key);
+        self.nodes[mp].val = val;
+        true
+    }
+
+    /// A slot with no key, searching down from `last_free`.
+    fn free_slot(&mut self) -> Option<usize> {
+        while self.last_free > 0 {
+            self.last_free -= 1;
+            if self.nodes[self.last_free].key().is_nil() {
+                return Some(self.last_free);
+            }
+        }
+        None
+    }
+
+    /// Replaces the hash part by `slots_for(n)` free slots.
+    fn new_hash_part(&mut self, n: usize) {
+        self.nodes = vec![Node::EMPTY; slots_for(n)];
+        self.last_free = self.nodes.len();
     }
 
     /// Rebuilds both parts with sizes chosen from the live keys plus `extra`, as PUC Lua
@@ -399,7 +474,7 @@ impl Table {
         for n in &self.nodes {
             if !n.val.is_nil() {
                 live_hash += 1;
-                if let Some(k) = n.key.as_int() {
+                if let Some(k) = n.key().as_int() {
                     count_int(k, &mut nums);
                 }
             }
@@ -427,10 +502,7 @@ impl Table {
         if optimal < old_array_len {
             for (i, v) in self.array.drain(optimal..).enumerate() {
                 if !v.is_nil() {
-                    moved.push(Node {
-                        key: Value::int((optimal + i + 1) as i64),
-                        val: v,
-                    });
+                    moved.push(Node::new(Value::int((optimal + i + 1) as i64), v));
                 }
             }
         }
@@ -439,7 +511,7 @@ impl Table {
             if n.val.is_nil() {
                 continue;
             }
-            if let Some(k) = n.key.as_int() {
+            if let Some(k) = n.key().as_int() {
                 if k >= 1 && (k as usize) <= optimal {
                     let idx = k as usize - 1;
                     if idx >= self.array.len() {
@@ -454,17 +526,10 @@ impl Table {
         self.trim_array();
         // Room for the key being inserted (it may still land in the hash part when the
         // array part was trimmed below it).
-        let want = to_hash.len() + 1;
-        self.used = 0;
-        self.nodes = vec![
-            Node {
-                key: Value::NIL,
-                val: Value::NIL
-            };
-            slots_for(want)
-        ];
+        self.new_hash_part(to_hash.len() + 1);
         for n in to_hash {
-            self.insert_fresh(n.key, n.val);
+            let done = self.insert_new(n.key(), n.val);
+            debug_assert!(done, "rebuilt hash part too small");
         }
     }
 
@@ -546,7 +611,7 @@ impl Table {
         for i in start_hash..self.nodes.len() {
             let n = &self.nodes[i];
             if !n.val.is_nil() {
-                return Ok(Some((n.key, n.val)));
+                return Ok(Some((n.key(), n.val)));
             }
         }
         Ok(None)
@@ -568,9 +633,21 @@ impl Table {
     }
 }
 
+/// Hash slots for `n` keys: every slot is usable, so the next power of two.
 fn slots_for(n: usize) -> usize {
-    // Keep the load factor at most 3/4.
-    (n * 4).div_ceil(3).next_power_of_two().max(4)
+    n.next_power_of_two()
+}
+
+/// The slot `next` links to from slot `i`.
+#[inline(always)]
+fn link(i: usize, next: i32) -> usize {
+    (i as isize + next as isize) as usize
+}
+
+/// The link from slot `from` to slot `to`.
+#[inline(always)]
+fn offset(from: usize, to: usize) -> i32 {
+    (to as isize - from as isize) as i32
 }
 
 #[cfg(test)]
@@ -644,35 +721,41 @@ mod tests {
     fn check_invariants(t: &Table) {
         let n = t.nodes.len();
         assert!(n == 0 || n.is_power_of_two(), "{n} hash slots");
-        let with_key = t.nodes.iter().filter(|n| !n.key.is_nil()).count();
-        assert_eq!(t.used, with_key, "used count");
-        assert!(t.used * 4 <= n * 3, "load factor {} / {}", t.used, n);
+        assert!(
+            t.last_free <= n,
+            "free-slot search starts at {}",
+            t.last_free
+        );
         for (i, node) in t.nodes.iter().enumerate() {
-            if node.key.is_nil() {
+            let to = link(i, node.next);
+            assert!(node.next == 0 || to < n, "slot {i} links outside ({to})");
+            if node.key().is_nil() {
                 assert!(node.val.is_nil(), "value without a key in slot {i}");
+                assert_eq!(node.next, 0, "free slot {i} in a chain");
+                assert!(i < t.last_free, "free slot {i} above last_free");
                 continue;
             }
             if node.val.is_nil() {
                 continue;
             }
-            if let Some(k) = node.key.as_int() {
+            if let Some(k) = node.key().as_int() {
                 assert!(
                     !(k >= 1 && (k as u64) <= t.array.len() as u64),
                     "key {k} is in both parts (array len {})",
                     t.array.len()
                 );
             }
-            if let Some(f) = node.key.as_float() {
+            if let Some(f) = node.key().as_float() {
                 assert!(
                     float_to_int_exact(f).is_none() && !f.is_nan(),
                     "float key {f}"
                 );
             }
             assert_eq!(
-                t.find_slot(node.key),
+                t.find_slot(node.key()),
                 Some(i),
-                "probe chain broken for {:?}",
-                node.key
+                "chain broken for {:?}",
+                node.key()
             );
         }
     }
@@ -732,7 +815,7 @@ mod tests {
         }
         let live_hash: Vec<_> = t.nodes().iter().filter(|n| !n.val.is_nil()).collect();
         assert_eq!(live_hash.len(), 1);
-        assert!(live_hash[0].key.raw_eq(int(7)));
+        assert!(live_hash[0].key().raw_eq(int(7)));
         assert_eq!(assert_border(&t), 5);
         t.set_int(6, int(6));
         assert_eq!(t.array_len(), 7);

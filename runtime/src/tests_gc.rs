@@ -788,19 +788,19 @@ fn removed_entries_with_dead_keys_become_dead_keys() {
     let dead_w = w
         .nodes()
         .iter()
-        .filter(|n| n.key.tag() == TAG_DEADKEY)
+        .filter(|n| n.key().tag() == TAG_DEADKEY)
         .count();
     assert_eq!(dead_w, 6);
     let dead_p = plain
         .nodes()
         .iter()
-        .filter(|n| n.key.tag() == TAG_DEADKEY)
+        .filter(|n| n.key().tag() == TAG_DEADKEY)
         .count();
     assert_eq!(dead_p, 1);
     assert!(w
         .nodes()
         .iter()
-        .all(|n| n.key.tag() != TAG_DEADKEY || n.val.is_nil()));
+        .all(|n| n.key().tag() != TAG_DEADKEY || n.val.is_nil()));
     // Dead keys are invisible: traversal, lookup and reinsertion work.
     assert_eq!(live_entries(w), 1);
     assert_eq!(live_entries(plain), 1);
