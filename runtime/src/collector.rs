@@ -183,7 +183,7 @@ impl Heap {
             ObjKind::LuaClosure => {
                 let c: Gc<LuaClosure> = Gc::from_addr(h as usize);
                 self.mark_hdr(c.proto.as_ptr() as *mut GcHeader);
-                for u in c.upvals.iter() {
+                for u in c.upvals().iter() {
                     self.mark_hdr(u.as_ptr() as *mut GcHeader);
                 }
             }

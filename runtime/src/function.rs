@@ -1,6 +1,6 @@
 //! Function prototypes, closures and upvalues.
 
-use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
+use crate::gc::{Gc, GcHeader, GcObject, GcTail, ObjKind};
 use crate::state::NativeFn;
 use crate::value::Value;
 use std::rc::Rc;
@@ -108,29 +108,50 @@ impl Proto {
     }
 }
 
-/// A Lua function: a prototype plus its upvalues.
+/// A Lua function: a prototype, then its upvalues in the same allocation (allocated
+/// with `Heap::alloc_tail`).
 #[repr(C)]
 pub struct LuaClosure {
     hdr: GcHeader,
     pub proto: Gc<Proto>,
-    pub upvals: Box<[Gc<UpVal>]>,
+    nupvals: usize,
 }
 
 // SAFETY: repr(C), header first, unique kind.
 unsafe impl GcObject for LuaClosure {
     const KIND: ObjKind = ObjKind::LuaClosure;
     fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.upvals.len() * 8
+        std::mem::size_of::<Self>() + self.nupvals * 8
+    }
+}
+
+// SAFETY: `nupvals` is set at allocation and never changes; nothing to drop.
+unsafe impl GcTail for LuaClosure {
+    type Item = Gc<UpVal>;
+    fn tail_len(&self) -> usize {
+        self.nupvals
     }
 }
 
 impl LuaClosure {
-    pub fn new(proto: Gc<Proto>, upvals: Box<[Gc<UpVal>]>) -> LuaClosure {
+    /// The fixed part of a closure with `nupvals` upvalues.
+    pub fn new(proto: Gc<Proto>, nupvals: usize) -> LuaClosure {
         LuaClosure {
             hdr: GcHeader::new(ObjKind::LuaClosure),
             proto,
-            upvals,
+            nupvals,
         }
+    }
+}
+
+impl Gc<LuaClosure> {
+    #[inline(always)]
+    pub fn upvals<'a>(self) -> &'a [Gc<UpVal>] {
+        self.tail()
+    }
+    /// Upvalue slots, for `debug.upvaluejoin` and `setfenv` (under `get_mut`'s rules).
+    pub fn upvals_mut<'a>(self) -> &'a mut [Gc<UpVal>] {
+        self.tail_mut()
     }
 }
 

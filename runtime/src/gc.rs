@@ -178,6 +178,18 @@ impl<T: GcTail> Gc<T> {
             std::slice::from_raw_parts(first, n)
         }
     }
+    /// Mutable access to the object's inline run, under `get_mut`'s rules.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub fn tail_mut<'a>(self) -> &'a mut [T::Item] {
+        let n = self.tail_len();
+        let off = tail_layout::<T>(0).1;
+        // SAFETY: as in `tail`; exclusive use as in `get_mut`.
+        unsafe {
+            let first = (self.ptr.as_ptr() as *mut u8).add(off) as *mut T::Item;
+            std::slice::from_raw_parts_mut(first, n)
+        }
+    }
 }
 
 impl<T> std::ops::Deref for Gc<T> {
@@ -293,7 +305,7 @@ pub(crate) unsafe fn free_object(hdr: *mut GcHeader) {
         match (*hdr).kind {
             ObjKind::String => free_tail(hdr as *mut LuaStr),
             ObjKind::Table => drop(Box::from_raw(hdr as *mut Table)),
-            ObjKind::LuaClosure => drop(Box::from_raw(hdr as *mut LuaClosure)),
+            ObjKind::LuaClosure => free_tail(hdr as *mut LuaClosure),
             ObjKind::NativeClosure => drop(Box::from_raw(hdr as *mut NativeClosure)),
             ObjKind::Userdata => drop(Box::from_raw(hdr as *mut Userdata)),
             ObjKind::Thread => drop(Box::from_raw(hdr as *mut Thread)),

@@ -1,7 +1,7 @@
 //! The VM-owned heap: every object, the string interner, the metamethod names and the
 //! collector's pacing state. The mark and sweep themselves are in `collector.rs`.
 
-use crate::gc::{header_of, Gc, GcHeader, GcObject, ObjectList};
+use crate::gc::{header_of, Gc, GcHeader, GcObject, GcTail, ObjectList};
 use crate::string::{Interner, LuaStr};
 use crate::table::Table;
 use crate::value::Value;
@@ -113,6 +113,9 @@ impl Heap {
     #[inline]
     pub fn alloc<T: GcObject>(&mut self, v: T) -> Gc<T> {
         self.objects.alloc(v)
+    }
+    pub fn alloc_tail<T: GcTail>(&mut self, v: T, items: &[T::Item]) -> Gc<T> {
+        self.objects.alloc_tail(v, items)
     }
 
     #[inline]

@@ -701,8 +701,8 @@ mod tests {
         let mut st = State::new();
         let main_p = proto(&mut st, b"@main.lua", &[10, 11, 12, 13], 0);
         let f_p = proto(&mut st, b"=stdin", &[20, 21, 22], 19);
-        let main_c = st.heap.alloc(LuaClosure::new(main_p, Box::new([])));
-        let f_c = st.heap.alloc(LuaClosure::new(f_p, Box::new([])));
+        let main_c = st.heap.alloc_tail(LuaClosure::new(main_p, 0), &[]);
+        let f_c = st.heap.alloc_tail(LuaClosure::new(f_p, 0), &[]);
         let native = st.new_native(nop, "native");
         let th = st.thread.get_mut();
         th.stack[0] = Value::lclosure(main_c);
@@ -746,7 +746,7 @@ mod tests {
     fn where_reports_line_minus_one_without_line_info() {
         let mut st = State::new();
         let p = proto(&mut st, b"=nolines", &[], 7);
-        let c = st.heap.alloc(LuaClosure::new(p, Box::new([])));
+        let c = st.heap.alloc_tail(LuaClosure::new(p, 0), &[]);
         let native = st.new_native(nop, "native");
         let th = st.thread.get_mut();
         th.stack[0] = Value::lclosure(c);

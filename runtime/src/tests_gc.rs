@@ -202,7 +202,7 @@ fn cycles_are_collected() {
     let t = table(&mut st);
     let uv = st.heap.alloc(UpVal::new_closed(Value::table(t)));
     let p = proto(&mut st, vec![], vec![]);
-    let cl = st.heap.alloc(LuaClosure::new(p, Box::new([uv])));
+    let cl = st.heap.alloc_tail(LuaClosure::new(p, 1), &[uv]);
     set(t, Value::int(1), Value::lclosure(cl));
     // A cycle through a native closure's upvalue.
     let t2 = table(&mut st);
@@ -253,7 +253,7 @@ fn closures_keep_protos_constants_and_upvalues() {
     let open = st.heap.alloc(UpVal::new_open(co, 0));
     let cl = st
         .heap
-        .alloc(LuaClosure::new(outer, Box::new([closed, open])));
+        .alloc_tail(LuaClosure::new(outer, 2), &[closed, open]);
     st.set_field(st.globals, "f", Value::lclosure(cl));
     let created = count(&st) - base;
     assert_eq!(created, 11, "ten objects and the key string \"f\"");
@@ -266,8 +266,8 @@ fn closures_keep_protos_constants_and_upvalues() {
             .as_bytes(),
         b"a constant nobody else holds"
     );
-    assert!(cl.upvals[0].get().raw_eq(Value::table(held)));
-    assert!(cl.upvals[1].get().raw_eq(Value::table(co_val)));
+    assert!(cl.upvals()[0].get().raw_eq(Value::table(held)));
+    assert!(cl.upvals()[1].get().raw_eq(Value::table(co_val)));
     // Native closure upvalues.
     let up = table(&mut st);
     let nc = st.new_native_with_upvals(nop, "nop", vec![Value::table(up), Value::int(1)]);

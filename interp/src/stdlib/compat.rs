@@ -137,7 +137,7 @@ fn fenv_table(st: &mut State) -> Option<Gc<Table>> {
 fn getfenv(st: &mut State) -> LuaResult<usize> {
     let env = match target_arg(st, true)? {
         Target::Lua(cl) => match env_upvalue(cl) {
-            Some(i) => cl.upvals[i].get(),
+            Some(i) => cl.upvals()[i].get(),
             None => fenv_table(st)
                 .map(|t| t.get(Value::lclosure(cl)))
                 .filter(|v| !v.is_nil())
@@ -177,7 +177,7 @@ fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: V
         Some(i) => {
             // Allocation never collects, and the new upvalue is reachable from `cl` at once.
             let uv: Gc<UpVal> = st.heap.alloc(UpVal::new_closed(env));
-            cl.get_mut().upvals[i] = uv;
+            cl.upvals_mut()[i] = uv;
         }
         None => {
             if let Some(t) = fenv_table(st) {

@@ -156,7 +156,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
             'u' => {
                 let (nups, np, va) = match cl {
                     Some(cl) => (
-                        cl.upvals.len(),
+                        cl.upvals().len(),
                         cl.proto.num_params as usize,
                         cl.proto.is_vararg,
                     ),
@@ -338,10 +338,10 @@ fn getupvalue(st: &mut State) -> LuaResult<usize> {
     let f = st.arg(1);
     let n = st.check_int(2)?;
     if let Some(cl) = f.as_lclosure() {
-        if n >= 1 && (n as usize) <= cl.upvals.len() {
+        if n >= 1 && (n as usize) <= cl.upvals().len() {
             let name = upvalue_name(cl, n as usize);
             st.push_str(&name);
-            st.push(cl.upvals[n as usize - 1].get());
+            st.push(cl.upvals()[n as usize - 1].get());
             return Ok(2);
         }
     } else if let Some(c) = f.as_nclosure() {
@@ -361,8 +361,8 @@ fn setupvalue(st: &mut State) -> LuaResult<usize> {
     let n = st.check_int(2)?;
     let v = st.check_any(3)?;
     if let Some(cl) = f.as_lclosure() {
-        if n >= 1 && (n as usize) <= cl.upvals.len() {
-            cl.upvals[n as usize - 1].set(v);
+        if n >= 1 && (n as usize) <= cl.upvals().len() {
+            cl.upvals()[n as usize - 1].set(v);
             let name = upvalue_name(cl, n as usize);
             st.push_str(&name);
             return Ok(1);
@@ -383,8 +383,8 @@ fn upvalueid(st: &mut State) -> LuaResult<usize> {
     let f = st.arg(1);
     let n = st.check_int(2)?;
     if let Some(cl) = f.as_lclosure() {
-        if n >= 1 && (n as usize) <= cl.upvals.len() {
-            st.push(Value::light_userdata(cl.upvals[n as usize - 1].addr()));
+        if n >= 1 && (n as usize) <= cl.upvals().len() {
+            st.push(Value::light_userdata(cl.upvals()[n as usize - 1].addr()));
             return Ok(1);
         }
     } else if let Some(c) = f.as_nclosure() {
@@ -408,7 +408,7 @@ fn check_upval(st: &mut State, argf: usize, argnup: usize) -> LuaResult<usize> {
         return Err(st.type_error(argf, "function"));
     }
     let count = match (f.as_lclosure(), f.as_nclosure()) {
-        (Some(cl), _) => cl.upvals.len(),
+        (Some(cl), _) => cl.upvals().len(),
         (None, Some(c)) => c.upvals.len(),
         (None, None) => 0,
     };
@@ -427,7 +427,7 @@ fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
     let Some(f2) = st.arg(3).as_lclosure() else {
         return Err(st.arg_error(3, "Lua function expected"));
     };
-    f1.get_mut().upvals[n1 - 1] = f2.upvals[n2 - 1];
+    f1.upvals_mut()[n1 - 1] = f2.upvals()[n2 - 1];
     Ok(0)
 }
 

@@ -24,7 +24,7 @@ use super::meta::{self, arith, rt_error, ArithOp};
 use super::unchecked;
 use crate::bytecode::{Instr, Op, MAX_C};
 use ferrous_runtime::function::Proto;
-use ferrous_runtime::function::{LuaClosure, NativeKind};
+use ferrous_runtime::function::{LuaClosure, NativeKind, UpVal};
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::state::{fast_tm, to_number, CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
 use ferrous_runtime::string::LuaStr;
@@ -107,7 +107,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         }
         macro_rules! up {
             ($i:expr) => {
-                unsafe { unchecked::upval(&cl.upvals, ($i) as usize) }
+                unsafe { unchecked::upval(cl.upvals(), ($i) as usize) }
             };
         }
         macro_rules! fetch {
@@ -800,15 +800,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::Closure => {
                     let p = cl.proto.protos[i.bx() as usize];
-                    let mut ups = Vec::with_capacity(p.upvals.len());
-                    for u in p.upvals.iter() {
-                        if u.in_stack {
-                            ups.push(find_upval(st, base + u.index as usize));
-                        } else {
-                            ups.push(cl.upvals[u.index as usize]);
-                        }
-                    }
-                    let ncl = st.heap.alloc(LuaClosure::new(p, ups.into_boxed_slice()));
+                    let ncl = new_closure(st, cl, p, base);
                     r!(a) = Value::lclosure(ncl);
                     protect!(gc_point(st, base + a as usize + 1));
                 }
@@ -866,6 +858,45 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
         .push(Frame::lua(func, base, top, nresults, 0, 0, pdepth));
     t.top = top;
     true
+}
+
+/// A closure of `p` made by `parent`'s frame at `base`: its upvalues are open upvalues
+/// of that frame's registers or upvalues of `parent`. Out of line, where its buffer
+/// does not crowd the loop's registers.
+#[inline(never)]
+fn new_closure(
+    st: &mut State,
+    parent: Gc<LuaClosure>,
+    p: Gc<Proto>,
+    base: usize,
+) -> Gc<LuaClosure> {
+    let mut upval = |j: usize| {
+        let u = &p.upvals[j];
+        if u.in_stack {
+            find_upval(st, base + u.index as usize)
+        } else {
+            parent.upvals()[u.index as usize]
+        }
+    };
+    let n = p.upvals.len();
+    if n == 0 {
+        return st.heap.alloc_tail(LuaClosure::new(p, 0), &[]);
+    }
+    // Most closures have a few upvalues: gather them on the stack.
+    let first = upval(0);
+    let mut few = [first; 8];
+    let mut many = Vec::new();
+    let ups: &[Gc<UpVal>] = if n <= few.len() {
+        for (j, slot) in few.iter_mut().enumerate().take(n).skip(1) {
+            *slot = upval(j);
+        }
+        &few[..n]
+    } else {
+        many.push(first);
+        many.extend((1..n).map(upval));
+        &many
+    };
+    st.heap.alloc_tail(LuaClosure::new(p, n), ups)
 }
 
 /// Line and count hooks before instruction `at` of the running frame (whose saved pc

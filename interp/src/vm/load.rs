@@ -77,8 +77,6 @@ pub fn main_closure(st: &mut State, proto: Gc<Proto>, env: Value) -> Value {
         let v = if i == 0 { env } else { Value::NIL };
         ups.push(st.heap.alloc(UpVal::new_closed(v)));
     }
-    let cl = st
-        .heap
-        .alloc(LuaClosure::new(proto, ups.into_boxed_slice()));
+    let cl = st.heap.alloc_tail(LuaClosure::new(proto, n), &ups);
     Value::lclosure(cl)
 }
