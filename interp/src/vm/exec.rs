@@ -818,13 +818,9 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         }
                     }
                     let t = th.get_mut();
-                    for j in 0..n {
-                        t.stack[dst + j] = if j < nextra {
-                            t.stack[src + j]
-                        } else {
-                            Value::NIL
-                        };
-                    }
+                    let m = n.min(nextra);
+                    t.stack.copy_within(src..src + m, dst);
+                    t.stack[dst + m..dst + n].fill(Value::NIL);
                     if want < 0 {
                         t.top = dst + n;
                         reload_base!();
