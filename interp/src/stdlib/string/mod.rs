@@ -306,7 +306,7 @@ fn push_captures(
 ) -> LuaResult<usize> {
     let n = ms.ncaptures(whole);
     for i in 0..n {
-        let c = ms.get_capture(i, s, e).map_err(|m| st.error(m))?;
+        let c = ms.get_capture(i, s, e).map_err(|m| st.error(m.message()))?;
         let v = cap_value(st, c);
         st.push(v);
     }
@@ -330,7 +330,9 @@ fn str_find_aux(st: &mut State, find: bool) -> LuaResult<usize> {
             return Ok(2);
         }
     } else {
-        if let Some((s1, e, ms)) = pattern::search(src, pat, init).map_err(|m| st.error(m))? {
+        if let Some((s1, e, ms)) =
+            pattern::search(src, pat, init).map_err(|m| st.error(m.message()))?
+        {
             if find {
                 st.push(Value::int(s1 as i64 + 1));
                 st.push(Value::int(e as i64));
@@ -389,7 +391,7 @@ fn gmatch_aux(st: &mut State) -> LuaResult<usize> {
     let mut pos = start;
     while pos <= src.len() {
         ms.reprep();
-        let r = ms.do_match(pos, 0).map_err(|m| st.error(m))?;
+        let r = ms.do_match(pos, 0).map_err(|m| st.error(m.message()))?;
         if let Some(e) = r {
             if Some(e) != last {
                 let ups = &mut me.get_mut().upvals;
@@ -429,7 +431,7 @@ fn add_s(
         } else if d.is_ascii_digit() {
             match ms
                 .get_capture((d - b'1') as usize, s, e)
-                .map_err(|m| st.error(m))?
+                .map_err(|m| st.error(m.message()))?
             {
                 Cap::Str(b) => out.extend_from_slice(b),
                 Cap::Pos(p) => out.extend_from_slice(p.to_string().as_bytes()),
@@ -454,7 +456,7 @@ fn add_value(
     let repl = st.arg(3);
     let v = match tr {
         TAG_TABLE => {
-            let c = ms.get_capture(0, s, e).map_err(|m| st.error(m))?;
+            let c = ms.get_capture(0, s, e).map_err(|m| st.error(m.message()))?;
             let k = cap_value(st, c);
             api::index(st, repl, k)?
         }
@@ -462,7 +464,7 @@ fn add_value(
             let n = ms.ncaptures(true);
             let mut args = Vec::with_capacity(n);
             for i in 0..n {
-                let c = ms.get_capture(i, s, e).map_err(|m| st.error(m))?;
+                let c = ms.get_capture(i, s, e).map_err(|m| st.error(m.message()))?;
                 args.push(cap_value(st, c));
             }
             api::call_value(st, repl, &args)?
@@ -512,7 +514,7 @@ fn str_gsub(st: &mut State) -> LuaResult<usize> {
     let mut changed = false;
     while n < max_s {
         ms.reprep();
-        let r = ms.do_match(pos, 0).map_err(|m| st.error(m))?;
+        let r = ms.do_match(pos, 0).map_err(|m| st.error(m.message()))?;
         match r {
             Some(e) if Some(e) != last => {
                 n += 1;

@@ -45,8 +45,31 @@ pub enum Cap<'a> {
     Pos(usize),
 }
 
-/// A pattern error message (raised by the caller with position information).
-pub type PatResult<T> = Result<T, String>;
+/// A pattern error message (raised by the caller with position information), boxed so
+/// that a match result fits in two registers.
+#[derive(Debug)]
+#[allow(clippy::box_collection)] // one word rather than three: that is the point
+pub struct PatError(Box<String>);
+
+impl PatError {
+    pub fn message(self) -> String {
+        *self.0
+    }
+}
+
+impl From<&str> for PatError {
+    fn from(m: &str) -> PatError {
+        PatError(Box::new(m.to_owned()))
+    }
+}
+
+impl From<String> for PatError {
+    fn from(m: String) -> PatError {
+        PatError(Box::new(m))
+    }
+}
+
+pub type PatResult<T> = Result<T, PatError>;
 
 /// The state of one match attempt.
 pub struct MatchState<'a> {
@@ -157,7 +180,7 @@ impl<'a> MatchState<'a> {
     fn check_capture(&self, l: u8) -> PatResult<usize> {
         let l = l as i32 - b'1' as i32;
         if l < 0 || l as usize >= self.level || self.capture[l as usize].len == CapLen::Unfinished {
-            return Err(format!("invalid capture index %{}", l + 1));
+            return Err(PatError::from(format!("invalid capture index %{}", l + 1)));
         }
         Ok(l as usize)
     }
@@ -166,7 +189,7 @@ impl<'a> MatchState<'a> {
         (0..self.level)
             .rev()
             .find(|&l| self.capture[l].len == CapLen::Unfinished)
-            .ok_or_else(|| "invalid pattern capture".to_string())
+            .ok_or_else(|| "invalid pattern capture".into())
     }
 
     /// End of the single-character class starting at `p`.
@@ -439,7 +462,7 @@ impl<'a> MatchState<'a> {
     pub fn get_capture(&self, i: usize, s: usize, e: usize) -> PatResult<Cap<'a>> {
         if i >= self.level {
             if i != 0 {
-                return Err(format!("invalid capture index %{}", i + 1));
+                return Err(PatError::from(format!("invalid capture index %{}", i + 1)));
             }
             return Ok(Cap::Str(&self.src[s..e]));
         }
@@ -494,7 +517,7 @@ mod tests {
 
     /// `string.match(s, p)` as strings (positions printed as numbers).
     fn m(s: &str, p: &str) -> Result<Option<Vec<String>>, String> {
-        let r = search(s.as_bytes(), p.as_bytes(), 0)?;
+        let r = search(s.as_bytes(), p.as_bytes(), 0).map_err(PatError::message)?;
         Ok(r.map(|(st, e, ms)| {
             (0..ms.ncaptures(true))
                 .map(|i| match ms.get_capture(i, st, e).unwrap() {
@@ -574,7 +597,10 @@ mod tests {
         let s = "a".repeat(300);
         assert_eq!(m(&s, &".?".repeat(300)).unwrap_err(), "pattern too complex");
         let (st, e2, ms) = search(b"alo", b"(a", 0).unwrap().unwrap();
-        assert_eq!(ms.get_capture(0, st, e2).unwrap_err(), "unfinished capture");
+        assert_eq!(
+            ms.get_capture(0, st, e2).unwrap_err().message(),
+            "unfinished capture"
+        );
     }
 
     #[test]
