@@ -22,7 +22,7 @@ use super::debuginfo::Src;
 use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
 use super::unchecked;
-use crate::bytecode::{Instr, Op, MAX_C};
+use crate::bytecode::{Instr, Op, FIELDS_PER_FLUSH, MAX_C};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::function::{LuaClosure, NativeKind, UpVal};
 use ferrous_runtime::heap::Heap;
@@ -379,7 +379,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                     pc = pc.wrapping_add(1);
                     let nhash = if b > 0 { 1usize << (b - 1) } else { 0 };
-                    let t = st.new_table(c, nhash);
+                    // A constructor's list items arrive through SetList, which sizes the
+                    // array part exactly (with a trailing call's results too); only a
+                    // list longer than one SetList batch is presized here.
+                    let narray = if c > FIELDS_PER_FLUSH as usize { c } else { 0 };
+                    let t = st.new_table(narray, nhash);
                     r!(a) = Value::table(t);
                     protect!(gc_point(st, base + a as usize + 1));
                 }
