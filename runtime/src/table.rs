@@ -183,10 +183,30 @@ impl Table {
         let idx = (i as u64).wrapping_sub(1);
         if idx < self.array.len() as u64 {
             self.array[idx as usize]
-        } else if self.nodes.is_empty() {
-            Value::NIL
         } else {
-            self.get_hashed(Value::int(i))
+            match self.find_int(i) {
+                Some(s) => self.nodes[s].val,
+                None => Value::NIL,
+            }
+        }
+    }
+
+    /// The hash-part slot of integer key `i` (`find_slot` without the key dispatch).
+    #[inline]
+    fn find_int(&self, i: i64) -> Option<usize> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        let mut s = self.main_position(Value::int(i));
+        loop {
+            let n = &self.nodes[s];
+            if n.key_payload == i as u64 && n.key_tag == TAG_INT {
+                return Some(s);
+            }
+            if n.next == 0 {
+                return None;
+            }
+            s = link(s, n.next);
         }
     }
 
@@ -327,6 +347,9 @@ impl Table {
                 self.remove_hashed(Value::int(i));
                 self.migrate_from_hash();
             }
+        } else if let Some(s) = self.find_int(i) {
+            // An existing integer key: no new key, so the metamethod cache stays.
+            self.nodes[s].val = val;
         } else {
             self.set_hashed(Value::int(i), val);
         }
