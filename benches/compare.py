@@ -3,7 +3,9 @@
 
 Runs every program in benches/lua/ under each virtual machine, checks its standard
 output against the program's .expected file, and prints a table of median wall times,
-speed ratios and peak memory. Raw results go to benches/results/latest.json and .csv.
+speed ratios and peak memory, then a second table of median CPU times (user+sys of the
+benchmark process) and CPU speed ratios. Raw results go to benches/results/latest.json
+and .csv.
 
     python3 benches/compare.py                  # everything, 5 interleaved runs
     python3 benches/compare.py --runs 1 fib     # one program, one run
@@ -18,9 +20,14 @@ Program conventions (benches/lua/<name>.lua):
   the luajit marker and line 2 for the small size.)
 
 Ratios: speed "vs X" = X's median time / Ferrous's median time, so a value above 1.00
-means Ferrous is faster. Memory "mem/lua5.4" = Ferrous peak RSS / lua5.4 peak RSS, so a
-value below 1.00 means Ferrous uses less. Cells that failed (wrong output, nonzero exit,
-timeout) show FAIL and are left out of medians, ratios and geometric means.
+means Ferrous is faster. "cpu vs X" is the same with median CPU times. Memory
+"mem/lua5.4" = Ferrous peak RSS / lua5.4 peak RSS, so a value below 1.00 means Ferrous
+uses less. Cells that failed (wrong output, nonzero exit, timeout) show FAIL and are left
+out of medians, ratios and geometric means.
+
+CPU time is the benchmark process's user+sys time from the rusage os.wait4 returns. On a
+busy machine it varies much less than wall time. Under GNU time the rusage is the `time`
+process's, which includes the program it waited for (plus about a millisecond of its own).
 
 Exit status: 0 when every run that was made succeeded, 1 when any cell failed, 2 on a
 usage error.
@@ -217,6 +224,7 @@ def resolve_vms(args: argparse.Namespace) -> list[VM]:
 class RunResult:
     ok: bool
     seconds: float
+    cpu_seconds: float  # user+sys of the child (and of its reaped descendants)
     rss_kib: int
     stdout: bytes
     stderr: bytes
@@ -249,6 +257,10 @@ def run_once(vm: VM, prog: Program, extra: list[str], timeout: float) -> RunResu
     is at least this process's own RSS (Linux carries the pre-exec high-water mark into
     the child), which would hide the footprint of small programs. Without GNU time,
     wait4's number is used.
+
+    The CPU time is ru_utime + ru_stime from the same wait4 rusage. For a terminated child
+    Linux reports its own usage plus that of the descendants it waited for, so under GNU
+    time it covers the Lua program as well (GNU time itself adds about a millisecond).
     """
     argv = [*vm.argv, prog.path.name, *extra]
     method, time_path = RSS_METHOD
@@ -288,6 +300,7 @@ def run_once(vm: VM, prog: Program, extra: list[str], timeout: float) -> RunResu
         t1 = time.perf_counter()
         status = os.waitstatus_to_exitcode(wstatus)
         proc.returncode = status  # reaped by us: keep Popen from waiting again
+        cpu_seconds = rusage.ru_utime + rusage.ru_stime
         rss_kib = int(rusage.ru_maxrss)
         if method == "time":
             lines = Path(rssf.name).read_text(errors="replace").split()
@@ -299,6 +312,7 @@ def run_once(vm: VM, prog: Program, extra: list[str], timeout: float) -> RunResu
     return RunResult(
         ok=status == 0 and not timed_out.is_set(),
         seconds=t1 - t0,
+        cpu_seconds=cpu_seconds,
         rss_kib=rss_kib,
         stdout=stdout,
         stderr=stderr,
@@ -343,12 +357,17 @@ def failure_text(res: RunResult, expected: bytes | None) -> str | None:
 class Cell:
     status: str = "pending"  # pending | ok | FAIL | skip
     times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
     error: str | None = None
 
     @property
     def median_time(self) -> float | None:
         return statistics.median(self.times) if self.status == "ok" else None
+
+    @property
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu_times) if self.status == "ok" else None
 
     @property
     def median_mib(self) -> float | None:
@@ -375,7 +394,8 @@ def ratio(num: float | None, den: float | None) -> float | None:
 def compute_ratios(
     programs: list[Program], vms: list[VM], cells: dict[tuple[str, str], Cell]
 ) -> dict[str, dict[str, float | None]]:
-    """program -> {"<ferrous vm> vs <ref>": speed, "<ferrous vm> mem/lua5.4": ratio}."""
+    """program -> {"<ferrous vm> vs <ref>": speed, "<ferrous vm> cpu vs <ref>": CPU speed,
+    "<ferrous vm> mem/lua5.4": ratio}."""
     names = [v.name for v in vms]
     out: dict[str, dict[str, float | None]] = {}
     for p in programs:
@@ -389,8 +409,28 @@ def compute_ratios(
             if "lua5.4" in names:
                 rc = cells[(p.name, "lua5.4")]
                 r[f"{f.name} mem/lua5.4"] = ratio(fc.median_mib, rc.median_mib)
+            for ref in REFERENCES:
+                if ref in names:
+                    rc = cells[(p.name, ref)]
+                    r[f"{f.name} cpu vs {ref}"] = ratio(rc.median_cpu, fc.median_cpu)
         out[p.name] = r
     return out
+
+
+def table_lines(header: list[str], rows: list[list[str]], geo_row: list[str]) -> list[str]:
+    """A right-aligned text table (first column left-aligned) ending in a geomean row."""
+    widths = [max(len(r[i]) for r in [header, *rows, geo_row]) for i in range(len(header))]
+
+    def line(r: list[str]) -> str:
+        parts = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(r))]
+        return "  ".join(parts).rstrip()
+
+    rule = line(["-" * w for w in widths])
+    return [line(header), rule, *(line(r) for r in rows), rule, line(geo_row)]
+
+
+def cell_text(c: Cell, value: float | None, spec: str = ".3f") -> str:
+    return c.status if c.status in ("FAIL", "skip") else fmt(value, spec)
 
 
 def print_table(
@@ -417,10 +457,10 @@ def print_table(
     )
 
     def cell_time(c: Cell) -> str:
-        return c.status if c.status in ("FAIL", "skip") else fmt(c.median_time)
+        return cell_text(c, c.median_time)
 
     def cell_mem(c: Cell) -> str:
-        return c.status if c.status in ("FAIL", "skip") else fmt(c.median_mib, ".1f")
+        return cell_text(c, c.median_mib, ".1f")
 
     header = (
         ["program"]
@@ -446,12 +486,6 @@ def print_table(
     geo_row += [""] * len(names)
     geo_row += [fmt(geo[k], ".2f") for _, k in mem_cols]
 
-    widths = [max(len(r[i]) for r in [header, *rows, geo_row]) for i in range(len(header))]
-
-    def line(r: list[str]) -> str:
-        parts = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(r))]
-        return "  ".join(parts).rstrip()
-
     print()
     print(
         f"Median wall time (s) and peak RSS (MiB) over {runs} run(s).\n"
@@ -460,14 +494,15 @@ def print_table(
     )
     if multi:
         print("Ferrous VMs: " + ", ".join(f"{SHORT[f]} = {f}" for f in ferrous))
-    print(line(header))
-    print(line(["-" * w for w in widths]))
-    for r in rows:
-        print(line(r))
-    print(line(["-" * w for w in widths]))
-    print(line(geo_row))
+    for text in table_lines(header, rows, geo_row):
+        print(text)
 
-    summary: dict = {"geomean": geo, "worst_speed_vs_lua5.4": {}, "worst_mem_vs_lua5.4": {}}
+    summary: dict = {
+        "geomean": geo,
+        "worst_speed_vs_lua5.4": {},
+        "worst_mem_vs_lua5.4": {},
+        "worst_cpu_speed_vs_lua5.4": {},
+    }
     if "lua5.4" in names:
         for f in ferrous:
             k = f"{f} vs lua5.4"
@@ -482,7 +517,61 @@ def print_table(
                 v, pn = max(vals)
                 summary["worst_mem_vs_lua5.4"][f] = {"ratio": v, "program": pn}
                 print(f"worst memory ratio vs lua5.4 ({f}): {v:.2f} ({pn})")
+
+    print_cpu_table(programs, vms, cells, ratios, runs, summary)
     return summary
+
+
+def print_cpu_table(
+    programs: list[Program],
+    vms: list[VM],
+    cells: dict[tuple[str, str], Cell],
+    ratios: dict[str, dict[str, float | None]],
+    runs: int,
+    summary: dict,
+) -> None:
+    """The CPU-time table (Ferrous and lua5.4 CPU seconds, CPU speed ratios, geomean) and
+    the worst CPU speed vs lua5.4; adds its geomeans and worst ratios to `summary`."""
+    names = [v.name for v in vms]
+    ferrous = [v.name for v in vms if v.is_ferrous]
+    refs = [r for r in REFERENCES if r in names]
+    multi = len(ferrous) > 1
+    shown = ferrous + (["lua5.4"] if "lua5.4" in names else [])
+
+    def rname(f: str, what: str) -> str:
+        return f"{SHORT[f]} {what}" if multi else what
+
+    cpu_cols = [
+        (rname(f, f"cpu vs {SHORT[ref]}"), f"{f} cpu vs {ref}") for f in ferrous for ref in refs
+    ]
+    header = ["program"] + [f"{SHORT[n]} cpu s" for n in shown] + [h for h, _ in cpu_cols]
+    rows = []
+    for p in programs:
+        row = [p.name]
+        row += [cell_text(c, c.median_cpu) for c in (cells[(p.name, n)] for n in shown)]
+        row += [fmt(ratios[p.name].get(k), ".2f") for _, k in cpu_cols]
+        rows.append(row)
+    geo = summary["geomean"]
+    for _, k in cpu_cols:
+        geo[k] = geomean([ratios[p.name].get(k) for p in programs])
+    geo_row = ["geomean"] + [""] * len(shown) + [fmt(geo[k], ".2f") for _, k in cpu_cols]
+
+    print()
+    print(
+        f"Median CPU time (s) over {runs} run(s): user+sys of the benchmark process, "
+        "steadier than wall time on a busy machine.\n"
+        "'cpu vs X' = X CPU time / Ferrous CPU time (>1.00 means Ferrous is faster)."
+    )
+    for text in table_lines(header, rows, geo_row):
+        print(text)
+    if "lua5.4" in names:
+        for f in ferrous:
+            k = f"{f} cpu vs lua5.4"
+            vals = [(ratios[p.name][k], p.name) for p in programs if ratios[p.name].get(k)]
+            if vals:
+                v, pn = min(vals)
+                summary["worst_cpu_speed_vs_lua5.4"][f] = {"ratio": v, "program": pn}
+                print(f"worst CPU speed vs lua5.4 ({f}): {v:.2f} ({pn})")
 
 
 def machine_info() -> dict:
@@ -521,6 +610,10 @@ def write_results(
         "dir": str(folder),
         "speed_ratio": "other VM median time / ferrous median time (>1 = ferrous faster)",
         "memory_ratio": "ferrous median peak RSS / lua5.4 median peak RSS (<1 = smaller)",
+        "cpu_time": "user+sys seconds of the benchmark process (os.wait4 rusage; under GNU "
+        "time, the time process including the program it waited for)",
+        "cpu_speed_ratio": "other VM median CPU time / ferrous median CPU time "
+        "(>1 = ferrous faster)",
         "vms": {v.name: {"argv": v.argv, "version": v.version} for v in vms},
         "programs": {},
         "summary": summary,
@@ -536,6 +629,8 @@ def write_results(
                 "median_s": c.median_time,
                 "median_peak_rss_mib": c.median_mib,
                 "error": c.error,
+                "cpu_times_s": c.cpu_times,
+                "median_cpu_s": c.median_cpu,
             }
         entry["ratios"] = ratios[p.name]
         data["programs"][p.name] = entry
@@ -549,7 +644,8 @@ def write_results(
             ["program", "vm", "status", "runs", "median_s", "min_s", "max_s",
              "median_peak_rss_mib"]
             + [f"speed_vs_{r}" for r in refs]
-            + ["mem_vs_lua5.4"]
+            + ["mem_vs_lua5.4", "median_cpu_s"]
+            + [f"cpu_speed_vs_{r}" for r in refs]
         )
         for p in programs:
             for v in vms:
@@ -567,6 +663,10 @@ def write_results(
                     row.append(fmt(x, ".4f") if x is not None else "")
                 x = ratios[p.name].get(f"{v.name} mem/lua5.4") if v.is_ferrous else None
                 row.append(fmt(x, ".4f") if x is not None else "")
+                row.append(fmt(c.median_cpu, ".6f") if ok else "")
+                for r in refs:
+                    x = ratios[p.name].get(f"{v.name} cpu vs {r}") if v.is_ferrous else None
+                    row.append(fmt(x, ".4f") if x is not None else "")
                 w.writerow(row)
     print(f"\nwrote {out} and {csv_path}")
 
@@ -599,17 +699,20 @@ def timing_mode(args, folder, programs, vms) -> int:
                 if why is None:
                     c.status = "ok"
                     c.times.append(res.seconds)
+                    c.cpu_times.append(res.cpu_seconds)
                     c.rss_kib.append(res.rss_kib)
                     if not args.quiet:
                         print(
                             f"[run {run + 1}/{args.runs}] {p.name:<20} {v.name:<12} "
-                            f"{res.seconds:8.3f}s {res.rss_kib / 1024:8.1f} MiB",
+                            f"{res.seconds:8.3f}s {res.cpu_seconds:8.3f}s cpu "
+                            f"{res.rss_kib / 1024:8.1f} MiB",
                             file=sys.stderr,
                         )
                 else:
                     c.status = "FAIL"
                     c.error = why
                     c.times.append(res.seconds)
+                    c.cpu_times.append(res.cpu_seconds)
                     c.rss_kib.append(res.rss_kib)
                     print(f"FAIL {p.name} on {v.name}: {why}", file=sys.stderr)
 
