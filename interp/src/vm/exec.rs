@@ -11,8 +11,9 @@
 //! 4. A collection may only run at a GC point, with `top` covering every live register.
 //!
 //! Registers, constants, upvalues and instructions are read without bounds checks through
-//! the `r!`, `kst!`, `up!` and `fetch!` macros, whose invariants `vm::unchecked` states;
-//! they are the only unsafe code here.
+//! the `r!`, `kst!`, `up!` and `fetch!` macros, and frames and their closures through
+//! `enter_frame!`, whose invariants `vm::unchecked` states; they are the only unsafe code
+//! here.
 #![allow(unsafe_code)]
 
 use super::call::{
@@ -71,11 +72,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         };
         ($fi:expr) => {{
             fi = $fi;
-            let fr = th.frames[fi];
-            debug_assert!(fr.is_lua());
-            cl = th.stack[fr.base - 1]
-                .as_lclosure()
-                .expect("Lua frame without Lua closure");
+            // SAFETY: `fi` is a frame of the thread (the top one, or the caller of a
+            // frame just popped) and a Lua frame, whose closure sits below its base.
+            let fr = *unsafe { unchecked::frame(th.get_mut(), fi) };
+            // SAFETY: as above.
+            cl = unsafe { unchecked::frame_closure(th.get_mut(), &fr) };
             k = cl.proto.constants.as_ptr();
             base = fr.base;
             basep = unchecked::frame_base(th.get_mut(), base);

@@ -25,7 +25,7 @@
 #![allow(unsafe_code)]
 
 use crate::bytecode::{Instr, Op};
-use ferrous_runtime::function::UpVal;
+use ferrous_runtime::function::{LuaClosure, UpVal};
 use ferrous_runtime::thread::{Frame, Thread};
 use ferrous_runtime::{Gc, Value};
 
@@ -101,6 +101,26 @@ pub unsafe fn frame(th: &mut Thread, fi: usize) -> &mut Frame {
     debug_assert!(fi < th.frames.len(), "frame {fi} of {}", th.frames.len());
     // SAFETY: in bounds by the caller's contract (checked above in debug builds).
     unsafe { th.frames.get_unchecked_mut(fi) }
+}
+
+/// The closure of Lua frame `fr`, in the slot below its first register.
+///
+/// # Safety
+/// `fr` is a Lua frame of `th`: slot `fr.base - 1` is inside the stack and holds the
+/// frame's Lua closure (precall puts it there, and no instruction writes below a
+/// frame's base).
+#[inline(always)]
+pub unsafe fn frame_closure(th: &mut Thread, fr: &Frame) -> Gc<LuaClosure> {
+    debug_assert!(fr.is_lua(), "not a Lua frame");
+    debug_assert!(
+        (1..=th.stack.len()).contains(&fr.base),
+        "frame base {} outside the stack",
+        fr.base
+    );
+    // SAFETY: in bounds by the caller's contract (checked above in debug builds).
+    let v = unsafe { *th.stack.get_unchecked(fr.base - 1) };
+    debug_assert!(v.as_lclosure().is_some(), "Lua frame without Lua closure");
+    Gc::from_addr(v.object_addr())
 }
 
 /// The opcode of an instruction of verified code, without the decode table's load.
