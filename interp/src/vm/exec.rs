@@ -364,11 +364,17 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(a);
                     let key = kst!(i.b());
                     let v = rk!(i);
-                    match t
-                        .as_table()
-                        .and_then(|tab| tab.get_mut().str_slot(key.as_string().unwrap()))
-                    {
-                        Some(slot) => *slot = v,
+                    let s = key.as_string().unwrap();
+                    match t.as_table() {
+                        Some(tab) => match tab.get_mut().str_slot(s) {
+                            Some(slot) => *slot = v,
+                            // A new key in a table without a metatable: a raw store, which
+                            // cannot fail or call out.
+                            None if tab.metatable.is_none() => {
+                                st.heap.write_table(tab, |tm| tm.set_str(s, v))
+                            }
+                            None => protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?),
+                        },
                         None => protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?),
                     }
                 }
