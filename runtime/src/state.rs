@@ -204,16 +204,22 @@ impl State {
     }
 
     /// A number argument, integer or float (strings are converted).
+    #[inline]
     pub fn check_number(&mut self, i: usize) -> LuaResult<Value> {
         let v = self.arg(i);
         if v.is_number() {
             return Ok(v);
         }
+        self.check_number_slow(i, v)
+    }
+    #[inline(never)]
+    fn check_number_slow(&mut self, i: usize, v: Value) -> LuaResult<Value> {
         match to_number(v) {
             Some(n) => Ok(n),
             None => Err(self.type_error(i, "number")),
         }
     }
+    #[inline]
     pub fn check_f64(&mut self, i: usize) -> LuaResult<f64> {
         Ok(self.check_number(i)?.as_number_f64().unwrap())
     }
@@ -227,11 +233,16 @@ impl State {
 
     /// An integer argument: integers, floats with an exact integer value, and strings
     /// that convert to one.
+    #[inline]
     pub fn check_int(&mut self, i: usize) -> LuaResult<i64> {
         let v = self.arg(i);
         if let Some(n) = v.as_int() {
             return Ok(n);
         }
+        self.check_int_slow(i, v)
+    }
+    #[inline(never)]
+    fn check_int_slow(&mut self, i: usize, v: Value) -> LuaResult<i64> {
         match to_integer(v) {
             Some(n) => Ok(n),
             None => {
@@ -243,6 +254,7 @@ impl State {
             }
         }
     }
+    #[inline]
     pub fn opt_int(&mut self, i: usize, def: i64) -> LuaResult<i64> {
         if self.arg(i).is_nil() {
             Ok(def)
@@ -252,11 +264,16 @@ impl State {
     }
 
     /// A string argument; numbers are converted (and the argument slot replaced).
+    #[inline]
     pub fn check_str(&mut self, i: usize) -> LuaResult<Gc<LuaStr>> {
         let v = self.arg(i);
         if let Some(s) = v.as_string() {
             return Ok(s);
         }
+        self.check_str_slow(i, v)
+    }
+    #[inline(never)]
+    fn check_str_slow(&mut self, i: usize, v: Value) -> LuaResult<Gc<LuaStr>> {
         if v.is_number() {
             let s = self.new_str(&number_to_bytes(v));
             self.set_arg(i, Value::string(s));
