@@ -505,18 +505,10 @@ def print_table(
     }
     if "lua5.4" in names:
         for f in ferrous:
-            k = f"{f} vs lua5.4"
-            vals = [(ratios[p.name][k], p.name) for p in programs if ratios[p.name].get(k)]
-            if vals:
-                v, pn = min(vals)
-                summary["worst_speed_vs_lua5.4"][f] = {"ratio": v, "program": pn}
-                print(f"worst speed vs lua5.4 ({f}): {v:.2f} ({pn})")
-            k = f"{f} mem/lua5.4"
-            vals = [(ratios[p.name][k], p.name) for p in programs if ratios[p.name].get(k)]
-            if vals:
-                v, pn = max(vals)
-                summary["worst_mem_vs_lua5.4"][f] = {"ratio": v, "program": pn}
-                print(f"worst memory ratio vs lua5.4 ({f}): {v:.2f} ({pn})")
+            record_worst(summary, "worst_speed_vs_lua5.4", "worst speed vs lua5.4", f,
+                         ratios, programs, f"{f} vs lua5.4", min)
+            record_worst(summary, "worst_mem_vs_lua5.4", "worst memory ratio vs lua5.4", f,
+                         ratios, programs, f"{f} mem/lua5.4", max)
 
     print_cpu_table(programs, vms, cells, ratios, runs, summary)
     return summary
@@ -566,12 +558,27 @@ def print_cpu_table(
         print(text)
     if "lua5.4" in names:
         for f in ferrous:
-            k = f"{f} cpu vs lua5.4"
-            vals = [(ratios[p.name][k], p.name) for p in programs if ratios[p.name].get(k)]
-            if vals:
-                v, pn = min(vals)
-                summary["worst_cpu_speed_vs_lua5.4"][f] = {"ratio": v, "program": pn}
-                print(f"worst CPU speed vs lua5.4 ({f}): {v:.2f} ({pn})")
+            record_worst(summary, "worst_cpu_speed_vs_lua5.4", "worst CPU speed vs lua5.4", f,
+                         ratios, programs, f"{f} cpu vs lua5.4", min)
+
+
+def record_worst(
+    summary: dict,
+    field: str,
+    label: str,
+    ferrous: str,
+    ratios: dict[str, dict[str, float | None]],
+    programs: list[Program],
+    key: str,
+    pick,
+) -> None:
+    """Finds the worst ratio `key` over the programs (`pick` is min or max), prints it
+    and records it in `summary[field]`."""
+    vals = [(ratios[p.name][key], p.name) for p in programs if ratios[p.name].get(key)]
+    if vals:
+        v, pn = pick(vals)
+        summary[field][ferrous] = {"ratio": v, "program": pn}
+        print(f"{label} ({ferrous}): {v:.2f} ({pn})")
 
 
 def machine_info() -> dict:
