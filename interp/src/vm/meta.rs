@@ -274,10 +274,10 @@ pub fn call_meta_at(st: &mut State, func: usize, f: Value, args: &[Value]) -> Lu
         return Err(rt_error(st, "stack overflow"));
     }
     let t = th.get_mut();
-    t.push(f);
-    for &a in args {
-        t.push(a);
-    }
+    let n = args.len();
+    t.stack[func] = f;
+    t.stack[func + 1..func + 1 + n].copy_from_slice(args);
+    t.top = func + 1 + n;
     call_at_top(st, func, 1)?;
     let t = th.get_mut();
     let v = t.stack[func];
