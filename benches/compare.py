@@ -385,6 +385,11 @@ def fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def csv_num(x: float | None, spec: str) -> str:
+    """A CSV cell: `x` formatted, or empty when there is no value."""
+    return "" if x is None else format(x, spec)
+
+
 def ratio(num: float | None, den: float | None) -> float | None:
     if num is None or den is None or den <= 0:
         return None
@@ -658,23 +663,20 @@ def write_results(
             for v in vms:
                 c = cells[(p.name, v.name)]
                 ok = c.status == "ok"
-                row = [
-                    p.name, v.name, c.status, len(c.times),
-                    fmt(c.median_time, ".6f") if ok else "",
-                    fmt(min(c.times), ".6f") if ok else "",
-                    fmt(max(c.times), ".6f") if ok else "",
-                    fmt(c.median_mib, ".3f") if ok else "",
-                ]
-                for r in refs:
-                    x = ratios[p.name].get(f"{v.name} vs {r}") if v.is_ferrous else None
-                    row.append(fmt(x, ".4f") if x is not None else "")
-                x = ratios[p.name].get(f"{v.name} mem/lua5.4") if v.is_ferrous else None
-                row.append(fmt(x, ".4f") if x is not None else "")
-                row.append(fmt(c.median_cpu, ".6f") if ok else "")
-                for r in refs:
-                    x = ratios[p.name].get(f"{v.name} cpu vs {r}") if v.is_ferrous else None
-                    row.append(fmt(x, ".4f") if x is not None else "")
-                w.writerow(row)
+                rs = ratios[p.name] if v.is_ferrous else {}
+                w.writerow(
+                    [
+                        p.name, v.name, c.status, len(c.times),
+                        csv_num(c.median_time, ".6f"),
+                        csv_num(min(c.times) if ok else None, ".6f"),
+                        csv_num(max(c.times) if ok else None, ".6f"),
+                        csv_num(c.median_mib, ".3f"),
+                    ]
+                    + [csv_num(rs.get(f"{v.name} vs {r}"), ".4f") for r in refs]
+                    + [csv_num(rs.get(f"{v.name} mem/lua5.4"), ".4f")]
+                    + [csv_num(c.median_cpu, ".6f")]
+                    + [csv_num(rs.get(f"{v.name} cpu vs {r}"), ".4f") for r in refs]
+                )
     print(f"\nwrote {out} and {csv_path}")
 
 
@@ -703,11 +705,11 @@ def timing_mode(args, folder, programs, vms) -> int:
                     continue
                 res = run_once(v, p, [], args.timeout)
                 why = failure_text(res, p.expected)
+                c.times.append(res.seconds)
+                c.cpu_times.append(res.cpu_seconds)
+                c.rss_kib.append(res.rss_kib)
                 if why is None:
                     c.status = "ok"
-                    c.times.append(res.seconds)
-                    c.cpu_times.append(res.cpu_seconds)
-                    c.rss_kib.append(res.rss_kib)
                     if not args.quiet:
                         print(
                             f"[run {run + 1}/{args.runs}] {p.name:<20} {v.name:<12} "
@@ -718,9 +720,6 @@ def timing_mode(args, folder, programs, vms) -> int:
                 else:
                     c.status = "FAIL"
                     c.error = why
-                    c.times.append(res.seconds)
-                    c.cpu_times.append(res.cpu_seconds)
-                    c.rss_kib.append(res.rss_kib)
                     print(f"FAIL {p.name} on {v.name}: {why}", file=sys.stderr)
 
     ratios = compute_ratios(programs, vms, cells)
@@ -837,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--out",
-        default=None,
+        default=str(DEFAULT_OUT),
         help="JSON results file (default: benches/results/latest.json in the "
         "repository); a CSV with the same stem is written beside it",
     )
@@ -861,8 +860,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    if args.out is None:
-        args.out = str(DEFAULT_OUT)
 
     folder = Path(args.dir)
     if not folder.is_absolute():
