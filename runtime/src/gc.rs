@@ -223,8 +223,12 @@ impl ObjectList {
     /// Moves `value` to the heap and links it into the list.
     pub fn alloc<T: GcObject>(&mut self, value: T) -> Gc<T> {
         self.bytes += value.size();
+        self.link(Box::into_raw(Box::new(value)))
+    }
+
+    /// Counts the fresh object at `ptr` and links it at the head of the list.
+    fn link<T: GcObject>(&mut self, ptr: *mut T) -> Gc<T> {
         self.count += 1;
-        let ptr = Box::into_raw(Box::new(value));
         // SAFETY: `ptr` is a fresh, valid allocation of a GcObject whose first field is
         // its header (trait contract), so it may be viewed as a header.
         let hdr = unsafe { &*(ptr as *const GcHeader) };
@@ -239,7 +243,6 @@ impl ObjectList {
     pub fn alloc_tail<T: GcTail>(&mut self, value: T, items: &[T::Item]) -> Gc<T> {
         assert_eq!(value.tail_len(), items.len(), "tail length");
         self.bytes += value.size();
-        self.count += 1;
         let (layout, off) = tail_layout::<T>(items.len());
         // SAFETY: the layout has a nonzero size (it holds a header). The fresh block
         // has room for a `T` at its start and `items.len()` items at `off`.
@@ -253,12 +256,7 @@ impl ObjectList {
             std::ptr::copy_nonoverlapping(items.as_ptr(), first, items.len());
             p as *mut T
         };
-        // SAFETY: as in `alloc`: a GcObject starts with its header.
-        let hdr = unsafe { &*(ptr as *const GcHeader) };
-        debug_assert!(hdr.kind == T::KIND);
-        hdr.next.set(self.head);
-        self.head = ptr as *mut GcHeader;
-        Gc::from_addr(ptr as usize)
+        self.link(ptr)
     }
 
     /// Frees every object (the heap is going away).

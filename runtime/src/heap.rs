@@ -122,9 +122,6 @@ impl Heap {
     pub fn intern(&mut self, bytes: &[u8]) -> Gc<LuaStr> {
         self.strings.intern(&mut self.objects, bytes)
     }
-    pub fn intern_owned(&mut self, bytes: Vec<u8>) -> Gc<LuaStr> {
-        self.strings.intern_owned(&mut self.objects, bytes)
-    }
     pub fn str_value(&mut self, bytes: &[u8]) -> Value {
         Value::string(self.intern(bytes))
     }

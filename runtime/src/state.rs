@@ -114,8 +114,9 @@ impl State {
     pub fn str_value(&mut self, bytes: &[u8]) -> Value {
         Value::string(self.heap.intern(bytes))
     }
+    /// `str_value` for a buffer the caller built.
     pub fn string_value_owned(&mut self, bytes: Vec<u8>) -> Value {
-        Value::string(self.heap.intern_owned(bytes))
+        self.str_value(&bytes)
     }
     pub fn new_table(&mut self, narr: usize, nhash: usize) -> Gc<Table> {
         self.heap.alloc(Table::new(narr, nhash))

@@ -123,11 +123,6 @@ impl Interner {
         s
     }
 
-    /// Like `intern`, from an owned buffer.
-    pub fn intern_owned(&mut self, objects: &mut ObjectList, bytes: Vec<u8>) -> Gc<LuaStr> {
-        self.intern(objects, &bytes)
-    }
-
     /// Drops entries whose string is unmarked (called by the sweep before freeing).
     pub(crate) fn remove_unmarked(&mut self) {
         self.table.retain(|s| s.header().marked.get());
@@ -160,10 +155,9 @@ mod tests {
         assert_eq!(a.as_bytes(), b"hello");
         assert_eq!(a.len(), 5);
         assert!(!a.is_empty());
-        let e1 = heap.intern(b"");
-        let e2 = heap.intern_owned(Vec::new());
-        assert_eq!(e1, e2);
-        assert!(e1.is_empty());
+        let e = heap.intern(b"");
+        assert_eq!(e, heap.intern(b""));
+        assert!(e.is_empty());
     }
 
     #[test]
@@ -183,7 +177,7 @@ mod tests {
     fn binary_contents() {
         let mut heap = Heap::new();
         let a = heap.intern(b"a\0b\xff");
-        let b = heap.intern_owned(b"a\0b\xff".to_vec());
+        let b = heap.intern(b"a\0b\xff");
         let c = heap.intern(b"a\0c\xff");
         assert_eq!(a, b);
         assert_ne!(a, c);
@@ -212,12 +206,6 @@ mod tests {
         );
         assert!(LuaStr::eq_contents(c, d));
         assert!(Value::string(c).raw_eq(Value::string(d)));
-        // Owned variant follows the same rule.
-        let e = heap.intern_owned(s41.clone());
-        assert!(!e.is_short());
-        assert!(LuaStr::eq_contents(c, e));
-        let f = heap.intern_owned(s40.clone());
-        assert_eq!(f, a);
     }
 
     #[test]
@@ -225,7 +213,7 @@ mod tests {
         let mut heap = Heap::new();
         let base: Vec<u8> = (0..200u32).map(|i| (i * 7 % 251) as u8).collect();
         let a = heap.intern(&base);
-        let b = heap.intern_owned(base.clone());
+        let b = heap.intern(&base);
         assert!(LuaStr::eq_contents(a, b));
         assert_eq!(a.hash(), b.hash());
         let mut other = base.clone();
