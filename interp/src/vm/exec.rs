@@ -262,7 +262,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             pc = pc.wrapping_add(1);
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
                 save_pc!();
-                instr_hook(st, cl.proto, pc_index!() - 1)?;
+                let p = cl.proto;
+                hook::trace_exec(st, &p.code, &p.line_info, pc_index!() - 1)?;
                 reload_base!();
             }
             let a = i.a();
@@ -904,14 +905,6 @@ fn new_closure(
         &many
     };
     st.heap.alloc_tail(LuaClosure::new(p, n), ups)
-}
-
-/// Line and count hooks before instruction `at` of the running frame (whose saved pc
-/// is already past it); out of line so that the hook check costs the loop one test.
-#[cold]
-#[inline(never)]
-fn instr_hook(st: &mut State, p: Gc<Proto>, at: usize) -> LuaResult<()> {
-    hook::trace_exec(st, &p.code, &p.line_info, at)
 }
 
 /// Moves `n` results at `first` to `dest` for a Lua caller whose registers end at

@@ -51,7 +51,10 @@ pub fn call_hook(st: &mut State, event: &str, line: Option<i64>) -> LuaResult<()
 }
 
 /// Line and count events before the instruction at `pc` of the running Lua frame.
-/// The frame's saved pc must already point past `pc`.
+/// The frame's saved pc must already point past `pc`. Out of line and cold, so that
+/// the interpreter's hook check costs it one test per instruction.
+#[cold]
+#[inline(never)]
 pub fn trace_exec(st: &mut State, code: &[u32], line_info: &[u32], pc: usize) -> LuaResult<()> {
     let th = st.thread;
     let mask = th.hook.mask;
