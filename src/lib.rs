@@ -337,7 +337,8 @@ impl Lua {
                 s
             }
         };
-        self.inner.handles.get_mut().set_int(slot, v);
+        let handles = self.inner.handles;
+        self.with_state(|st| st.heap.write(handles).set_int(slot, v));
         Ref {
             lua: self.clone(),
             slot,
@@ -597,11 +598,7 @@ impl Drop for Ref {
     fn drop(&mut self) {
         // Only the handle table is touched (no access to the State), so this is safe
         // anywhere, including inside `with_state` and during a sweep.
-        self.lua
-            .inner
-            .handles
-            .get_mut()
-            .set_int(self.slot, RawValue::NIL);
+        self.lua.inner.handles.clear_int(self.slot);
         self.lua.inner.free.borrow_mut().push(self.slot);
     }
 }
@@ -691,10 +688,12 @@ impl Table {
         let lua = &self.0.lua;
         let k = lua.raw_of(key)?;
         let v = lua.raw_of(value)?;
-        self.raw_table().get_mut().set(k, v).map_err(|_| {
-            let what = if k.is_nil() { "nil" } else { "NaN" };
-            Error::Runtime(format!("index is {what}"))
-        })
+        let t = self.raw_table();
+        lua.with_state(|st| st.heap.write(t).set(k, v))
+            .map_err(|_| {
+                let what = if k.is_nil() { "nil" } else { "NaN" };
+                Error::Runtime(format!("index is {what}"))
+            })
     }
 
     /// `#t`, honouring `__len`.
@@ -727,7 +726,10 @@ impl Table {
 
     /// Sets or removes the metatable (raw: ignores `__metatable`).
     pub fn set_metatable(&self, mt: Option<Table>) {
-        self.raw_table().get_mut().metatable = mt.map(|m| m.raw_table());
+        let t = self.raw_table();
+        self.0
+            .lua
+            .with_state(|st| st.heap.write(t).metatable = mt.map(|m| m.raw_table()));
     }
 
     /// The key/value pairs (raw, like `next`), converted on the fly.

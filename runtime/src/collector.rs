@@ -14,8 +14,10 @@
 use crate::function::{LuaClosure, NativeClosure, Proto, UpVal};
 use crate::gc::{
     free_object, object_size, Gc, GcHeader, ObjKind, FLAG_FINALIZABLE, FLAG_FINALIZED,
+    FLAG_SURVIVED,
 };
-use crate::heap::{Heap, Tm};
+use crate::heap::{GcMode, Heap, Tm, MIN_THRESHOLD};
+use crate::string::LuaStr;
 use crate::table::Table;
 use crate::thread::Thread;
 use crate::userdata::Userdata;
@@ -66,9 +68,29 @@ fn is_cleared(v: Value) -> bool {
 }
 
 impl Heap {
-    /// Starts a cycle: marks the heap's own roots.
-    pub fn begin_cycle(&mut self) {
+    /// Starts a cycle, major or minor (see the module docs), and marks the heap's own
+    /// roots. A minor cycle is turned into a major one when the mode or the pacing asks.
+    pub fn begin_cycle(&mut self, major: bool) {
         self.gray.clear();
+        self.minor = !(major || self.need_major || self.mode == GcMode::Incremental);
+        if self.minor {
+            // Old threads are traversed although marked (their stacks have no barrier);
+            // remembered objects, unmarked, are traversed by marking them again.
+            for i in 0..self.threads.len() {
+                let h = self.threads[i];
+                // SAFETY: `threads` holds live threads (pruned before every sweep).
+                if unsafe { (*h).marked.get() } {
+                    self.gray.push(h);
+                }
+            }
+            self.touched = std::mem::take(&mut self.remembered);
+            for i in 0..self.touched.len() {
+                self.mark_hdr(self.touched[i]);
+            }
+        } else {
+            self.remembered.clear();
+            self.forget_ages();
+        }
         for i in 0..self.tm_names.len() {
             let s = self.tm_names[i];
             self.mark_hdr(s.as_ptr() as *mut GcHeader);
@@ -77,6 +99,23 @@ impl Heap {
         for v in pending {
             self.mark_value(v);
         }
+    }
+
+    /// Before a major cycle: unmarks the old objects and puts them back on the young
+    /// list, so that the cycle marks and sweeps everything.
+    fn forget_ages(&mut self) {
+        let mut p = self.objects.old;
+        while !p.is_null() {
+            // SAFETY: walking the old list of live objects.
+            unsafe {
+                let next = (*p).next.get();
+                (*p).marked.set(false);
+                (*p).next.set(self.objects.head);
+                self.objects.head = p;
+                p = next;
+            }
+        }
+        self.objects.old = std::ptr::null_mut();
     }
 
     #[inline]
@@ -216,7 +255,7 @@ impl Heap {
                 }
                 self.mark_value(t.hook.func);
                 // Slots above top may hold stale values; clear them (module docs).
-                let tm = t.get_mut();
+                let tm = t.raw_mut();
                 for v in tm.stack[top..].iter_mut() {
                     *v = Value::NIL;
                 }
@@ -277,7 +316,7 @@ impl Heap {
 
     fn clear_by_values(list: &[Gc<Table>]) {
         for &t in list {
-            let tm = t.get_mut();
+            let tm = t.raw_mut();
             for v in tm.array_mut().iter_mut() {
                 if is_cleared(*v) {
                     *v = Value::NIL;
@@ -293,7 +332,7 @@ impl Heap {
 
     fn clear_by_keys(list: &[Gc<Table>]) {
         for &t in list {
-            for n in t.get_mut().nodes_mut() {
+            for n in t.raw_mut().nodes_mut() {
                 if !n.val.is_nil() && is_cleared(n.key()) {
                     n.val = Value::NIL;
                 }
@@ -354,51 +393,216 @@ impl Heap {
         }
         // Removed entries whose key object dies become dead keys.
         for &t in &weak.hashed {
-            for n in t.get_mut().nodes_mut() {
+            for n in t.raw_mut().nodes_mut() {
                 if n.val.is_nil() && n.key().is_collectable() && !is_marked(n.key()) {
                     n.set_key(Value::raw(n.key().payload(), TAG_DEADKEY));
                 }
             }
         }
+        self.threads.retain(|&h| {
+            // SAFETY: `threads` holds live threads; the unmarked ones are freed below.
+            unsafe { (*h).marked.get() }
+        });
+        #[cfg(debug_assertions)]
+        if self.minor {
+            self.verify_old_refs();
+        }
         self.sweep();
-        self.cycles += 1;
     }
 
+    /// Frees the unmarked objects of the young list. In incremental mode the others
+    /// stay young, unmarked. In generational mode they age: a major cycle promotes every
+    /// survivor to the old list, where it stays marked; a minor cycle keeps an object
+    /// young through its first survival and promotes it at its second.
     fn sweep(&mut self) {
-        self.strings.remove_unmarked();
-        let mut live_bytes = 0;
-        let mut count = 0;
-        let mut prev: *mut GcHeader = std::ptr::null_mut();
+        let promote = self.mode == GcMode::Generational;
+        let (mut kept_bytes, mut kept, mut freed_bytes, mut freed) = (0, 0, 0, 0);
+        let mut young: *mut GcHeader = std::ptr::null_mut();
         let mut p = self.objects.head;
         while !p.is_null() {
-            // SAFETY: walking this heap's object list; unmarked objects are unreachable
-            // (nothing live refers to them) and are unlinked before being freed.
+            // SAFETY: walking the young list; unmarked objects are unreachable (nothing
+            // live refers to them: old objects that could were remembered and traversed)
+            // and each is freed once, after its interner entry is gone.
             unsafe {
                 let next = (*p).next.get();
+                let size = object_size(p);
                 if (*p).marked.get() {
-                    (*p).marked.set(false);
-                    live_bytes += object_size(p);
-                    count += 1;
-                    prev = p;
-                } else {
-                    if prev.is_null() {
-                        self.objects.head = next;
+                    kept_bytes += size;
+                    kept += 1;
+                    let flags = (*p).flags.get();
+                    let first_survival = self.minor && flags & FLAG_SURVIVED == 0;
+                    if promote && !first_survival {
+                        (*p).flags.set(flags & !FLAG_SURVIVED);
+                        (*p).next.set(self.objects.old);
+                        self.objects.old = p;
+                        if self.minor {
+                            // It may refer to survivors that stay young (see below).
+                            self.touched.push(p);
+                        }
                     } else {
-                        (*prev).next.set(next);
+                        if promote {
+                            (*p).flags.set(flags | FLAG_SURVIVED);
+                        }
+                        (*p).marked.set(false);
+                        (*p).next.set(young);
+                        young = p;
                     }
+                } else {
+                    if (*p).kind == ObjKind::String {
+                        let s: Gc<LuaStr> = Gc::from_addr(p as usize);
+                        if s.is_short() {
+                            self.strings.remove(s);
+                        }
+                    }
+                    freed_bytes += size;
+                    freed += 1;
                     free_object(p);
                 }
                 p = next;
             }
         }
-        self.objects.bytes = live_bytes;
-        self.objects.count = count;
-        let t = (live_bytes / 100).saturating_mul(self.pause as usize);
-        self.threshold = t.max(256 * 1024);
+        self.objects.head = young;
+        if self.minor {
+            self.remember_young_refs();
+            self.minors += 1;
+            self.objects.bytes = self.objects.bytes.saturating_sub(freed_bytes);
+            self.objects.count = self.objects.count.saturating_sub(freed);
+        } else {
+            self.cycles += 1;
+            self.objects.bytes = kept_bytes;
+            self.objects.count = kept;
+            self.major_base = kept_bytes;
+        }
+        self.pace();
+    }
+
+    /// After a minor sweep: the objects that were traversed as remembered or just
+    /// promoted and still refer to a young object (one that survived once) are
+    /// remembered again, so that no marked old object refers to a young one. Threads
+    /// need not be: every minor cycle traverses them.
+    fn remember_young_refs(&mut self) {
+        for h in std::mem::take(&mut self.touched) {
+            // SAFETY: touched objects are old, so alive after a minor sweep.
+            unsafe {
+                if (*h).kind == ObjKind::Thread {
+                    continue;
+                }
+                let mut young = false;
+                for_each_ref(h, &mut |c| young |= (*c).flags.get() & FLAG_SURVIVED != 0);
+                if young {
+                    (*h).marked.set(false);
+                    self.remembered.push(h);
+                }
+            }
+        }
+    }
+
+    /// Sets the threshold of the next collection, and whether it must be major.
+    fn pace(&mut self) {
+        let bytes = self.objects.bytes;
+        if self.mode == GcMode::Incremental {
+            self.threshold = ((bytes / 100).saturating_mul(self.pause as usize)).max(MIN_THRESHOLD);
+            self.need_major = true;
+            return;
+        }
+        let major_at = self.major_base + (self.major_base / 100) * self.major_mul as usize;
+        self.need_major = self.minor && bytes > major_at;
+        self.threshold = if self.need_major {
+            bytes
+        } else {
+            bytes + ((bytes / 100) * self.minor_mul as usize).max(MIN_THRESHOLD)
+        };
     }
 
     /// Number of live objects after the last sweep plus those allocated since.
     pub fn object_count(&self) -> usize {
         self.objects.count
+    }
+
+    /// Debug builds, after a minor cycle's marking: no old object refers to an unmarked
+    /// one, which the sweep would free. A missing write barrier breaks this.
+    #[cfg(debug_assertions)]
+    fn verify_old_refs(&self) {
+        let mut p = self.objects.old;
+        while !p.is_null() {
+            // SAFETY: walking the old list of live objects.
+            unsafe {
+                for_each_ref(p, &mut |c| {
+                    assert!(
+                        (*c).marked.get(),
+                        "write barrier missed: an old {:?} refers to an unmarked {:?}",
+                        (*p).kind,
+                        (*c).kind
+                    );
+                });
+                p = (*p).next.get();
+            }
+        }
+    }
+}
+
+/// Calls `f` with every object `h` refers to (weak references included).
+///
+/// # Safety
+/// `h` must be a live object.
+unsafe fn for_each_ref(h: *mut GcHeader, f: &mut impl FnMut(*mut GcHeader)) {
+    let mut val = |v: Value| {
+        if v.is_collectable() {
+            f(hdr_of(v))
+        }
+    };
+    // SAFETY: `h` is live; its kind names its concrete type.
+    match unsafe { (*h).kind } {
+        ObjKind::String => {}
+        ObjKind::Table => {
+            let t: Gc<Table> = Gc::from_addr(h as usize);
+            if let Some(mt) = t.metatable {
+                val(Value::table(mt));
+            }
+            t.array().iter().for_each(|&v| val(v));
+            for n in t.nodes().iter().filter(|n| !n.val.is_nil()) {
+                val(n.key());
+                val(n.val);
+            }
+        }
+        ObjKind::LuaClosure => {
+            let c: Gc<LuaClosure> = Gc::from_addr(h as usize);
+            f(c.proto.as_ptr() as *mut GcHeader);
+            c.upvals()
+                .iter()
+                .for_each(|u| f(u.as_ptr() as *mut GcHeader));
+        }
+        ObjKind::NativeClosure => {
+            let c: Gc<NativeClosure> = Gc::from_addr(h as usize);
+            c.upvals.iter().for_each(|&v| val(v));
+        }
+        ObjKind::Userdata => {
+            let u: Gc<Userdata> = Gc::from_addr(h as usize);
+            if let Some(mt) = u.metatable {
+                val(Value::table(mt));
+            }
+            u.user_values.iter().for_each(|&v| val(v));
+        }
+        ObjKind::Thread => {
+            let t: Gc<Thread> = Gc::from_addr(h as usize);
+            t.stack[..t.top.min(t.stack.len())]
+                .iter()
+                .for_each(|&v| val(v));
+            t.open_upvals
+                .iter()
+                .for_each(|u| f(u.as_ptr() as *mut GcHeader));
+        }
+        ObjKind::Proto => {
+            let p: Gc<Proto> = Gc::from_addr(h as usize);
+            p.constants.iter().for_each(|&k| val(k));
+            p.protos.iter().for_each(|q| f(q.as_ptr() as *mut GcHeader));
+        }
+        ObjKind::UpVal => {
+            let u: Gc<UpVal> = Gc::from_addr(h as usize);
+            match u.thread() {
+                Some(t) => f(t.as_ptr() as *mut GcHeader),
+                None => val(u.closed_value()),
+            }
+        }
     }
 }

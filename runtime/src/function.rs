@@ -149,10 +149,6 @@ impl Gc<LuaClosure> {
     pub fn upvals<'a>(self) -> &'a [Gc<UpVal>] {
         self.tail()
     }
-    /// Upvalue slots, for `debug.upvaluejoin` and `setfenv` (under `get_mut`'s rules).
-    pub fn upvals_mut<'a>(self) -> &'a mut [Gc<UpVal>] {
-        self.tail_mut()
-    }
 }
 
 /// Native functions the interpreter treats specially (so that they can yield).

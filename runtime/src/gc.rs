@@ -33,6 +33,9 @@ pub enum ObjKind {
 pub const FLAG_FINALIZABLE: u8 = 1;
 /// Header flag: the object was finalized once (it is not finalized again).
 pub const FLAG_FINALIZED: u8 = 2;
+/// Header flag: a young object that survived one minor collection (the next one it
+/// survives promotes it).
+pub(crate) const FLAG_SURVIVED: u8 = 4;
 
 /// First field of every heap object.
 #[repr(C)]
@@ -151,16 +154,35 @@ impl<T> Gc<T> {
         // and the object is live while reachable (module docs).
         unsafe { &*(self.ptr.as_ptr() as *const GcHeader) }
     }
-    /// Mutable access to the object.
+    /// Mutable access without the write barrier, for the collector and for objects
+    /// that cannot be old yet. Outside this crate, writes go through
+    /// `Heap::write` (or `get_mut` for the types that need no barrier).
     ///
     /// The VM is single-threaded and object methods never call back into Lua, so the
     /// borrow ends before anything else can reach the same object; callers keep it short
     /// (one method call or one statement) and never hold it across a call into Lua.
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    pub fn get_mut<'a>(self) -> &'a mut T {
+    pub(crate) fn raw_mut<'a>(self) -> &'a mut T {
         // SAFETY: see the doc comment: live object, no overlapping borrow in practice.
         unsafe { &mut *self.ptr.as_ptr() }
+    }
+}
+
+/// An object type whose writes need no write barrier, because every minor collection
+/// traverses every old object of the type anyway (threads: their stacks change at
+/// every instruction).
+///
+/// # Safety
+/// The collector must traverse every old object of the type in every minor collection.
+pub unsafe trait NoBarrier: GcObject {}
+
+impl<T: NoBarrier> Gc<T> {
+    /// Mutable access to the object, under `raw_mut`'s rules.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)]
+    pub fn get_mut<'a>(self) -> &'a mut T {
+        self.raw_mut()
     }
 }
 
@@ -178,10 +200,10 @@ impl<T: GcTail> Gc<T> {
             std::slice::from_raw_parts(first, n)
         }
     }
-    /// Mutable access to the object's inline run, under `get_mut`'s rules.
+    /// Mutable access to the object's inline run, under `raw_mut`'s rules (no barrier).
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    pub fn tail_mut<'a>(self) -> &'a mut [T::Item] {
+    pub(crate) fn tail_mut<'a>(self) -> &'a mut [T::Item] {
         let n = self.tail_len();
         let off = tail_layout::<T>(0).1;
         // SAFETY: as in `tail`; exclusive use as in `get_mut`.
@@ -201,9 +223,13 @@ impl<T> std::ops::Deref for Gc<T> {
     }
 }
 
-/// The list of all objects plus the counters that pace collection.
+/// The lists of all objects plus the counters that pace collection.
+///
+/// New objects go on the young list. In generational mode a collection moves the
+/// objects that survive it to the old list, where they stay marked (see `collector.rs`).
 pub struct ObjectList {
     pub(crate) head: *mut GcHeader,
+    pub(crate) old: *mut GcHeader,
     /// Estimated bytes of live objects.
     pub(crate) bytes: usize,
     pub(crate) count: usize,
@@ -213,6 +239,7 @@ impl Default for ObjectList {
     fn default() -> Self {
         ObjectList {
             head: std::ptr::null_mut(),
+            old: std::ptr::null_mut(),
             bytes: 0,
             count: 0,
         }
@@ -261,17 +288,19 @@ impl ObjectList {
 
     /// Frees every object (the heap is going away).
     pub(crate) fn free_all(&mut self) {
-        let mut p = self.head;
-        while !p.is_null() {
-            // SAFETY: walking the list of objects this list allocated; each is freed
-            // once and the list is emptied below.
-            unsafe {
-                let next = (*p).next.get();
-                free_object(p);
-                p = next;
+        for mut p in [self.head, self.old] {
+            while !p.is_null() {
+                // SAFETY: walking the lists of objects this list allocated; each is freed
+                // once and the lists are emptied below.
+                unsafe {
+                    let next = (*p).next.get();
+                    free_object(p);
+                    p = next;
+                }
             }
         }
         self.head = std::ptr::null_mut();
+        self.old = std::ptr::null_mut();
         self.bytes = 0;
         self.count = 0;
     }

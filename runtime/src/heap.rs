@@ -1,7 +1,8 @@
 //! The VM-owned heap: every object, the string interner, the metamethod names and the
 //! collector's pacing state. The mark and sweep themselves are in `collector.rs`.
 
-use crate::gc::{header_of, Gc, GcHeader, GcObject, GcTail, ObjectList};
+use crate::function::{LuaClosure, UpVal};
+use crate::gc::{header_of, Gc, GcHeader, GcObject, GcTail, ObjKind, ObjectList};
 use crate::string::{Interner, LuaStr};
 use crate::table::Table;
 use crate::value::Value;
@@ -69,6 +70,27 @@ pub struct Heap {
     /// Percent of live memory to wait for before the next cycle (PUC's pause).
     pub pause: u32,
     pub stepmul: u32,
+    /// Generational mode: a minor collection runs after the heap grew by this percent.
+    pub minor_mul: u32,
+    /// Generational mode: a major collection runs once the heap grew by this percent
+    /// over its size after the last major one.
+    pub major_mul: u32,
+    /// Bytes in use after the last major collection.
+    pub(crate) major_base: usize,
+    /// The next collection must be a major one.
+    pub(crate) need_major: bool,
+    /// The running cycle is a minor one.
+    pub(crate) minor: bool,
+    /// Old objects written since the last collection (unmarked by the write barrier).
+    pub(crate) remembered: Vec<*mut GcHeader>,
+    /// During a minor cycle: the remembered objects it traverses and the objects it
+    /// promotes.
+    pub(crate) touched: Vec<*mut GcHeader>,
+    /// Every thread: minor collections traverse all old ones, whose stacks have no
+    /// barrier.
+    pub(crate) threads: Vec<*mut GcHeader>,
+    /// Completed minor collections (for tests and stats).
+    pub minors: u64,
     /// Tables and userdata with a `__gc` metamethod, in the order they got it.
     pub(crate) finobjs: Vec<*mut GcHeader>,
     /// Unreachable objects whose finalizers have not run yet (oldest first).
@@ -81,7 +103,7 @@ pub struct Heap {
 }
 
 /// Smallest collection threshold, so that small scripts do not collect constantly.
-const MIN_THRESHOLD: usize = 256 * 1024;
+pub(crate) const MIN_THRESHOLD: usize = 256 * 1024;
 
 impl Default for Heap {
     fn default() -> Self {
@@ -97,9 +119,18 @@ impl Heap {
             tm_names: Vec::new(),
             threshold: MIN_THRESHOLD,
             running: true,
-            mode: GcMode::Incremental,
+            mode: GcMode::Generational,
             pause: 200,
             stepmul: 100,
+            minor_mul: 20,
+            major_mul: 100,
+            major_base: 0,
+            need_major: true,
+            minor: false,
+            remembered: Vec::new(),
+            touched: Vec::new(),
+            threads: Vec::new(),
+            minors: 0,
             finobjs: Vec::new(),
             tobefnz: Default::default(),
             gray: Vec::new(),
@@ -112,7 +143,11 @@ impl Heap {
 
     #[inline]
     pub fn alloc<T: GcObject>(&mut self, v: T) -> Gc<T> {
-        self.objects.alloc(v)
+        let o = self.objects.alloc(v);
+        if T::KIND == ObjKind::Thread {
+            self.threads.push(o.as_ptr() as *mut GcHeader);
+        }
+        o
     }
     pub fn alloc_tail<T: GcTail>(&mut self, v: T, items: &[T::Item]) -> Gc<T> {
         self.objects.alloc_tail(v, items)
@@ -136,13 +171,59 @@ impl Heap {
         self.objects.bytes
     }
 
-    /// Runs `write` on table `t` and counts what its parts grew by as if newly
-    /// allocated, so that a growing table paces collection (the next sweep measures
-    /// every object again). Every write that may resize a table goes through here.
+    /// The write barrier: call it before storing a reference into `o`. An old object
+    /// (marked, in generational mode) is unmarked and remembered, so the next minor
+    /// collection traverses it again and sees what it now refers to.
+    #[inline(always)]
+    pub fn barrier<T: GcObject>(&mut self, o: Gc<T>) {
+        if o.header().marked.get() {
+            self.remember(o.as_ptr() as *mut GcHeader);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn remember(&mut self, h: *mut GcHeader) {
+        // SAFETY: `h` is a live object (the caller holds a handle to it).
+        unsafe { (*h).marked.set(false) };
+        self.remembered.push(h);
+    }
+
+    /// Mutable access to `o` for a write, after the write barrier. The borrow follows
+    /// `Gc::get_mut`'s rules: short, never across a call into Lua or a collection.
+    #[inline(always)]
+    pub fn write<'a, T: GcObject>(&mut self, o: Gc<T>) -> &'a mut T {
+        self.barrier(o);
+        o.raw_mut()
+    }
+
+    /// The upvalue slots of a closure, for writing (after the barrier).
+    pub fn upvals_mut<'a>(&mut self, c: Gc<LuaClosure>) -> &'a mut [Gc<UpVal>] {
+        self.barrier(c);
+        c.tail_mut()
+    }
+
+    /// `u = v`.
+    #[inline(always)]
+    pub fn set_upval(&mut self, u: Gc<UpVal>, v: Value) {
+        self.barrier(u);
+        u.set(v);
+    }
+
+    /// Closes an open upvalue: copies its stack slot into it.
+    pub fn close_upval(&mut self, u: Gc<UpVal>) {
+        self.barrier(u);
+        u.close();
+    }
+
+    /// Runs `write` on table `t` (after the barrier) and counts what its parts grew by
+    /// as if newly allocated, so that a growing table paces collection (the next major
+    /// sweep measures every object again). Every write that may resize a table goes
+    /// through here.
     #[inline(always)]
     pub fn write_table<R>(&mut self, t: Gc<Table>, write: impl FnOnce(&mut Table) -> R) -> R {
         let before = t.parts_size();
-        let r = write(t.get_mut());
+        let r = write(self.write(t));
         self.objects.bytes += t.parts_size().saturating_sub(before);
         r
     }

@@ -100,7 +100,7 @@ impl State {
             call_site_name: None,
         };
         // Registry layout as in PUC Lua: [1] main thread, [2] globals.
-        let r = st.registry.get_mut();
+        let r = st.registry.raw_mut(); // fresh, so no barrier
         r.set_int(1, Value::thread(main_thread));
         r.set_int(2, Value::table(globals));
         st
@@ -448,8 +448,7 @@ impl State {
     }
 
     /// Marks every root of this state (the collector then does the rest).
-    pub fn mark_roots(&mut self) {
-        self.heap.begin_cycle();
+    fn mark_roots(&mut self) {
         self.heap.mark_table(self.globals);
         self.heap.mark_table(self.registry);
         self.heap.mark_thread(self.main_thread);
@@ -463,9 +462,20 @@ impl State {
         }
     }
 
-    /// A full collection. Only call at a safe point: every live object reachable from the
-    /// roots, and the running thread's `top` covering its live slots.
+    /// A full (major) collection. Only call at a safe point: every live object reachable
+    /// from the roots, and the running thread's `top` covering its live slots.
     pub fn full_gc(&mut self) {
+        self.collect(true);
+    }
+
+    /// The collection the pacing asks for: in generational mode a minor one unless a
+    /// major one is due. Safe points only, as for `full_gc`.
+    pub fn step_gc(&mut self) {
+        self.collect(false);
+    }
+
+    fn collect(&mut self, major: bool) {
+        self.heap.begin_cycle(major);
         self.mark_roots();
         self.heap.finish_cycle();
     }
@@ -900,7 +910,7 @@ mod tests {
         let mt = st.new_table(0, 0);
         let name = s(&mut st, "MyType");
         st.set_field(mt, "__name", name);
-        t.get_mut().metatable = Some(mt);
+        st.heap.write(t).metatable = Some(mt);
         assert_eq!(
             msg(st.check_int(2).unwrap_err()),
             "bad argument #2 to '?' (number expected, got MyType)"
@@ -1085,11 +1095,11 @@ mod tests {
         let t = st.new_table(0, 0);
         assert_eq!(st.metatable_of(Value::table(t)), None);
         let tmt = st.new_table(0, 0);
-        t.get_mut().metatable = Some(tmt);
+        st.heap.write(t).metatable = Some(tmt);
         assert_eq!(st.metatable_of(Value::table(t)), Some(tmt));
         let u = st.heap.alloc(Userdata::new(Box::new(()), 0));
         assert_eq!(st.metatable_of(Value::userdata(u)), None);
-        u.get_mut().metatable = Some(tmt);
+        st.heap.write(u).metatable = Some(tmt);
         assert_eq!(st.metatable_of(Value::userdata(u)), Some(tmt));
         // metamethod() through the type metatable.
         let f = st.new_native(nop, "add");
@@ -1131,7 +1141,7 @@ mod tests {
         let t = st.new_table(0, 0);
         assert_eq!(st.type_name_mt(Value::table(t)), "table");
         let mt = st.new_table(0, 0);
-        t.get_mut().metatable = Some(mt);
+        st.heap.write(t).metatable = Some(mt);
         assert_eq!(st.type_name_mt(Value::table(t)), "table");
         st.set_field(mt, "__name", Value::int(3));
         assert_eq!(

@@ -123,9 +123,11 @@ impl Interner {
         s
     }
 
-    /// Drops entries whose string is unmarked (called by the sweep before freeing).
-    pub(crate) fn remove_unmarked(&mut self) {
-        self.table.retain(|s| s.header().marked.get());
+    /// Drops the entry of `s`, a short string about to be freed by the sweep.
+    pub(crate) fn remove(&mut self, s: Gc<LuaStr>) {
+        if let Ok(e) = self.table.find_entry(s.hash, |x| *x == s) {
+            e.remove();
+        }
     }
 
     pub fn len(&self) -> usize {

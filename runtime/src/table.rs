@@ -134,6 +134,14 @@ pub fn normalize_key(k: Value) -> Value {
     k
 }
 
+impl Gc<Table> {
+    /// `t[i] = nil`. Storing nil needs no write barrier (nil is not an object), so this
+    /// works without the heap.
+    pub fn clear_int(self, i: i64) {
+        self.raw_mut().set_int(i, Value::NIL);
+    }
+}
+
 impl Table {
     pub fn new(narray: usize, nhash: usize) -> Table {
         let mut t = Table {

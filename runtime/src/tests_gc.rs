@@ -8,7 +8,7 @@
 
 use crate::function::{LuaClosure, Proto, ProtoParts, UpVal};
 use crate::gc::{Gc, ObjKind, FLAG_FINALIZABLE, FLAG_FINALIZED};
-use crate::heap::Tm;
+use crate::heap::{GcMode, Tm};
 use crate::state::{LuaResult, State};
 use crate::table::Table;
 use crate::thread::Thread;
@@ -32,8 +32,10 @@ fn table(st: &mut State) -> Gc<Table> {
     st.new_table(0, 0)
 }
 
+/// A raw store without the write barrier: these tests run major collections, which
+/// do not depend on it (the minor-collection tests use `st.heap.write`).
 fn set(t: Gc<Table>, k: Value, v: Value) {
-    t.get_mut().set(k, v).unwrap();
+    t.raw_mut().set(k, v).unwrap();
 }
 
 /// `setmetatable(t, {__mode = mode})`.
@@ -41,7 +43,7 @@ fn make_weak(st: &mut State, t: Gc<Table>, mode: &str) {
     let mt = table(st);
     let m = st.str_value(mode.as_bytes());
     st.set_field(mt, "__mode", m);
-    t.get_mut().metatable = Some(mt);
+    st.heap.write(t).metatable = Some(mt);
 }
 
 fn live_entries(t: Gc<Table>) -> usize {
@@ -100,7 +102,7 @@ fn unreachable_objects_are_freed() {
     let base_bytes = st.heap.bytes();
     for i in 0..100 {
         let t = st.new_table(4, 4);
-        t.get_mut().set_int(1, Value::int(i));
+        st.heap.write(t).set_int(1, Value::int(i));
         st.heap.intern(format!("garbage string {i}").as_bytes());
         st.heap.intern(&vec![b'g'; 100 + i as usize]);
         st.new_native(nop, "nop");
@@ -123,7 +125,7 @@ fn reachable_objects_survive() {
     let a = table(&mut st);
     let b = table(&mut st);
     let long = st.str_value(&[b'L'; 200]);
-    b.get_mut().set_int(1, long);
+    st.heap.write(b).set_int(1, long);
     st.set_field(a, "b", Value::table(b));
     st.set_field(st.globals, "a", Value::table(a));
     // registry.r = table; a pinned root; a type metatable; a stack slot below top.
@@ -166,8 +168,8 @@ fn metatables_are_reachable_through_their_tables() {
     let t = table(&mut st);
     let mt = table(&mut st);
     let mtmt = table(&mut st);
-    mt.get_mut().metatable = Some(mtmt);
-    t.get_mut().metatable = Some(mt);
+    st.heap.write(mt).metatable = Some(mtmt);
+    st.heap.write(t).metatable = Some(mt);
     st.pin(Value::table(t));
     st.full_gc();
     assert_eq!(count(&st), base + 3);
@@ -189,7 +191,7 @@ fn cycles_are_collected() {
     let s = table(&mut st);
     set(s, Value::TRUE, Value::table(s));
     let m = table(&mut st);
-    m.get_mut().metatable = Some(m);
+    st.heap.write(m).metatable = Some(m);
     let first = table(&mut st);
     let mut prev = first;
     for _ in 0..500 {
@@ -299,8 +301,8 @@ fn userdata_keeps_metatable_and_user_values_and_drops_host_data() {
         .alloc(Userdata::new(Box::new(DropProbe(drops.clone())), 2));
     let mt = table(&mut st);
     let uv = table(&mut st);
-    u.get_mut().metatable = Some(mt);
-    u.get_mut().user_values[1] = Value::table(uv);
+    st.heap.write(u).metatable = Some(mt);
+    st.heap.write(u).user_values[1] = Value::table(uv);
     st.pin(Value::userdata(u));
     st.full_gc();
     assert_eq!(count(&st), base + 3);
@@ -322,7 +324,7 @@ fn heap_accounting_after_collection() {
     let base_bytes = st.heap.bytes();
     let big = st.new_table(0, 0);
     for i in 1..=10_000 {
-        big.get_mut().set_int(i, Value::int(i));
+        st.heap.write(big).set_int(i, Value::int(i));
     }
     st.pin(Value::table(big));
     st.full_gc();
@@ -331,11 +333,182 @@ fn heap_accounting_after_collection() {
         with_big >= base_bytes + 10_000 * 16,
         "{with_big} vs {base_bytes}"
     );
-    assert!(st.heap.threshold >= 256 * 1024);
+    // Generational mode: the next (minor) cycle after 20% growth, at least 256 KiB.
+    assert_eq!(st.heap.mode, GcMode::Generational);
+    assert_eq!(
+        st.heap.threshold,
+        with_big + ((with_big / 100) * 20).max(256 * 1024)
+    );
+    // Incremental mode: after the live size times the pause (200%).
+    st.heap.mode = GcMode::Incremental;
+    st.full_gc();
     assert_eq!(st.heap.threshold, ((with_big / 100) * 200).max(256 * 1024));
     st.unpin();
     st.full_gc();
     assert_eq!(st.heap.bytes(), base_bytes);
+}
+
+// ------------------------------------------------------------ generational mode
+//
+// After a major collection every survivor is old (marked). A minor collection marks
+// from the roots, the remembered objects (old ones written since) and every old thread,
+// and sweeps only the young list.
+
+/// A settled state whose pinned table `old` has survived a collection (it is old).
+fn with_old_table() -> (State, Gc<Table>) {
+    let mut st = settled();
+    let old = table(&mut st);
+    st.pin(Value::table(old));
+    st.full_gc();
+    assert!(old.header().marked.get(), "survivors stay marked (old)");
+    (st, old)
+}
+
+#[test]
+fn minor_collection_frees_young_garbage_and_keeps_what_old_objects_gained() {
+    let (mut st, old) = with_old_table();
+    let base = count(&st);
+    let kept = table(&mut st);
+    st.heap.write(old).set_int(1, Value::table(kept));
+    for _ in 0..10 {
+        table(&mut st);
+    }
+    assert_eq!(count(&st), base + 11);
+    let (majors, minors) = (st.heap.cycles, st.heap.minors);
+    st.step_gc();
+    assert_eq!((st.heap.cycles, st.heap.minors), (majors, minors + 1));
+    assert_eq!(count(&st), base + 1, "the ten garbage tables are freed");
+    assert!(old.get_int(1).raw_eq(Value::table(kept)));
+    assert!(!kept.header().marked.get(), "young after one survival");
+    assert!(!old.header().marked.get(), "refers to a young object: remembered");
+    st.step_gc();
+    assert!(kept.header().marked.get(), "promoted at its second survival");
+    assert!(old.header().marked.get(), "refers to old objects only");
+    // Promoted garbage waits for a major collection.
+    st.heap.write(old).set_int(1, Value::NIL);
+    st.step_gc();
+    assert_eq!(count(&st), base + 1);
+    st.full_gc();
+    assert_eq!(count(&st), base);
+}
+
+#[test]
+fn young_garbage_that_survived_once_dies_in_a_minor_collection() {
+    let (mut st, old) = with_old_table();
+    let base = count(&st);
+    let t = table(&mut st);
+    st.heap.write(old).set_int(1, Value::table(t));
+    st.step_gc();
+    st.heap.write(old).set_int(1, Value::NIL);
+    st.step_gc();
+    assert_eq!(count(&st), base, "freed without a major collection");
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "write barrier missed")]
+fn a_missing_write_barrier_is_caught_in_debug_builds() {
+    let (mut st, old) = with_old_table();
+    let young = table(&mut st);
+    old.raw_mut().set_int(1, Value::table(young));
+    st.step_gc();
+}
+
+#[test]
+fn minor_collection_traverses_old_threads() {
+    let mut st = settled();
+    let co = st.heap.alloc(Thread::new());
+    st.pin(Value::thread(co));
+    st.full_gc();
+    let base = count(&st);
+    // A thread's stack has no barrier: a young value pushed on an old thread.
+    let v = table(&mut st);
+    co.get_mut().push(Value::table(v));
+    table(&mut st);
+    st.step_gc();
+    assert_eq!(count(&st), base + 1);
+    assert!(co.stack[co.top - 1].raw_eq(Value::table(v)));
+}
+
+#[test]
+fn minor_collection_sees_upvalue_writes() {
+    let mut st = settled();
+    let closed = st.heap.alloc(UpVal::new_closed(Value::NIL));
+    let co = st.heap.alloc(Thread::new());
+    co.get_mut().push(Value::NIL);
+    let open = st.heap.alloc(UpVal::new_open(co, 0));
+    let p = proto(&mut st, vec![], vec![]);
+    let cl = st.heap.alloc_tail(LuaClosure::new(p, 2), &[closed, open]);
+    st.pin(Value::lclosure(cl));
+    st.full_gc();
+    let base = count(&st);
+    let (a, b) = (table(&mut st), table(&mut st));
+    st.heap.set_upval(closed, Value::table(a));
+    st.heap.set_upval(open, Value::table(b));
+    st.heap.close_upval(open);
+    co.get_mut().stack[0] = Value::NIL;
+    st.step_gc();
+    assert_eq!(count(&st), base + 2);
+    assert!(closed.get().raw_eq(Value::table(a)));
+    assert!(open.get().raw_eq(Value::table(b)));
+}
+
+#[test]
+fn minor_collection_clears_young_entries_of_weak_tables() {
+    let (mut st, w) = with_old_table();
+    make_weak(&mut st, w, "v");
+    st.full_gc();
+    let kept = table(&mut st);
+    st.pin(Value::table(kept));
+    let dead = table(&mut st);
+    st.heap.write(w).set_int(1, Value::table(kept));
+    st.heap.write(w).set_int(2, Value::table(dead));
+    let majors = st.heap.cycles;
+    st.step_gc();
+    assert_eq!(st.heap.cycles, majors, "no major cycle ran");
+    assert!(w.get_int(1).raw_eq(Value::table(kept)));
+    assert!(w.get_int(2).is_nil());
+}
+
+#[test]
+fn minor_collection_unlinks_dead_young_strings_from_the_interner() {
+    let mut st = settled();
+    let n = st.heap.strings.len();
+    st.str_value(b"a young string nobody holds");
+    assert_eq!(st.heap.strings.len(), n + 1);
+    st.step_gc();
+    assert_eq!(st.heap.minors, 1);
+    assert_eq!(st.heap.strings.len(), n);
+    // Interning the same bytes again makes a fresh, working string.
+    let s = st.str_value(b"a young string nobody holds");
+    assert_eq!(
+        s.as_string().unwrap().as_bytes(),
+        b"a young string nobody holds"
+    );
+}
+
+#[test]
+fn growth_past_the_major_multiplier_runs_a_major_collection() {
+    let mut st = settled();
+    let majors = st.heap.cycles;
+    let keep = table(&mut st);
+    st.pin(Value::table(keep));
+    let base = count(&st);
+    // Keep everything: each minor promotes it, until the heap has doubled.
+    let mut i = 0;
+    while st.heap.cycles == majors {
+        for _ in 0..1000 {
+            i += 1;
+            let t = table(&mut st);
+            st.heap.write(keep).set_int(i, Value::table(t));
+        }
+        if st.heap.should_collect() {
+            st.step_gc();
+        }
+    }
+    assert!(st.heap.minors > 0);
+    assert_eq!(count(&st), base + i as usize, "everything was kept");
+    assert_eq!(st.heap.bytes(), st.heap.major_base);
 }
 
 #[test]
@@ -376,7 +549,7 @@ fn random_graphs_keep_exactly_the_reachable_set() {
                 match e {
                     0 => set(t, Value::int(1), Value::table(nodes[j])),
                     1 => set(t, Value::table(nodes[j]), Value::TRUE),
-                    _ => t.get_mut().metatable = Some(nodes[j]),
+                    _ => st.heap.write(t).metatable = Some(nodes[j]),
                 }
                 edges[i].push(j);
             }
@@ -756,7 +929,7 @@ fn weak_table_mode_read_from_metatable_each_cycle() {
     // A non-string __mode is no mode.
     let mt = table(&mut st);
     st.set_field(mt, "__mode", Value::int(1));
-    w.get_mut().metatable = Some(mt);
+    st.heap.write(w).metatable = Some(mt);
     st.full_gc();
     assert!(w.get_int(1).is_table());
     let v = st.str_value(b"v");

@@ -1,7 +1,7 @@
 //! Threads (coroutines): one flat value stack and an array of call frames each.
 
 use crate::function::UpVal;
-use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
+use crate::gc::{Gc, GcHeader, GcObject, NoBarrier, ObjKind};
 use crate::value::Value;
 
 /// Most stack slots a thread may use (PUC Lua's LUAI_MAXSTACK); past it a call raises
@@ -189,6 +189,9 @@ unsafe impl GcObject for Thread {
             + self.frames.capacity() * std::mem::size_of::<Frame>()
     }
 }
+
+// SAFETY: every minor collection traverses every old thread (`Heap::threads`).
+unsafe impl NoBarrier for Thread {}
 
 impl Thread {
     pub fn new() -> Thread {

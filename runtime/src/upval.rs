@@ -65,7 +65,7 @@ impl UpVal {
         }
     }
     #[inline]
-    pub fn set(&self, v: Value) {
+    pub(crate) fn set(&self, v: Value) {
         let p = self.slot.get();
         if p.is_null() {
             self.value.set(v);
@@ -107,7 +107,7 @@ impl UpVal {
         }
     }
     /// Copies the stack slot into the upvalue and detaches it from the stack.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         if self.is_open() {
             self.value.set(self.get());
             self.slot.set(std::ptr::null_mut());

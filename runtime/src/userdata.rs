@@ -32,3 +32,16 @@ impl Userdata {
         }
     }
 }
+
+impl Gc<Userdata> {
+    /// The host value.
+    pub fn data<'a>(self) -> &'a dyn Any {
+        &*self.raw_mut().data
+    }
+    /// The host value, for writing. It needs no write barrier: the collector never
+    /// looks inside it.
+    #[allow(clippy::mut_from_ref)]
+    pub fn data_mut<'a>(self) -> &'a mut dyn Any {
+        &mut *self.raw_mut().data
+    }
+}

@@ -129,7 +129,7 @@ impl Cli {
         let t = self.st.new_table(narg, script + 1);
         for (i, a) in argv.iter().enumerate() {
             let v = self.st.str_value(a);
-            t.get_mut().set_int(i as i64 - script as i64, v);
+            self.st.heap.write(t).set_int(i as i64 - script as i64, v);
         }
         let g = self.st.globals;
         self.st.set_field(g, "arg", Value::table(t));
@@ -199,8 +199,8 @@ impl Cli {
         let m = self.st.str_value(modname);
         let res = self.docall(require, &[m])?;
         let k = self.st.new_str(glob);
-        g.get_mut()
-            .set_str(k, res.first().copied().unwrap_or(Value::NIL));
+        let v = res.first().copied().unwrap_or(Value::NIL);
+        self.st.heap.write_table(g, |g| g.set_str(k, v));
         Ok(())
     }
 

@@ -277,7 +277,7 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
             return Err(st.error("cannot change a protected metatable"));
         }
     }
-    t.get_mut().metatable = mt.as_table();
+    st.heap.write(t).metatable = mt.as_table();
     if let Some(m) = mt.as_table() {
         if !m.get_str(st.heap.tm_name(Tm::Gc)).is_nil() {
             st.heap.mark_finalizable(Value::table(t));
@@ -525,12 +525,19 @@ fn collectgarbage(st: &mut State) -> LuaResult<usize> {
             } else {
                 GcMode::Generational
             };
+            // Optional tuning: (pause, stepmul) or (minor multiplier, major multiplier);
+            // zero keeps a setting.
+            let set = |v: Value, field: &mut u32| match v.as_int() {
+                Some(p) if p > 0 => *field = p.min(u32::MAX as i64) as u32,
+                _ => {}
+            };
+            let (a2, a3) = (st.arg(2), st.arg(3));
             if opt == "incremental" {
-                if let Some(p) = st.arg(2).as_int() {
-                    if p != 0 {
-                        st.heap.pause = p as u32;
-                    }
-                }
+                set(a2, &mut st.heap.pause);
+                set(a3, &mut st.heap.stepmul);
+            } else {
+                set(a2, &mut st.heap.minor_mul);
+                set(a3, &mut st.heap.major_mul);
             }
             st.push_str(if old == GcMode::Incremental {
                 b"incremental"

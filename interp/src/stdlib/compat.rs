@@ -177,12 +177,12 @@ fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: V
         Some(i) => {
             // Allocation never collects, and the new upvalue is reachable from `cl` at once.
             let uv: Gc<UpVal> = st.heap.alloc(UpVal::new_closed(env));
-            cl.upvals_mut()[i] = uv;
+            st.heap.upvals_mut(cl)[i] = uv;
         }
         None => {
             if let Some(t) = fenv_table(st) {
                 // The key is a function: never nil or NaN.
-                let _ = t.get_mut().set(Value::lclosure(cl), env);
+                let _ = st.heap.write(t).set(Value::lclosure(cl), env);
             }
         }
     }
@@ -278,7 +278,7 @@ fn seeall(st: &mut State) -> LuaResult<usize> {
         Some(mt) => mt,
         None => {
             let mt = st.new_table(0, 1);
-            t.get_mut().metatable = Some(mt);
+            st.heap.write(t).metatable = Some(mt);
             mt
         }
     };

@@ -217,7 +217,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                     let p = cl.proto;
                     for (pc, &line) in p.line_info.iter().enumerate() {
                         if Instr(p.code[pc]).op() != Op::VarArgPrep {
-                            lines.get_mut().set_int(line as i64, Value::TRUE);
+                            st.heap.write(lines).set_int(line as i64, Value::TRUE);
                         }
                     }
                     st.set_field(t, "activelines", Value::table(lines));
@@ -362,14 +362,14 @@ fn setupvalue(st: &mut State) -> LuaResult<usize> {
     let v = st.check_any(3)?;
     if let Some(cl) = f.as_lclosure() {
         if n >= 1 && (n as usize) <= cl.upvals().len() {
-            cl.upvals()[n as usize - 1].set(v);
+            st.heap.set_upval(cl.upvals()[n as usize - 1], v);
             let name = upvalue_name(cl, n as usize);
             st.push_str(&name);
             return Ok(1);
         }
     } else if let Some(c) = f.as_nclosure() {
         if n >= 1 && (n as usize) <= c.upvals.len() {
-            c.get_mut().upvals[n as usize - 1] = v;
+            st.heap.write(c).upvals[n as usize - 1] = v;
             st.push_str(b"");
             return Ok(1);
         }
@@ -427,7 +427,7 @@ fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
     let Some(f2) = st.arg(3).as_lclosure() else {
         return Err(st.arg_error(3, "Lua function expected"));
     };
-    f1.upvals_mut()[n1 - 1] = f2.upvals()[n2 - 1];
+    st.heap.upvals_mut(f1)[n1 - 1] = f2.upvals()[n2 - 1];
     Ok(0)
 }
 
@@ -448,9 +448,9 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
     }
     let m = mt.as_table();
     if let Some(t) = v.as_table() {
-        t.get_mut().metatable = m;
+        st.heap.write(t).metatable = m;
     } else if let Some(u) = v.as_userdata() {
-        u.get_mut().metatable = m;
+        st.heap.write(u).metatable = m;
     } else {
         st.type_mt[ferrous_runtime::state::type_mt_slot(v.tag())] = m;
     }
@@ -497,7 +497,7 @@ fn setuservalue(st: &mut State) -> LuaResult<usize> {
         return Err(st.type_error(1, "userdata"));
     };
     if n >= 1 && (n as usize) <= u.user_values.len() {
-        u.get_mut().user_values[n as usize - 1] = x;
+        st.heap.write(u).user_values[n as usize - 1] = x;
         st.push(v);
     } else {
         st.push(Value::NIL);
@@ -546,7 +546,7 @@ fn sethook(st: &mut State) -> LuaResult<usize> {
         } else {
             Value::NIL
         };
-        hooks.get_mut().set(Value::thread(th), f).ok();
+        st.heap.write(hooks).set(Value::thread(th), f).ok();
     }
     Ok(0)
 }

@@ -106,7 +106,7 @@ fn new_file_from(st: &mut State, f: LuaFile) -> Value {
 
 fn as_file(v: Value) -> Option<&'static LuaFile> {
     let ud = v.as_userdata()?;
-    ud.get_mut().data.downcast_ref::<LuaFile>()
+    ud.data().downcast_ref::<LuaFile>()
 }
 
 /// luaL_checkudata(L, i, "FILE*").

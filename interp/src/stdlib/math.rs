@@ -281,8 +281,7 @@ fn rng(st: &State) -> &'static mut Xoshiro {
         .and_then(|c| c.upvals.first().copied())
         .and_then(|u| u.as_userdata())
         .expect("math.random without its state upvalue");
-    ud.get_mut()
-        .data
+    ud.data_mut()
         .downcast_mut::<Xoshiro>()
         .expect("math.random state")
 }

@@ -20,7 +20,7 @@ pub(crate) fn weak_table(st: &mut State, mode: &[u8]) -> Gc<Table> {
     let mt = st.new_table(0, 1);
     let m = st.str_value(mode);
     st.set_field(mt, "__mode", m);
-    t.get_mut().metatable = Some(mt);
+    st.heap.write(t).metatable = Some(mt);
     t
 }
 

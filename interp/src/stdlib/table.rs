@@ -202,7 +202,7 @@ fn tpack(st: &mut State) -> LuaResult<usize> {
     let t = st.new_table(n, 1);
     for i in 1..=n {
         let v = st.arg(i);
-        t.get_mut().set_int(i as i64, v);
+        st.heap.write(t).set_int(i as i64, v);
     }
     st.set_field(t, "n", Value::int(n as i64));
     st.push(Value::table(t));

@@ -524,11 +524,11 @@ pub fn find_upval(st: &mut State, idx: usize) -> ferrous_runtime::Gc<UpVal> {
 /// Closes the open upvalues of slots `>= level`.
 pub fn close_upvals(st: &mut State, level: usize) {
     let t = st.thread.get_mut();
-    while let Some(u) = t.open_upvals.last() {
+    while let Some(&u) = t.open_upvals.last() {
         if u.index() < level {
             break;
         }
-        u.close();
+        st.heap.close_upval(u);
         t.open_upvals.pop();
     }
 }

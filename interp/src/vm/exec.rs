@@ -46,7 +46,7 @@ pub fn gc_point(st: &mut State, live_top: usize) {
         let th = st.thread;
         let saved = th.top;
         th.get_mut().top = live_top;
-        st.full_gc();
+        st.step_gc();
         th.get_mut().top = saved;
         super::api::run_finalizers(st);
     }
@@ -290,7 +290,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                 }
                 Op::GetUpval => r!(a) = up!(i.b()).get(),
-                Op::SetUpval => up!(i.b()).set(r!(a)),
+                Op::SetUpval => {
+                    let u = up!(i.b());
+                    st.heap.set_upval(u, r!(a));
+                }
                 Op::GetTabUp => {
                     let t = up!(i.b()).get();
                     let key = kst!(i.c());
@@ -349,14 +352,14 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let t = r!(a);
                     let key = r!(i.b());
                     let v = rk!(i);
-                    if !(key.is_int() && set_array(t, key.as_int_unchecked(), v)) {
+                    if !(key.is_int() && set_array(&mut st.heap, t, key.as_int_unchecked(), v)) {
                         protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
                     }
                 }
                 Op::SetI => {
                     let t = r!(a);
                     let v = rk!(i);
-                    if !set_array(t, i.b() as i64, v) {
+                    if !set_array(&mut st.heap, t, i.b() as i64, v) {
                         let key = Value::int(i.b() as i64);
                         protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
                     }
@@ -367,7 +370,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let v = rk!(i);
                     let s = key.as_string().unwrap();
                     match t.as_table() {
-                        Some(tab) => match tab.get_mut().str_slot(s) {
+                        Some(tab) => match st.heap.write(tab).str_slot(s) {
                             Some(slot) => *slot = v,
                             // A new key in a table without a metatable: a raw store, which
                             // cannot fail or call out.
@@ -1057,12 +1060,12 @@ fn index_str(heap: &Heap, t: Value, s: Gc<LuaStr>) -> Option<Value> {
 /// `t[i] = v` into the array part of a table: done (true) unless the slot is missing, or
 /// empty with a metatable that may hold `__newindex`.
 #[inline(always)]
-fn set_array(t: Value, i: i64, v: Value) -> bool {
+fn set_array(heap: &mut Heap, t: Value, i: i64, v: Value) -> bool {
     let Some(tab) = t.as_table() else {
         return false;
     };
     let no_mt = tab.metatable.is_none();
-    match tab.get_mut().array_slot(i) {
+    match heap.write(tab).array_slot(i) {
         Some(slot) if no_mt || !slot.is_nil() => {
             *slot = v;
             true

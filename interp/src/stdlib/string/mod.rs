@@ -394,7 +394,7 @@ fn gmatch_aux(st: &mut State) -> LuaResult<usize> {
         let r = ms.do_match(pos, 0).map_err(|m| st.error(m.message()))?;
         if let Some(e) = r {
             if Some(e) != last {
-                let ups = &mut me.get_mut().upvals;
+                let ups = &mut st.heap.write(me).upvals;
                 ups[GM_POS] = Value::int(e as i64);
                 ups[GM_LAST] = Value::int(e as i64);
                 return push_captures(st, &ms, pos, e, true);
