@@ -7,6 +7,14 @@
 //! finalizers (marking them again, so they live until finalized), clears weak entries
 //! and frees everything unmarked.
 //!
+//! Generational mode (the default): a cycle is minor or major. Survivors age on the
+//! young list and, at their second survival, move to the old list and stay marked, so
+//! a minor cycle's marking stops at them and its sweep never visits them. What a minor
+//! cycle must still see is re-marked explicitly: every old thread (stacks have no
+//! barrier) and the remembered objects, old objects unmarked by the write barrier
+//! (`Heap::barrier`) when written. Invariant between cycles: no marked object refers to
+//! an unmarked one. A major cycle first unmarks everything (`forget_ages`).
+//!
 //! Thread stacks are marked up to `top` and cleared above it, so a slot above a thread's
 //! top never holds a pointer to a freed object. Strings are values for weak tables: they
 //! are never removed from one.
