@@ -44,7 +44,12 @@ pub struct GcHeader {
     pub(crate) kind: ObjKind,
     pub(crate) marked: Cell<bool>,
     pub(crate) flags: Cell<u8>,
+    /// A word for the object type's own use, in what would be padding (a string keeps
+    /// its hash here).
+    pub(crate) aux: Cell<u32>,
 }
+
+const _: () = assert!(std::mem::size_of::<GcHeader>() == 16);
 
 impl GcHeader {
     pub fn new(kind: ObjKind) -> GcHeader {
@@ -53,6 +58,7 @@ impl GcHeader {
             kind,
             marked: Cell::new(false),
             flags: Cell::new(0),
+            aux: Cell::new(0),
         }
     }
     pub fn kind(&self) -> ObjKind {

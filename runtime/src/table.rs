@@ -71,13 +71,17 @@ pub struct Table {
     hdr: GcHeader,
     /// Bit `i` set: metamethod event `i` is known to be absent from this table.
     pub flags: Cell<u32>,
+    /// Every slot at or above this index has a key: the search for a free slot goes
+    /// down from here. (Next to `flags`, so that the two share one word.)
+    last_free: u32,
     pub metatable: Option<Gc<Table>>,
     pub(crate) array: Vec<Value>,
-    pub(crate) nodes: Vec<Node>,
-    /// Every slot at or above this index has a key: the search for a free slot goes
-    /// down from here.
-    last_free: usize,
+    /// The hash part: a power of two of slots, or none.
+    pub(crate) nodes: Box<[Node]>,
 }
+
+// 72 bytes: a 80-byte malloc chunk, where 88 took 96.
+const _: () = assert!(std::mem::size_of::<Table>() == 72);
 
 // SAFETY: repr(C), header first, unique kind.
 unsafe impl GcObject for Table {
@@ -107,7 +111,7 @@ fn mix(x: u64) -> u64 {
 #[inline]
 fn key_hash(k: Value) -> u64 {
     match k.tag() {
-        TAG_STRING => k.as_string().unwrap().hash(),
+        TAG_STRING => k.as_string().unwrap().hash() as u64,
         _ => mix(k.payload() ^ ((k.tag() as u64) << 56)),
     }
 }
@@ -149,7 +153,7 @@ impl Table {
             flags: Cell::new(0),
             metatable: None,
             array: Vec::with_capacity(narray),
-            nodes: Vec::new(),
+            nodes: Box::default(),
             last_free: 0,
         };
         if nhash > 0 {
@@ -472,8 +476,9 @@ impl Table {
     fn free_slot(&mut self) -> Option<usize> {
         while self.last_free > 0 {
             self.last_free -= 1;
-            if self.nodes[self.last_free].key().is_nil() {
-                return Some(self.last_free);
+            let i = self.last_free as usize;
+            if self.nodes[i].key().is_nil() {
+                return Some(i);
             }
         }
         None
@@ -481,8 +486,9 @@ impl Table {
 
     /// Replaces the hash part by `slots_for(n)` free slots.
     fn new_hash_part(&mut self, n: usize) {
-        self.nodes = vec![Node::EMPTY; slots_for(n)];
-        self.last_free = self.nodes.len();
+        self.nodes = vec![Node::EMPTY; slots_for(n)].into_boxed_slice();
+        // Slot links are i32, so the part never has 2^31 slots.
+        self.last_free = self.nodes.len() as u32;
     }
 
     /// Rebuilds both parts with sizes chosen from the live keys plus `extra`, as PUC Lua
@@ -753,7 +759,7 @@ mod tests {
         let n = t.nodes.len();
         assert!(n == 0 || n.is_power_of_two(), "{n} hash slots");
         assert!(
-            t.last_free <= n,
+            t.last_free as usize <= n,
             "free-slot search starts at {}",
             t.last_free
         );
@@ -763,7 +769,7 @@ mod tests {
             if node.key().is_nil() {
                 assert!(node.val.is_nil(), "value without a key in slot {i}");
                 assert_eq!(node.next, 0, "free slot {i} in a chain");
-                assert!(i < t.last_free, "free slot {i} above last_free");
+                assert!(i < t.last_free as usize, "free slot {i} above last_free");
                 continue;
             }
             if node.val.is_nil() {

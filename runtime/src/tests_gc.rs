@@ -380,9 +380,15 @@ fn minor_collection_frees_young_garbage_and_keeps_what_old_objects_gained() {
     assert_eq!(count(&st), base + 1, "the ten garbage tables are freed");
     assert!(old.get_int(1).raw_eq(Value::table(kept)));
     assert!(!kept.header().marked.get(), "young after one survival");
-    assert!(!old.header().marked.get(), "refers to a young object: remembered");
+    assert!(
+        !old.header().marked.get(),
+        "refers to a young object: remembered"
+    );
     st.step_gc();
-    assert!(kept.header().marked.get(), "promoted at its second survival");
+    assert!(
+        kept.header().marked.get(),
+        "promoted at its second survival"
+    );
     assert!(old.header().marked.get(), "refers to old objects only");
     // Promoted garbage waits for a major collection.
     st.heap.write(old).set_int(1, Value::NIL);
