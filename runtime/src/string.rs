@@ -98,8 +98,8 @@ pub fn hash_bytes(bytes: &[u8]) -> u32 {
         h = (h.rotate_left(5) ^ bytes[i] as u64).wrapping_mul(K);
         i += step;
     }
-    h ^= h >> 29;
-    (h ^ (h >> 32)) as u32
+    // The shift brings the high bits into the low word that is kept.
+    (h ^ (h >> 29)) as u32
 }
 
 /// A 64-bit hash for the interner's table, whose probing uses the top bits.
@@ -263,7 +263,7 @@ mod tests {
         // A pinned value (computed by hand from the definition): the hash is the same
         // across runs and builds (no random seed), which the JIT relies on for
         // constant-key slot prediction.
-        assert_eq!(hash_bytes(b"abc"), 0x8530_1caf);
+        assert_eq!(hash_bytes(b"abc"), 0x2486_4ebb);
         assert_ne!(hash_bytes(b"abc"), hash_bytes(b"abd"));
         assert_ne!(hash_bytes(b"a"), hash_bytes(b"a\0"));
         assert_ne!(hash_bytes(b""), hash_bytes(b"\0"));
