@@ -80,7 +80,10 @@ impl Heap {
     /// roots. A minor cycle is turned into a major one when the mode or the pacing asks.
     pub fn begin_cycle(&mut self, major: bool) {
         self.gray.clear();
-        self.minor = !(major || self.need_major || self.mode == GcMode::Incremental);
+        self.minor = !(major
+            || self.need_major
+            || self.mode == GcMode::Incremental
+            || self.grown_for_major());
         if self.minor {
             // Old threads are traversed although marked (their stacks have no barrier);
             // remembered objects, unmarked, are traversed by marking them again.
@@ -505,21 +508,26 @@ impl Heap {
         }
     }
 
-    /// Sets the threshold of the next collection, and whether it must be major.
+    /// Sets the threshold of the next collection.
     fn pace(&mut self) {
         let bytes = self.objects.bytes;
-        if self.mode == GcMode::Incremental {
-            self.threshold = ((bytes / 100).saturating_mul(self.pause as usize)).max(MIN_THRESHOLD);
-            self.need_major = true;
-            return;
-        }
-        let major_at = self.major_base + (self.major_base / 100) * self.major_mul as usize;
-        self.need_major = self.minor && bytes > major_at;
-        self.threshold = if self.need_major {
-            bytes
-        } else {
-            bytes + ((bytes / 100) * self.minor_mul as usize).max(MIN_THRESHOLD)
+        self.threshold = match self.mode {
+            GcMode::Incremental => {
+                ((bytes / 100).saturating_mul(self.pause as usize)).max(MIN_THRESHOLD)
+            }
+            GcMode::Generational => {
+                bytes + ((bytes / 100).saturating_mul(self.minor_mul as usize)).max(MIN_THRESHOLD)
+            }
         };
+        // Leaving incremental mode starts with a major cycle.
+        self.need_major = self.mode == GcMode::Incremental;
+    }
+
+    /// Whether the heap grew by `major_mul` percent since the last major cycle (then the
+    /// next cycle is major: the old garbage is worth collecting).
+    fn grown_for_major(&self) -> bool {
+        let major_at = self.major_base + (self.major_base / 100) * self.major_mul as usize;
+        self.objects.bytes > major_at
     }
 
     /// Number of live objects after the last sweep plus those allocated since.

@@ -496,12 +496,19 @@ fn minor_collection_unlinks_dead_young_strings_from_the_interner() {
 #[test]
 fn growth_past_the_major_multiplier_runs_a_major_collection() {
     let mut st = settled();
-    let majors = st.heap.cycles;
     let keep = table(&mut st);
     st.pin(Value::table(keep));
     let base = count(&st);
-    // Keep everything: each minor promotes it, until the heap has doubled.
+    // A heap well above the smallest threshold, so that minor cycles come first.
     let mut i = 0;
+    while i < 20_000 {
+        i += 1;
+        let t = table(&mut st);
+        st.heap.write(keep).set_int(i, Value::table(t));
+    }
+    st.full_gc();
+    let majors = st.heap.cycles;
+    // Keep everything: minor cycles free nothing, until the heap has doubled.
     while st.heap.cycles == majors {
         for _ in 0..1000 {
             i += 1;
