@@ -2,7 +2,7 @@
 //!
 //! Unsafe code lives in `gc` (handles, headers and allocation), `collector` (mark
 //! and sweep) and `upval` (open upvalues reach their stack slot by address); every
-//! other module is safe code over those two, apart from the one-line
+//! other module is safe code over those, apart from the one-line
 //! `unsafe impl GcObject` that declares each object type's layout.
 #![deny(unsafe_op_in_unsafe_fn)]
 

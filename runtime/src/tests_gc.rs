@@ -510,6 +510,10 @@ fn growth_past_the_major_multiplier_runs_a_major_collection() {
     let majors = st.heap.cycles;
     // Keep everything: minor cycles free nothing, until the heap has doubled.
     while st.heap.cycles == majors {
+        assert!(
+            i < 200_000,
+            "ten times the heap and still no major collection"
+        );
         for _ in 0..1000 {
             i += 1;
             let t = table(&mut st);
