@@ -8,7 +8,7 @@
 //! protected frame (`true, results...`), and an error unwinds to the nearest such frame
 //! (`finish_error`). So a coroutine can yield inside any nesting of protected calls.
 
-use super::exec::run;
+use super::exec::{push_lua_frame, run};
 use super::meta::{call_meta_at, rt_error};
 use ferrous_runtime::function::{NativeKind, UpVal};
 use ferrous_runtime::state::{CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
@@ -316,10 +316,20 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     t.ncalls += 1;
     t.nny += nny;
     let depth = t.frames.len();
-    let r = with_native_stack(|| match precall(st, func, nresults, FRAME_FRESH) {
-        Ok(true) => execute(st),
-        Ok(false) => Ok(()),
-        Err(e) => Err(e),
+    let r = with_native_stack(|| {
+        let t = th.get_mut();
+        let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
+        let pushed = t.stack[func]
+            .as_lclosure()
+            .is_some_and(|cl| push_lua_frame(t, cl.proto, func, nresults, FRAME_FRESH, pdepth));
+        if pushed {
+            return execute(st);
+        }
+        match precall(st, func, nresults, FRAME_FRESH) {
+            Ok(true) => execute(st),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        }
     });
     let t = th.get_mut();
     t.ncalls -= 1;

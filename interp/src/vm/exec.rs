@@ -621,7 +621,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             move_results(t, func, first, n, nres, caller.top);
                         }
                     } else if let Some(callee) = fval.as_lclosure() {
-                        if push_lua_frame(t, callee.proto, func, nres, caller.pdepth) {
+                        if push_lua_frame(t, callee.proto, func, nres, 0, caller.pdepth) {
                             // Enter the callee directly: its frame is the one just pushed
                             // and the stack did not move.
                             fi += 1;
@@ -848,11 +848,19 @@ pub fn run(st: &mut State) -> LuaResult<()> {
     }
 }
 
-/// The common Lua-to-Lua call, without `precall`'s generality: a callee with fixed
-/// parameters, room on the stack, no hooks. Pushes its frame (arguments at `func + 1`
-/// up to `top`) and returns true, or returns false and changes nothing.
+/// The common call of a Lua function, without `precall`'s generality: a callee with
+/// fixed parameters, room on the stack, no hooks. Pushes its frame with `flags`
+/// (arguments at `func + 1` up to `top`) and returns true, or returns false and changes
+/// nothing.
 #[inline(always)]
-fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdepth: u16) -> bool {
+pub(crate) fn push_lua_frame(
+    t: &mut Thread,
+    p: Gc<Proto>,
+    func: usize,
+    nresults: i32,
+    flags: u16,
+    pdepth: u16,
+) -> bool {
     let base = func + 1;
     let top = base + p.max_stack as usize;
     if p.is_vararg
@@ -866,7 +874,7 @@ fn push_lua_frame(t: &mut Thread, p: Gc<Proto>, func: usize, nresults: i32, pdep
         t.stack[j] = Value::NIL;
     }
     t.frames
-        .push(Frame::lua(func, base, top, nresults, 0, 0, pdepth));
+        .push(Frame::lua(func, base, top, nresults, 0, flags, pdepth));
     t.top = top;
     true
 }
@@ -965,10 +973,39 @@ fn return_to_lua(t: &mut Thread, fi: usize, first: usize, n: usize) -> bool {
     true
 }
 
+/// The common return to Rust (`call_at_top`), without `poscall`/`settle`'s generality:
+/// the running Lua frame (the top one), FRESH, returning `n` values at `first`, no more than its
+/// caller wants (so no nil padding, which may need stack), no hooks. Pops it and returns
+/// true, or returns false (and changes nothing) for anything else.
+#[inline(always)]
+fn return_from_fresh(t: &mut Thread, first: usize, n: usize) -> bool {
+    let Some(&fr) = t.frames.last() else {
+        return false;
+    };
+    let count = if fr.nresults < 0 {
+        n
+    } else {
+        fr.nresults as usize
+    };
+    if fr.flags & !FRAME_TAIL != FRAME_LUA | FRAME_FRESH || t.hook.mask != 0 || count > n {
+        return false;
+    }
+    for j in 0..count {
+        t.stack[fr.func + j] = t.stack[first + j];
+    }
+    t.top = fr.func + count;
+    t.frames.pop();
+    true
+}
+
 /// Returns the `n` values at `first` from the running frame (return hook, results,
 /// pending protected frames); true when a FRESH frame returned, so `run` must return.
-#[inline]
+/// Out of line: code added to `run` moves its register allocation around.
+#[inline(never)]
 fn return_values(st: &mut State, first: usize, n: usize) -> LuaResult<bool> {
+    if return_from_fresh(st.thread.get_mut(), first, n) {
+        return Ok(true);
+    }
     if st.thread.hook.mask & HOOK_RET != 0 {
         hook::return_event(st, first, n)?;
     }
