@@ -576,7 +576,10 @@ unsafe fn for_each_ref(h: *mut GcHeader, f: &mut impl FnMut(*mut GcHeader)) {
                 val(Value::table(mt));
             }
             t.array().iter().for_each(|&v| val(v));
-            for n in t.nodes().iter().filter(|n| !n.val.is_nil()) {
+            // A removed entry's key counts too: it stays in the node until the
+            // collector makes it a dead key, which needs the table traversed while
+            // the key may die.
+            for n in t.nodes() {
                 val(n.key());
                 val(n.val);
             }

@@ -411,6 +411,27 @@ fn young_garbage_that_survived_once_dies_in_a_minor_collection() {
 }
 
 #[test]
+fn an_old_table_stays_remembered_while_a_removed_entry_has_a_young_key() {
+    // The removed entry keeps its key (for `next`); when the key's object dies the key
+    // must become a dead key, or the node would point at freed memory.
+    let (mut st, old) = with_old_table();
+    let key = Value::table(table(&mut st));
+    st.pin(key);
+    st.heap.write(old).set(key, Value::TRUE).unwrap();
+    st.heap.write(old).set(key, Value::NIL).unwrap();
+    st.step_gc();
+    assert!(!old.header().marked.get(), "refers to a young key: remembered");
+    st.unpin();
+    st.step_gc();
+    let dead = old
+        .nodes()
+        .iter()
+        .filter(|n| n.key().tag() == TAG_DEADKEY)
+        .count();
+    assert_eq!(dead, 1, "the key died in a minor collection");
+}
+
+#[test]
 #[cfg(debug_assertions)]
 #[should_panic(expected = "write barrier missed")]
 fn a_missing_write_barrier_is_caught_in_debug_builds() {
