@@ -40,6 +40,11 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, mut flags: u16) -> Lu
         if let Some(cl) = fval.as_lclosure() {
             let p = cl.proto;
             let t = th.get_mut();
+            let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
+            // The common case: fixed parameters, room on the stack, no hooks.
+            if push_lua_frame(t, p, func, nresults, flags, pdepth) {
+                return Ok(true);
+            }
             let nargs = t.top - func - 1;
             let np = p.num_params as usize;
             let max = p.max_stack as usize;
@@ -72,7 +77,6 @@ pub fn precall(st: &mut State, func: usize, nresults: i32, mut flags: u16) -> Lu
                 (func + 1, 0)
             };
             let top = base + max;
-            let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
             t.frames.push(Frame::lua(
                 func, base, top, nresults, nvarargs, flags, pdepth,
             ));
@@ -316,20 +320,10 @@ pub fn call_at_top(st: &mut State, func: usize, nresults: i32) -> LuaResult<()> 
     t.ncalls += 1;
     t.nny += nny;
     let depth = t.frames.len();
-    let r = with_native_stack(|| {
-        let t = th.get_mut();
-        let pdepth = t.frames.last().map_or(0, |f| f.pdepth);
-        let pushed = t.stack[func]
-            .as_lclosure()
-            .is_some_and(|cl| push_lua_frame(t, cl.proto, func, nresults, FRAME_FRESH, pdepth));
-        if pushed {
-            return execute(st);
-        }
-        match precall(st, func, nresults, FRAME_FRESH) {
-            Ok(true) => execute(st),
-            Ok(false) => Ok(()),
-            Err(e) => Err(e),
-        }
+    let r = with_native_stack(|| match precall(st, func, nresults, FRAME_FRESH) {
+        Ok(true) => execute(st),
+        Ok(false) => Ok(()),
+        Err(e) => Err(e),
     });
     let t = th.get_mut();
     t.ncalls -= 1;

@@ -974,9 +974,9 @@ fn return_to_lua(t: &mut Thread, fi: usize, first: usize, n: usize) -> bool {
 }
 
 /// The common return to Rust (`call_at_top`), without `poscall`/`settle`'s generality:
-/// the running Lua frame (the top one), FRESH, returning `n` values at `first`, no more than its
-/// caller wants (so no nil padding, which may need stack), no hooks. Pops it and returns
-/// true, or returns false (and changes nothing) for anything else.
+/// the running Lua frame (the top one), FRESH, returning `n` values at `first`, no
+/// fewer than its caller wants (nil padding may need stack), no hooks. Pops it and
+/// returns true, or returns false (and changes nothing) for anything else.
 #[inline(always)]
 fn return_from_fresh(t: &mut Thread, first: usize, n: usize) -> bool {
     let Some(&fr) = t.frames.last() else {
@@ -990,10 +990,8 @@ fn return_from_fresh(t: &mut Thread, first: usize, n: usize) -> bool {
     if fr.flags & !FRAME_TAIL != FRAME_LUA | FRAME_FRESH || t.hook.mask != 0 || count > n {
         return false;
     }
-    for j in 0..count {
-        t.stack[fr.func + j] = t.stack[first + j];
-    }
-    t.top = fr.func + count;
+    // A FRESH frame's results end the stack in use.
+    move_results(t, fr.func, first, n, fr.nresults, fr.func + count);
     t.frames.pop();
     true
 }
