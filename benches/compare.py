@@ -407,17 +407,13 @@ def compute_ratios(
         r: dict[str, float | None] = {}
         for f in (v for v in vms if v.is_ferrous):
             fc = cells[(p.name, f.name)]
-            for ref in REFERENCES:
-                if ref in names:
-                    rc = cells[(p.name, ref)]
-                    r[f"{f.name} vs {ref}"] = ratio(rc.median_time, fc.median_time)
+            for ref in (ref for ref in REFERENCES if ref in names):
+                rc = cells[(p.name, ref)]
+                r[f"{f.name} vs {ref}"] = ratio(rc.median_time, fc.median_time)
+                r[f"{f.name} cpu vs {ref}"] = ratio(rc.median_cpu, fc.median_cpu)
             if "lua5.4" in names:
                 rc = cells[(p.name, "lua5.4")]
                 r[f"{f.name} mem/lua5.4"] = ratio(fc.median_mib, rc.median_mib)
-            for ref in REFERENCES:
-                if ref in names:
-                    rc = cells[(p.name, ref)]
-                    r[f"{f.name} cpu vs {ref}"] = ratio(rc.median_cpu, fc.median_cpu)
         out[p.name] = r
     return out
 

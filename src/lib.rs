@@ -338,7 +338,7 @@ impl Lua {
             }
         };
         let handles = self.inner.handles;
-        self.with_state(|st| st.heap.write(handles).set_int(slot, v));
+        self.with_state(|st| st.heap.write_table(handles, |t| t.set_int(slot, v)));
         Ref {
             lua: self.clone(),
             slot,
@@ -689,7 +689,7 @@ impl Table {
         let k = lua.raw_of(key)?;
         let v = lua.raw_of(value)?;
         let t = self.raw_table();
-        lua.with_state(|st| st.heap.write(t).set(k, v))
+        lua.with_state(|st| st.heap.write_table(t, |t| t.set(k, v)))
             .map_err(|_| {
                 let what = if k.is_nil() { "nil" } else { "NaN" };
                 Error::Runtime(format!("index is {what}"))

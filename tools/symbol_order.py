@@ -22,10 +22,8 @@ BINARY = ROOT / "target" / "release" / "ferrous"
 PROGRAMS = ROOT / "benches" / "lua"
 OUT = ROOT / "tools" / "symbol-order.txt"
 
-
-def small_size(prog: Path) -> str | None:
-    m = re.search(r"^-- small:\s*(\S+)", prog.read_text(), re.M)
-    return m.group(1) if m else None
+sys.path.insert(0, str(ROOT / "benches"))
+from compare import parse_header  # noqa: E402  (the harness's reading of `-- small:`)
 
 
 def self_costs(profile: Path, binary: Path, costs: Counter) -> None:
@@ -70,7 +68,7 @@ def main() -> int:
         return 1
     runs: list[list[str]] = [["-e", ""]]
     for prog in sorted(PROGRAMS.glob("*.lua")):
-        size = small_size(prog)
+        size, _ = parse_header(prog)
         runs.append([str(prog)] + ([size] if size else []))
     costs: Counter = Counter()
     with tempfile.TemporaryDirectory() as tmp:

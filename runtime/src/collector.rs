@@ -607,6 +607,8 @@ unsafe fn for_each_ref(h: *mut GcHeader, f: &mut impl FnMut(*mut GcHeader)) {
             t.stack[..t.top.min(t.stack.len())]
                 .iter()
                 .for_each(|&v| val(v));
+            t.error.into_iter().for_each(&mut val);
+            val(t.hook.func);
             t.open_upvals
                 .iter()
                 .for_each(|u| f(u.as_ptr() as *mut GcHeader));

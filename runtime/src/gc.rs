@@ -8,7 +8,7 @@
 //! object stays valid, and code that holds a handle across a safe point must keep the
 //! object reachable (on a Lua stack, in the registry, ...).
 //!
-//! This module and `collector.rs` are the runtime's unsafe modules.
+//! This module, `collector.rs` and `upval.rs` are the runtime's unsafe modules.
 
 use std::alloc::Layout;
 use std::cell::Cell;

@@ -177,16 +177,15 @@ impl Heap {
     #[inline(always)]
     pub fn barrier<T: GcObject>(&mut self, o: Gc<T>) {
         if o.header().marked.get() {
-            self.remember(o.as_ptr() as *mut GcHeader);
+            self.remember(o.header());
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn remember(&mut self, h: *mut GcHeader) {
-        // SAFETY: `h` is a live object (the caller holds a handle to it).
-        unsafe { (*h).marked.set(false) };
-        self.remembered.push(h);
+    fn remember(&mut self, h: &GcHeader) {
+        h.marked.set(false);
+        self.remembered.push(h as *const GcHeader as *mut GcHeader);
     }
 
     /// Mutable access to `o` for a write, after the write barrier. The borrow follows

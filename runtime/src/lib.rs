@@ -2,8 +2,9 @@
 //!
 //! Unsafe code lives in `gc` (handles, headers and allocation), `collector` (mark
 //! and sweep) and `upval` (open upvalues reach their stack slot by address); every
-//! other module is safe code over those, apart from the one-line
-//! `unsafe impl GcObject` that declares each object type's layout.
+//! other module is safe code over those, apart from the one-line `unsafe impl`s of
+//! `GcObject`, `GcTail` and `NoBarrier` that state each object type's layout and
+//! barrier contracts.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod collector;

@@ -7,7 +7,6 @@
 //! (`Thread::rebase_upvals`), and the open upvalue keeps the thread alive (the
 //! collector marks it). Debug builds check every access against the slot found the
 //! safe way, through the thread and the index.
-#![allow(unsafe_code)]
 
 use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
 use crate::thread::Thread;

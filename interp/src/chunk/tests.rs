@@ -117,7 +117,6 @@ fn corrupted_header_is_rejected() {
         expected[15..23].reverse();
         expected[23..31].reverse();
     }
-    assert_eq!(expected.len(), 36);
     assert_eq!(&bytes[..header_len], &expected[..]);
     for i in 0..header_len {
         let mut b = bytes.clone();

@@ -182,7 +182,7 @@ fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: V
         None => {
             if let Some(t) = fenv_table(st) {
                 // The key is a function: never nil or NaN.
-                let _ = st.heap.write(t).set(Value::lclosure(cl), env);
+                let _ = st.heap.write_table(t, |t| t.set(Value::lclosure(cl), env));
             }
         }
     }

@@ -217,7 +217,8 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                     let p = cl.proto;
                     for (pc, &line) in p.line_info.iter().enumerate() {
                         if Instr(p.code[pc]).op() != Op::VarArgPrep {
-                            st.heap.write(lines).set_int(line as i64, Value::TRUE);
+                            st.heap
+                                .write_table(lines, |t| t.set_int(line as i64, Value::TRUE));
                         }
                     }
                     st.set_field(t, "activelines", Value::table(lines));
@@ -546,7 +547,9 @@ fn sethook(st: &mut State) -> LuaResult<usize> {
         } else {
             Value::NIL
         };
-        st.heap.write(hooks).set(Value::thread(th), f).ok();
+        st.heap
+            .write_table(hooks, |t| t.set(Value::thread(th), f))
+            .ok();
     }
     Ok(0)
 }

@@ -57,7 +57,8 @@ pub fn open(st: &mut State) {
     ];
     for (i, (f, name)) in fns.into_iter().enumerate() {
         let v = st.new_native_with_upvals(f, name, vec![Value::table(pkg)]);
-        st.heap.write(searchers).set_int(i as i64 + 1, v);
+        st.heap
+            .write_table(searchers, |t| t.set_int(i as i64 + 1, v));
     }
     st.set_field(pkg, "searchers", Value::table(searchers));
     let path = env_path("LUA_PATH", DEFAULT_PATH, noenv);
