@@ -167,6 +167,15 @@ fn func(code: Vec<Instr>, constants: Vec<Const>) -> FuncProto {
     }
 }
 
+/// `func(code)` with a nested function `child`: it ends in a Return that closes
+/// upvalues, as compiled code does when a closure may capture registers.
+fn parent_of(code: Vec<Instr>, child: &FuncProto) -> FuncProto {
+    let mut f = func(code, vec![]);
+    *f.code.last_mut().unwrap() = abck(Op::Return, 0, 1, 0);
+    f.protos.push(child.clone());
+    f
+}
+
 fn abc(op: Op, a: u32, b: u32, c: u32) -> Instr {
     Instr::abc(op, a, b, c, false)
 }
@@ -422,39 +431,40 @@ fn verifier_tracks_tables_upvalues_and_tbc() {
         index: 0,
         kind: 0,
     };
-    let mut f = func(
+    let f = parent_of(
         vec![
             newt(0),
             extra,
             Instr::abx(Op::Closure, 1, 0),
             abc(Op::SetList, 0, 1, 0),
         ],
-        vec![],
+        &child,
     );
-    f.protos.push(child.clone());
     rejects(&f, "new table");
-    let mut f = func(
-        vec![Instr::abx(Op::Closure, 3, 0), abc(Op::Call, 0, 1, 1)],
-        vec![],
-    );
     child.upvalues[0].index = 3;
-    f.protos.push(child.clone());
+    let f = parent_of(
+        vec![Instr::abx(Op::Closure, 3, 0), abc(Op::Call, 0, 1, 1)],
+        &child,
+    );
     rejects(&f, "captured");
     // ... unless closed first.
-    let mut f = func(
+    let f = parent_of(
         vec![
             Instr::abx(Op::Closure, 3, 0),
             abc(Op::Close, 2, 0, 0),
             abc(Op::Call, 0, 1, 1),
         ],
-        vec![],
+        &child,
     );
-    f.protos.push(child.clone());
     accepts(&f);
+    // Return0 and Return1 close no upvalues, so a function whose registers a closure
+    // captures may not use them.
+    let mut f = func(vec![Instr::abx(Op::Closure, 3, 0)], vec![]);
+    f.protos.push(child.clone());
+    rejects(&f, "closures capture");
     // Nested upvalue descriptors must exist in the parent.
     child.upvalues[0].index = 10;
-    let mut f = func(vec![Instr::abx(Op::Closure, 0, 0)], vec![]);
-    f.protos.push(child.clone());
+    let f = parent_of(vec![Instr::abx(Op::Closure, 0, 0)], &child);
     rejects(&f, "no such slot");
     // Pending to-be-closed variables at a Return0.
     rejects(&func(vec![abc(Op::Tbc, 0, 0, 0)], vec![]), "to-be-closed");

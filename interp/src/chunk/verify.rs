@@ -38,7 +38,9 @@
 //!      slot; no register there may be captured by an open upvalue, or the callee's own
 //!      registers would change behind its back;
 //!    - *to-be-closed variables*: `Return0`, `Return1` and `TailCall` do not close them,
-//!      so none may be pending there.
+//!      so none may be pending there (nor may `Return0` or `Return1` appear in a function
+//!      whose registers a nested function captures, a check of the function's shape:
+//!      they close no upvalues either).
 //!
 //! Unreachable code is checked by layers 1 and 2 only. Rules for contributors: when the
 //! interpreter starts to rely on something new about its bytecode, add the check here
@@ -112,6 +114,19 @@ fn check_shape(f: &FuncProto, parent: Option<&FuncProto>) -> R<()> {
                 ));
             }
         }
+    }
+    // Return0 and Return1 close no upvalues: a function whose registers a closure
+    // captures returns through Return (with k), as the compiler emits it.
+    let captured = f
+        .protos
+        .iter()
+        .any(|p| p.upvalues.iter().any(|u| u.in_stack));
+    if captured
+        && f.code
+            .iter()
+            .any(|i| matches!(Op::from_u8(i.op_raw()), Some(Op::Return0 | Op::Return1)))
+    {
+        return Err("Return0 or Return1 in a function whose registers closures capture".into());
     }
     // Local variables: inside the code, sorted by start, never more active than registers.
     let mut delta = vec![0i32; n + 1];

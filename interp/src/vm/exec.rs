@@ -22,7 +22,7 @@ use super::call::{
 use super::debuginfo::Src;
 use super::hook;
 use super::meta::{self, arith, rt_error, ArithOp};
-use super::unchecked;
+use super::unchecked::{self, InMemory};
 use crate::bytecode::{Instr, Op, FIELDS_PER_FLUSH, MAX_C};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::function::{LuaClosure, NativeKind, UpVal};
@@ -55,32 +55,37 @@ pub fn gc_point(st: &mut State, live_top: usize) {
 /// Runs Lua frames of the current thread until the innermost FRESH frame returns.
 pub fn run(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
-    // The running frame, kept in locals: its index in `frames`, its closure, the address
-    // of its constants, its first register (stack index and address) and the address of
-    // its next instruction.
-    let mut fi: usize;
-    let mut cl: Gc<LuaClosure>;
-    let mut k: *const Value;
-    let mut base: usize;
+    // The running frame: its index in `frames`, its closure, the address of its
+    // constants and its first register's stack index, kept in memory (see
+    // `unchecked::InMemory`); its first register's address and the address of its next
+    // instruction, kept in registers.
+    let fi = InMemory::new(0usize);
+    let base = InMemory::new(0usize);
+    let top = th.frames[th.frames.len() - 1];
+    // SAFETY: `run` starts with a Lua frame on top, whose closure sits below its base.
+    let cl = InMemory::new(unsafe { unchecked::frame_closure(th.get_mut(), &top) });
+    let k = InMemory::new(cl.get().proto.constants.as_ptr());
     let mut basep: *mut Value;
     let mut pc: *const u32;
-    // Loads those locals for the thread's frame `$fi`, a Lua frame (the top one unless
-    // said otherwise).
+    // Loads the running frame's state for the thread's frame `$fi`, a Lua frame (the top
+    // one unless said otherwise).
     macro_rules! enter_frame {
         () => {
             enter_frame!(th.frames.len() - 1)
         };
         ($fi:expr) => {{
-            fi = $fi;
-            // SAFETY: `fi` is a frame of the thread (the top one, or the caller of a
+            let f = $fi;
+            // SAFETY: `f` is a frame of the thread (the top one, or the caller of a
             // frame just popped) and a Lua frame, whose closure sits below its base.
-            let fr = *unsafe { unchecked::frame(th.get_mut(), fi) };
+            let fr = *unsafe { unchecked::frame(th.get_mut(), f) };
             // SAFETY: as above.
-            cl = unsafe { unchecked::frame_closure(th.get_mut(), &fr) };
-            k = cl.proto.constants.as_ptr();
-            base = fr.base;
-            basep = unchecked::frame_base(th.get_mut(), base);
-            pc = cl.proto.code.as_ptr().wrapping_add(fr.pc as usize);
+            let c = unsafe { unchecked::frame_closure(th.get_mut(), &fr) };
+            fi.set(f);
+            cl.set(c);
+            k.set(c.proto.constants.as_ptr());
+            base.set(fr.base);
+            basep = unchecked::frame_base(th.get_mut(), fr.base);
+            pc = c.proto.code.as_ptr().wrapping_add(fr.pc as usize);
         }};
     }
     // Goes on with the (new) top frame.
@@ -96,41 +101,56 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         // frame's registers (below max_stack, made room for by precall; the stack never
         // shrinks), the prototype's constants and the closure's upvalues, `pc` never
         // leaves the code, and `fi` is the running frame (see vm::unchecked).
+        // The running frame's state that only debug builds' checks read: release builds
+        // skip the load.
+        macro_rules! checked {
+            ($debug:expr, $release:expr) => {
+                if cfg!(debug_assertions) {
+                    $debug
+                } else {
+                    $release
+                }
+            };
+        }
         macro_rules! r {
             ($i:expr) => {
-                (*unsafe { unchecked::reg(basep, ($i) as usize, &th, base) })
+                (*unsafe { unchecked::reg(basep, ($i) as usize, &th, checked!(base.get(), 0)) })
             };
         }
         macro_rules! kst {
-            ($i:expr) => {
-                unsafe { unchecked::konst(k, ($i) as usize, &cl.proto.constants) }
-            };
+            ($i:expr) => {{
+                let c = checked!(Some(cl.get()), None);
+                let consts = c.as_ref().map_or(&[][..], |c| &c.proto.constants);
+                unsafe { unchecked::konst(k.get(), ($i) as usize, consts) }
+            }};
         }
         macro_rules! up {
             ($i:expr) => {
-                unsafe { unchecked::upval(cl.upvals(), ($i) as usize) }
+                unsafe { unchecked::upval(cl.get().upvals(), ($i) as usize) }
             };
         }
         macro_rules! fetch {
-            () => {
-                Instr(unsafe { unchecked::instr(pc, &cl.proto.code) })
-            };
+            () => {{
+                let c = checked!(Some(cl.get()), None);
+                let code = c.as_ref().map_or(&[][..], |c| &c.proto.code);
+                Instr(unsafe { unchecked::instr(pc, code) })
+            }};
         }
         // Index of the instruction at `pc`.
         macro_rules! pc_index {
             () => {
-                (pc as usize - cl.proto.code.as_ptr() as usize) / 4
+                (pc as usize - cl.get().proto.code.as_ptr() as usize) / 4
             };
         }
         macro_rules! save_pc {
             () => {
-                unsafe { unchecked::frame(th.get_mut(), fi) }.pc = pc_index!() as u32
+                unsafe { unchecked::frame(th.get_mut(), fi.get()) }.pc = pc_index!() as u32
             };
         }
         // Takes the frame's register address again after the stack may have moved.
         macro_rules! reload_base {
             () => {
-                basep = unchecked::frame_base(th.get_mut(), base)
+                basep = unchecked::frame_base(th.get_mut(), base.get())
             };
         }
         // Saves `pc`, runs `$e` (which may call out: metamethods, hooks, finalizers) and
@@ -157,27 +177,27 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             ($op:expr, $a:expr, $b:expr, $sa:expr, $sb:expr, $dst:expr) => {{
                 let a: Value = $a;
                 let b: Value = $b;
-                let v = if a.is_int() && b.is_int() && !matches!($op, ArithOp::Div | ArithOp::Pow) {
-                    match meta::int_arith($op, a.as_int_unchecked(), b.as_int_unchecked()) {
-                        Ok(v) => Value::int(v),
-                        Err(m) => {
-                            save_pc!();
-                            return Err(rt_error(st, m));
+                let v =
+                    match (a.tag(), b.tag()) {
+                        (TAG_INT, TAG_INT) if !matches!($op, ArithOp::Div | ArithOp::Pow) => {
+                            match meta::int_arith($op, a.as_int_unchecked(), b.as_int_unchecked()) {
+                                Ok(v) => Value::int(v),
+                                Err(m) => {
+                                    save_pc!();
+                                    return Err(rt_error(st, m));
+                                }
+                            }
                         }
-                    }
-                } else if $op.is_bitwise() {
-                    protect!(arith(st, $op, a, b, $sa, $sb)?)
-                } else if a.is_float() && b.is_float() {
-                    Value::float(meta::float_arith(
-                        $op,
-                        a.as_float_unchecked(),
-                        b.as_float_unchecked(),
-                    ))
-                } else if let (Some(x), Some(y)) = (a.as_number_f64(), b.as_number_f64()) {
-                    Value::float(meta::float_arith($op, x, y))
-                } else {
-                    protect!(arith(st, $op, a, b, $sa, $sb)?)
-                };
+                        (TAG_FLOAT, TAG_FLOAT) if !$op.is_bitwise() => Value::float(
+                            meta::float_arith($op, a.as_float_unchecked(), b.as_float_unchecked()),
+                        ),
+                        _ => match (a.as_number_f64(), b.as_number_f64()) {
+                            (Some(x), Some(y)) if !$op.is_bitwise() => {
+                                Value::float(meta::float_arith($op, x, y))
+                            }
+                            _ => protect!(arith(st, $op, a, b, $sa, $sb)?),
+                        },
+                    };
                 #[cfg(debug_assertions)]
                 if a.is_number() && b.is_number() {
                     check_arith(st, $op, a, b, v);
@@ -195,12 +215,26 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     // PUC compiles `x - 0` as `x + 0` (ADDI): -0.0 - 0 is 0.0 there.
                     r!($a) = Value::float(rb.as_float_unchecked() + 0.0);
                 } else {
-                    let sb = Src::Reg(base + $i.b() as usize);
-                    let sk = Src::Const($i.c() as usize);
+                    // The operands' sources (for error messages) are macro arguments,
+                    // computed on the slow paths only.
                     if $i.k() {
-                        arith_op!($op, kv, rb, sk, sb, $a);
+                        arith_op!(
+                            $op,
+                            kv,
+                            rb,
+                            Src::Const($i.c() as usize),
+                            Src::Reg(base.get() + $i.b() as usize),
+                            $a
+                        );
                     } else {
-                        arith_op!($op, rb, kv, sb, sk, $a);
+                        arith_op!(
+                            $op,
+                            rb,
+                            kv,
+                            Src::Reg(base.get() + $i.b() as usize),
+                            Src::Const($i.c() as usize),
+                            $a
+                        );
                     }
                 }
             }};
@@ -208,9 +242,14 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         // `R[A] := R[B] op R[C]`
         macro_rules! arith_rr {
             ($i:expr, $a:expr, $op:expr) => {{
-                let sb = Src::Reg(base + $i.b() as usize);
-                let sc = Src::Reg(base + $i.c() as usize);
-                arith_op!($op, r!($i.b()), r!($i.c()), sb, sc, $a);
+                arith_op!(
+                    $op,
+                    r!($i.b()),
+                    r!($i.c()),
+                    Src::Reg(base.get() + $i.b() as usize),
+                    Src::Reg(base.get() + $i.c() as usize),
+                    $a
+                );
             }};
         }
         // `R[A] op sB`, with `slow(st, x, imm)` (operands swapped if `swap`) for
@@ -262,7 +301,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             pc = pc.wrapping_add(1);
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
                 save_pc!();
-                let p = cl.proto;
+                let p = cl.get().proto;
                 hook::trace_exec(st, &p.code, &p.line_info, pc_index!() - 1)?;
                 reload_base!();
             }
@@ -317,7 +356,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let key = r!(i.c());
                     let v = get_fast(t, key);
                     r!(a) = if v.is_nil() {
-                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                        protect!(meta::index(
+                            st,
+                            t,
+                            key,
+                            Src::Reg(base.get() + i.b() as usize)
+                        )?)
                     } else {
                         v
                     };
@@ -327,7 +371,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let key = Value::int(i.c() as i64);
                     let v = get_fast(t, key);
                     r!(a) = if v.is_nil() {
-                        protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                        protect!(meta::index(
+                            st,
+                            t,
+                            key,
+                            Src::Reg(base.get() + i.b() as usize)
+                        )?)
                     } else {
                         v
                     };
@@ -338,7 +387,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match index_str(&st.heap, t, key.as_string().unwrap()) {
                         Some(v) => v,
                         None => {
-                            protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                            protect!(meta::index(
+                                st,
+                                t,
+                                key,
+                                Src::Reg(base.get() + i.b() as usize)
+                            )?)
                         }
                     };
                 }
@@ -353,7 +407,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let key = r!(i.b());
                     let v = rk!(i);
                     if !(key.is_int() && set_array(&mut st.heap, t, key.as_int_unchecked(), v)) {
-                        protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                        protect!(set_fast(st, t, key, v, Src::Reg(base.get() + a as usize))?);
                     }
                 }
                 Op::SetI => {
@@ -361,7 +415,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let v = rk!(i);
                     if !set_array(&mut st.heap, t, i.b() as i64, v) {
                         let key = Value::int(i.b() as i64);
-                        protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?);
+                        protect!(set_fast(st, t, key, v, Src::Reg(base.get() + a as usize))?);
                     }
                 }
                 Op::SetField => {
@@ -377,9 +431,17 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             None if tab.metatable.is_none() => {
                                 st.heap.write_table(tab, |tm| tm.set_str(s, v))
                             }
-                            None => protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?),
+                            None => protect!(set_fast(
+                                st,
+                                t,
+                                key,
+                                v,
+                                Src::Reg(base.get() + a as usize)
+                            )?),
                         },
-                        None => protect!(set_fast(st, t, key, v, Src::Reg(base + a as usize))?),
+                        None => {
+                            protect!(set_fast(st, t, key, v, Src::Reg(base.get() + a as usize))?)
+                        }
                     }
                 }
                 Op::NewTable => {
@@ -396,7 +458,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let narray = if c > FIELDS_PER_FLUSH as usize { c } else { 0 };
                     let t = st.new_table(narray, nhash);
                     r!(a) = Value::table(t);
-                    protect!(gc_point(st, base + a as usize + 1));
+                    protect!(gc_point(st, base.get() + a as usize + 1));
                 }
                 Op::SelfOp => {
                     let t = r!(i.b());
@@ -409,18 +471,38 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match found {
                         Some(v) => v,
                         None => {
-                            protect!(meta::index(st, t, key, Src::Reg(base + i.b() as usize))?)
+                            protect!(meta::index(
+                                st,
+                                t,
+                                key,
+                                Src::Reg(base.get() + i.b() as usize)
+                            )?)
                         }
                     };
                 }
                 Op::AddI => {
-                    let imm = Value::int(i.sc() as i64);
-                    let (x, y, sx, sy) = if i.k() {
-                        (imm, r!(i.b()), Src::None, Src::Reg(base + i.b() as usize))
-                    } else {
-                        (r!(i.b()), imm, Src::Reg(base + i.b() as usize), Src::None)
+                    // Addition of numbers commutes: only the slow path minds which side
+                    // the immediate was on (k: the left).
+                    let v = r!(i.b());
+                    let imm = i.sc() as i64;
+                    let res = match v.tag() {
+                        TAG_INT => Value::int(v.as_int_unchecked().wrapping_add(imm)),
+                        TAG_FLOAT => Value::float(v.as_float_unchecked() + imm as f64),
+                        _ => {
+                            let m = Value::int(imm);
+                            let sb = Src::Reg(base.get() + i.b() as usize);
+                            if i.k() {
+                                protect!(arith(st, ArithOp::Add, m, v, Src::None, sb)?)
+                            } else {
+                                protect!(arith(st, ArithOp::Add, v, m, sb, Src::None)?)
+                            }
+                        }
                     };
-                    arith_op!(ArithOp::Add, x, y, sx, sy, a);
+                    #[cfg(debug_assertions)]
+                    if v.is_number() {
+                        check_arith(st, ArithOp::Add, v, Value::int(imm), res);
+                    }
+                    r!(a) = res;
                 }
                 Op::AddK => arith_k!(i, a, ArithOp::Add),
                 Op::SubK => arith_k!(i, a, ArithOp::Sub),
@@ -438,7 +520,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         ArithOp::Shr,
                         r!(i.b()),
                         imm,
-                        Src::Reg(base + i.b() as usize),
+                        Src::Reg(base.get() + i.b() as usize),
                         Src::None,
                         a
                     );
@@ -450,7 +532,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         imm,
                         r!(i.b()),
                         Src::None,
-                        Src::Reg(base + i.b() as usize),
+                        Src::Reg(base.get() + i.b() as usize),
                         a
                     );
                 }
@@ -472,7 +554,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         TAG_INT => Value::int(v.as_int_unchecked().wrapping_neg()),
                         TAG_FLOAT => Value::float(-v.as_float_unchecked()),
                         _ => {
-                            let s = Src::Reg(base + i.b() as usize);
+                            let s = Src::Reg(base.get() + i.b() as usize);
                             protect!(arith(st, ArithOp::Unm, v, v, s, s)?)
                         }
                     };
@@ -482,7 +564,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match v.as_int() {
                         Some(n) => Value::int(!n),
                         None => {
-                            let s = Src::Reg(base + i.b() as usize);
+                            let s = Src::Reg(base.get() + i.b() as usize);
                             protect!(arith(st, ArithOp::BNot, v, v, s, s)?)
                         }
                     };
@@ -493,25 +575,25 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     r!(a) = match v.as_table() {
                         Some(t) if t.metatable.is_none() => Value::int(t.border() as i64),
                         _ => {
-                            protect!(meta::len(st, v, Src::Reg(base + i.b() as usize))?)
+                            protect!(meta::len(st, v, Src::Reg(base.get() + i.b() as usize))?)
                         }
                     };
                 }
                 Op::Concat => {
                     let n = i.b() as usize;
                     save_pc!();
-                    th.get_mut().top = base + a as usize + n;
-                    meta::concat(st, base + a as usize, n)?;
-                    th.get_mut().top = th.frames[fi].top;
-                    protect!(gc_point(st, base + a as usize + 1));
+                    th.get_mut().top = base.get() + a as usize + n;
+                    meta::concat(st, base.get() + a as usize, n)?;
+                    th.get_mut().top = th.frames[fi.get()].top;
+                    protect!(gc_point(st, base.get() + a as usize + 1));
                 }
                 Op::Close => {
-                    let level = base + a as usize;
+                    let level = base.get() + a as usize;
                     close_upvals(st, level);
                     protect!(close_tbc(st, level, None)?);
                 }
                 Op::Tbc => {
-                    protect!(new_tbc(st, base + a as usize)?);
+                    protect!(new_tbc(st, base.get() + a as usize)?);
                 }
                 Op::Jmp => {
                     pc = pc.wrapping_offset(i.sj_arg() as isize);
@@ -581,7 +663,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                 }
                 Op::Call => {
-                    let func = base + a as usize;
+                    let func = base.get() + a as usize;
                     let b = i.b();
                     if b != 0 {
                         th.get_mut().top = func + b as usize;
@@ -591,7 +673,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     let fval = r!(a);
                     let t = th.get_mut();
                     // SAFETY: `fi` is the running frame.
-                    let caller = *unsafe { unchecked::frame(t, fi) };
+                    let caller = *unsafe { unchecked::frame(t, fi.get()) };
                     let native = fval.as_nclosure().filter(|nc| {
                         nc.kind == NativeKind::Plain
                             && t.hook.mask == 0
@@ -616,7 +698,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             finish_native(st, n)?;
                         } else {
                             let t = th.get_mut();
-                            t.frames.truncate(fi + 1);
+                            t.frames.truncate(fi.get() + 1);
                             let first = t.top - n;
                             move_results(t, func, first, n, nres, caller.top);
                         }
@@ -624,12 +706,12 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         if push_lua_frame(t, callee.proto, func, nres, 0, caller.pdepth) {
                             // Enter the callee directly: its frame is the one just pushed
                             // and the stack did not move.
-                            fi += 1;
-                            cl = callee;
-                            k = cl.proto.constants.as_ptr();
-                            base = func + 1;
+                            fi.set(fi.get() + 1);
+                            cl.set(callee);
+                            k.set(cl.get().proto.constants.as_ptr());
+                            base.set(func + 1);
                             basep = basep.wrapping_add(a as usize + 1);
-                            pc = cl.proto.code.as_ptr();
+                            pc = cl.get().proto.code.as_ptr();
                             continue;
                         }
                         if precall(st, func, nres, 0)? {
@@ -647,7 +729,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     reload_base!();
                 }
                 Op::TailCall => {
-                    let func = base + a as usize;
+                    let func = base.get() + a as usize;
                     let b = i.b();
                     if b != 0 {
                         th.get_mut().top = func + b as usize;
@@ -664,10 +746,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         reload_base!();
                         continue;
                     }
-                    close_upvals(st, base);
+                    close_upvals(st, base.get());
                     // Move the function and arguments down to the frame's own slot.
                     let t = th.get_mut();
-                    let cur = t.frames[fi];
+                    let cur = t.frames[fi.get()];
                     let nargs = t.top - func;
                     let dst = cur.func;
                     for j in 0..nargs {
@@ -681,7 +763,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     next_frame!();
                 }
                 Op::Return => {
-                    let first = base + a as usize;
+                    let first = base.get() + a as usize;
                     let n = if i.b() == 0 {
                         th.top - first
                     } else {
@@ -693,11 +775,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                         if t.top < first + n {
                             t.top = first + n;
                         }
-                        close_upvals(st, base);
-                        close_tbc(st, base, None)?;
+                        close_upvals(st, base.get());
+                        close_tbc(st, base.get(), None)?;
                     }
-                    if return_to_lua(th.get_mut(), fi, first, n) {
-                        enter_frame!(fi - 1);
+                    if return_to_lua(th.get_mut(), fi.get(), first, n) {
+                        enter_frame!(fi.get() - 1);
                         continue;
                     }
                     if return_values(st, first, n)? {
@@ -706,29 +788,29 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     next_frame!();
                 }
                 Op::Return0 => {
-                    if has_open_upvals(st, base) {
-                        close_upvals(st, base);
-                    }
-                    if return_to_lua(th.get_mut(), fi, base, 0) {
-                        enter_frame!(fi - 1);
+                    // Verified code has no open upvalues here (the function's registers
+                    // are not captured).
+                    debug_assert!(!has_open_upvals(st, base.get()));
+                    if return_to_lua(th.get_mut(), fi.get(), base.get(), 0) {
+                        enter_frame!(fi.get() - 1);
                         continue;
                     }
                     save_pc!();
-                    if return_values(st, base, 0)? {
+                    if return_values(st, base.get(), 0)? {
                         return Ok(());
                     }
                     next_frame!();
                 }
                 Op::Return1 => {
-                    if has_open_upvals(st, base) {
-                        close_upvals(st, base);
-                    }
-                    if return_to_lua(th.get_mut(), fi, base + a as usize, 1) {
-                        enter_frame!(fi - 1);
+                    // Verified code has no open upvalues here (the function's registers
+                    // are not captured).
+                    debug_assert!(!has_open_upvals(st, base.get()));
+                    if return_to_lua(th.get_mut(), fi.get(), base.get() + a as usize, 1) {
+                        enter_frame!(fi.get() - 1);
                         continue;
                     }
                     save_pc!();
-                    if return_values(st, base + a as usize, 1)? {
+                    if return_values(st, base.get() + a as usize, 1)? {
                         return Ok(());
                     }
                     next_frame!();
@@ -757,16 +839,16 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                 }
                 Op::ForPrep => {
-                    if protect!(for_prep(st, base + a as usize)?) {
+                    if protect!(for_prep(st, base.get() + a as usize)?) {
                         pc = pc.wrapping_add(i.bx() as usize + 1);
                     }
                 }
                 Op::TForPrep => {
-                    protect!(new_tbc(st, base + a as usize + 3)?);
+                    protect!(new_tbc(st, base.get() + a as usize + 3)?);
                     pc = pc.wrapping_add(i.bx() as usize);
                 }
                 Op::TForCall => {
-                    let ra = base + a as usize;
+                    let ra = base.get() + a as usize;
                     let t = th.get_mut();
                     t.stack[ra + 4] = t.stack[ra];
                     t.stack[ra + 5] = t.stack[ra + 1];
@@ -787,7 +869,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     }
                 }
                 Op::SetList => {
-                    let ra = base + a as usize;
+                    let ra = base.get() + a as usize;
                     let n = if i.b() == 0 {
                         th.top - ra - 1
                     } else {
@@ -811,20 +893,20 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             tm.set_int((last + j) as i64, th.stack[ra + j]);
                         }
                     });
-                    th.get_mut().top = th.frames[fi].top;
+                    th.get_mut().top = th.frames[fi.get()].top;
                 }
                 Op::Closure => {
-                    let p = cl.proto.protos[i.bx() as usize];
-                    let ncl = new_closure(st, cl, p, base);
+                    let p = cl.get().proto.protos[i.bx() as usize];
+                    let ncl = new_closure(st, cl.get(), p, base.get());
                     r!(a) = Value::lclosure(ncl);
-                    protect!(gc_point(st, base + a as usize + 1));
+                    protect!(gc_point(st, base.get() + a as usize + 1));
                 }
                 Op::VarArg => {
-                    let nextra = th.frames[fi].nvarargs as usize;
+                    let nextra = th.frames[fi.get()].nvarargs as usize;
                     let want = i.c() as i32 - 1;
                     let n = if want < 0 { nextra } else { want as usize };
-                    let src = base - 1 - nextra;
-                    let dst = base + a as usize;
+                    let src = base.get() - 1 - nextra;
+                    let dst = base.get() + a as usize;
                     if want < 0 {
                         let t = th.get_mut();
                         if !t.ensure_abs(dst + n + 1) {
@@ -1145,6 +1227,12 @@ fn check_arith(st: &mut State, op: ArithOp, a: Value, b: Value, fast: Value) {
 #[inline(never)]
 fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResult<()> {
     if let Some(tab) = t.as_table() {
+        if key.is_int() && tab.metatable.is_none() {
+            // Mostly an append just past the array part.
+            st.heap
+                .write_table(tab, |tm| tm.set_int(key.as_int_unchecked(), v));
+            return Ok(());
+        }
         let ok = match tab.metatable {
             None => true,
             Some(mt) => fast_tm(&st.heap, mt, Tm::NewIndex).is_nil() || !tab.get(key).is_nil(),

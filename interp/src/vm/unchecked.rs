@@ -153,6 +153,35 @@ pub unsafe fn upval(ups: &[Gc<UpVal>], i: usize) -> Gc<UpVal> {
     unsafe { *ups.get_unchecked(i) }
 }
 
+/// A local of the interpreter loop that lives in memory, not in a register: its every
+/// read and write is a load or store of its stack slot. `exec::run` keeps the running
+/// frame's index, closure, constants and base this way, as PUC Lua keeps them behind
+/// `ci`, so that the loop carries only the values its handlers use all the time
+/// (`pc`, the register address, the thread) and the register allocation of the
+/// arithmetic handlers does not change with every edit elsewhere in the loop.
+pub struct InMemory<T: Copy>(std::cell::UnsafeCell<T>);
+
+impl<T: Copy> InMemory<T> {
+    #[inline(always)]
+    pub fn new(v: T) -> Self {
+        InMemory(std::cell::UnsafeCell::new(v))
+    }
+
+    #[inline(always)]
+    pub fn get(&self) -> T {
+        // SAFETY: the cell's own pointer: valid, aligned and initialized; the cell is
+        // not shared between threads (UnsafeCell is !Sync), and no reference into it
+        // is ever handed out.
+        unsafe { std::ptr::read_volatile(self.0.get()) }
+    }
+
+    #[inline(always)]
+    pub fn set(&self, v: T) {
+        // SAFETY: as in `get`.
+        unsafe { std::ptr::write_volatile(self.0.get(), v) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
