@@ -202,7 +202,7 @@ fn cycles_are_collected() {
     st.set_field(prev, "next", Value::table(first));
     // A cycle through a closure and a closed upvalue: t.f = closure, upvalue = t.
     let t = table(&mut st);
-    let uv = st.heap.alloc(UpVal::new_closed(Value::table(t)));
+    let uv = UpVal::new_closed(&mut st.heap, Value::table(t));
     let p = proto(&mut st, vec![], vec![]);
     let cl = st.heap.alloc_tail(LuaClosure::new(p, 1), &[uv]);
     set(t, Value::int(1), Value::lclosure(cl));
@@ -247,7 +247,7 @@ fn closures_keep_protos_constants_and_upvalues() {
     let inner = proto(&mut st, vec![k_short], vec![]);
     let outer = proto(&mut st, vec![k_long, Value::int(3)], vec![inner]);
     let held = table(&mut st);
-    let closed = st.heap.alloc(UpVal::new_closed(Value::table(held)));
+    let closed = UpVal::new_closed(&mut st.heap, Value::table(held));
     // An open upvalue keeps its coroutine alive, and through it the coroutine's stack.
     let co = st.heap.alloc(Thread::new());
     let co_val = table(&mut st);
@@ -463,7 +463,7 @@ fn minor_collection_traverses_old_threads() {
 #[test]
 fn minor_collection_sees_upvalue_writes() {
     let mut st = settled();
-    let closed = st.heap.alloc(UpVal::new_closed(Value::NIL));
+    let closed = UpVal::new_closed(&mut st.heap, Value::NIL);
     let co = st.heap.alloc(Thread::new());
     co.get_mut().push(Value::NIL);
     let open = st.heap.alloc(UpVal::new_open(co, 0));

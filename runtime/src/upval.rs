@@ -1,14 +1,16 @@
 //! Upvalues: open (aliasing a slot of a thread's stack) or closed (holding their own
 //! value).
 //!
-//! An open upvalue keeps the address of its slot, so reading or writing it is one
-//! load or store, as in PUC Lua. The address stays right because the owning thread
+//! An upvalue keeps the address of its value: the stack slot while open, its own
+//! `value` field once closed. Reading or writing it is one load or store with no test,
+//! as in PUC Lua. The address stays right because the owning thread
 //! takes every open upvalue's address again whenever its stack moves
 //! (`Thread::rebase_upvals`), and the open upvalue keeps the thread alive (the
 //! collector marks it). Debug builds check every access against the slot found the
 //! safe way, through the thread and the index.
 
 use crate::gc::{Gc, GcHeader, GcObject, ObjKind};
+use crate::heap::Heap;
 use crate::thread::Thread;
 use crate::value::Value;
 use std::cell::Cell;
@@ -16,7 +18,8 @@ use std::cell::Cell;
 #[repr(C)]
 pub struct UpVal {
     hdr: GcHeader,
-    /// Address of the stack slot while open; null once closed.
+    /// Address of the stack slot while open; of `value` once closed (the object does
+    /// not move once allocated).
     slot: Cell<*mut Value>,
     /// The value once closed.
     value: Cell<Value>,
@@ -42,50 +45,53 @@ impl UpVal {
             index: Cell::new(index),
         }
     }
-    pub fn new_closed(v: Value) -> UpVal {
-        UpVal {
+    /// A new closed upvalue holding `v`.
+    pub fn new_closed(heap: &mut Heap, v: Value) -> Gc<UpVal> {
+        let u = heap.alloc(UpVal {
             hdr: GcHeader::new(ObjKind::UpVal),
             slot: Cell::new(std::ptr::null_mut()),
             value: Cell::new(v),
             thread: Cell::new(None),
             index: Cell::new(0),
-        }
+        });
+        // Only now, in its place on the heap, does the value have its address.
+        u.slot.set(u.value.as_ptr());
+        u
     }
     #[inline]
     pub fn get(&self) -> Value {
         let p = self.slot.get();
-        if p.is_null() {
-            self.value.get()
-        } else {
-            self.check_slot(p);
-            // SAFETY: an open upvalue's slot address is inside its thread's live stack
-            // buffer (see the module docs; checked above in debug builds).
-            unsafe { *p }
-        }
+        self.check_slot(p);
+        // SAFETY: `slot` is an open upvalue's slot, inside its thread's live stack
+        // buffer (see the module docs), or a closed upvalue's own `value` field
+        // (checked in debug builds).
+        unsafe { *p }
     }
     #[inline]
     pub(crate) fn set(&self, v: Value) {
         let p = self.slot.get();
-        if p.is_null() {
-            self.value.set(v);
-        } else {
-            self.check_slot(p);
-            // SAFETY: as in `get`.
-            unsafe { *p = v }
-        }
+        self.check_slot(p);
+        // SAFETY: as in `get`.
+        unsafe { *p = v }
     }
-    /// Debug builds: the open slot's address is the one the thread and index give.
+    /// Debug builds: the slot's address is the one the thread and index give while
+    /// open, the upvalue's own value once closed.
     #[inline(always)]
     fn check_slot(&self, p: *mut Value) {
         #[cfg(debug_assertions)]
-        {
-            let t = self.thread.get().expect("open upvalue without a thread");
-            let i = self.index.get();
-            assert!(i < t.stack.len(), "open upvalue {i} above the stack");
-            assert!(
-                std::ptr::eq(p, t.stack.as_ptr().wrapping_add(i)),
-                "stale upvalue slot: the stack moved since it was taken"
-            );
+        match self.thread.get() {
+            Some(t) => {
+                let i = self.index.get();
+                assert!(i < t.stack.len(), "open upvalue {i} above the stack");
+                assert!(
+                    std::ptr::eq(p, t.stack.as_ptr().wrapping_add(i)),
+                    "stale upvalue slot: the stack moved since it was taken"
+                );
+            }
+            None => assert!(
+                std::ptr::eq(p, self.value.as_ptr()),
+                "closed upvalue not pointing at its value"
+            ),
         }
         let _ = p;
     }
@@ -101,7 +107,7 @@ impl UpVal {
     }
     /// Takes the slot address again in the moved stack whose first slot is `stack`.
     pub(crate) fn rebase(&self, stack: *mut Value) {
-        if !self.slot.get().is_null() {
+        if self.is_open() {
             self.slot.set(stack.wrapping_add(self.index.get()));
         }
     }
@@ -109,7 +115,7 @@ impl UpVal {
     pub(crate) fn close(&self) {
         if self.is_open() {
             self.value.set(self.get());
-            self.slot.set(std::ptr::null_mut());
+            self.slot.set(self.value.as_ptr());
             self.thread.set(None);
         }
     }

@@ -176,7 +176,7 @@ fn set_env(st: &mut State, cl: Gc<ferrous_runtime::function::LuaClosure>, env: V
     match env_upvalue(cl) {
         Some(i) => {
             // Allocation never collects, and the new upvalue is reachable from `cl` at once.
-            let uv: Gc<UpVal> = st.heap.alloc(UpVal::new_closed(env));
+            let uv: Gc<UpVal> = UpVal::new_closed(&mut st.heap, env);
             st.heap.upvals_mut(cl)[i] = uv;
         }
         None => {

@@ -75,7 +75,7 @@ pub fn main_closure(st: &mut State, proto: Gc<Proto>, env: Value) -> Value {
     let mut ups = Vec::with_capacity(n);
     for i in 0..n {
         let v = if i == 0 { env } else { Value::NIL };
-        ups.push(st.heap.alloc(UpVal::new_closed(v)));
+        ups.push(UpVal::new_closed(&mut st.heap, v));
     }
     let cl = st.heap.alloc_tail(LuaClosure::new(proto, n), &ups);
     Value::lclosure(cl)
