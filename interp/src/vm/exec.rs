@@ -55,8 +55,8 @@ pub fn gc_point(st: &mut State, live_top: usize) {
 /// Runs Lua frames of the current thread until the innermost FRESH frame returns.
 pub fn run(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
-    // The running frame: its index in `frames`, its closure, the address of its
-    // constants and its first register's stack index, kept in memory (see
+    // The running frame: its index in `frames`, its closure, the addresses of its
+    // constants and code and its first register's stack index, kept in memory (see
     // `unchecked::InMemory`); its first register's address and the address of its next
     // instruction, kept in registers.
     let fi = InMemory::new(0usize);
@@ -65,6 +65,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
     // SAFETY: `run` starts with a Lua frame on top, whose closure sits below its base.
     let cl = InMemory::new(unsafe { unchecked::frame_closure(th.get_mut(), &top) });
     let k = InMemory::new(cl.get().proto.constants.as_ptr());
+    let code = InMemory::new(cl.get().proto.code.as_ptr());
     let mut basep: *mut Value;
     let mut pc: *const u32;
     // Loads the running frame's state for the thread's frame `$fi`, a Lua frame (the top
@@ -83,6 +84,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             fi.set(f);
             cl.set(c);
             k.set(c.proto.constants.as_ptr());
+            code.set(c.proto.code.as_ptr());
             base.set(fr.base);
             basep = unchecked::frame_base(th.get_mut(), fr.base);
             pc = c.proto.code.as_ptr().wrapping_add(fr.pc as usize);
@@ -139,7 +141,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         // Index of the instruction at `pc`.
         macro_rules! pc_index {
             () => {
-                (pc as usize - cl.get().proto.code.as_ptr() as usize) / 4
+                (pc as usize - code.get() as usize) / 4
             };
         }
         macro_rules! save_pc {
@@ -708,10 +710,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             // and the stack did not move.
                             fi.set(fi.get() + 1);
                             cl.set(callee);
-                            k.set(cl.get().proto.constants.as_ptr());
+                            k.set(callee.proto.constants.as_ptr());
+                            code.set(callee.proto.code.as_ptr());
                             base.set(func + 1);
                             basep = basep.wrapping_add(a as usize + 1);
-                            pc = cl.get().proto.code.as_ptr();
+                            pc = callee.proto.code.as_ptr();
                             continue;
                         }
                         if precall(st, func, nres, 0)? {
