@@ -389,7 +389,8 @@ fn gmatch_aux(st: &mut State) -> LuaResult<usize> {
     let (src, pat) = (s.as_bytes(), p.as_bytes());
     let mut ms = MatchState::new(src, pat);
     let mut pos = start;
-    while pos <= src.len() {
+    while let Some(p) = ms.next_start(pos) {
+        pos = p;
         ms.reprep();
         let r = ms.do_match(pos, 0).map_err(|m| st.error(m.message()))?;
         if let Some(e) = r {
@@ -513,6 +514,14 @@ fn str_gsub(st: &mut State) -> LuaResult<usize> {
     let mut n: i64 = 0;
     let mut changed = false;
     while n < max_s {
+        if !anchor {
+            // Bytes where no match can start are copied as they are.
+            let Some(p) = ms.next_start(pos) else {
+                break;
+            };
+            out.extend_from_slice(&src[pos..p]);
+            pos = p;
+        }
         ms.reprep();
         let r = ms.do_match(pos, 0).map_err(|m| st.error(m.message()))?;
         match r {

@@ -78,6 +78,21 @@ pub struct MatchState<'a> {
     depth: usize,
     pub level: usize,
     pub capture: [Capture; MAX_CAPTURES],
+    /// What a match must start with.
+    first: First,
+}
+
+/// The pattern's first item when every match must consume a byte there: a single-
+/// character class without a suffix that accepts nothing (`*`, `?`, `-`). Positions
+/// where it fails are skipped without an attempt; the attempt there would fail on that
+/// first item and look no further (so no pattern error is missed).
+#[derive(Clone, Copy)]
+enum First {
+    Unknown,
+    /// A literal byte.
+    Byte(u8),
+    /// The class spanning pattern bytes `0..end`.
+    Class(usize),
 }
 
 /// C's character classes in the "C" locale.
@@ -157,6 +172,48 @@ impl<'a> MatchState<'a> {
                 init: 0,
                 len: CapLen::Unfinished,
             }; MAX_CAPTURES],
+            first: First::Unknown,
+        }
+        .with_first()
+    }
+
+    fn with_first(mut self) -> Self {
+        let p0 = self.pat(0);
+        let p1 = self.pat(1);
+        let special = match p0 {
+            b'(' | b')' => true,
+            b'$' => self.pat.len() == 1,
+            ESC => matches!(p1, b'b' | b'f') || p1.is_ascii_digit(),
+            _ => self.pat.is_empty(),
+        };
+        if special {
+            return self;
+        }
+        let Ok(end) = self.class_end(0) else {
+            return self;
+        };
+        if matches!(self.pat(end), b'*' | b'?' | b'-') {
+            return self;
+        }
+        self.first = match p0 {
+            b'.' | b'[' => First::Class(end),
+            ESC if p1.is_ascii_alphanumeric() => First::Class(end),
+            ESC => First::Byte(p1),
+            _ => First::Byte(p0),
+        };
+        self
+    }
+
+    /// The first position from `s` on where a match may start (`s` itself when the
+    /// pattern's start says nothing), or None when none can.
+    pub fn next_start(&self, s: usize) -> Option<usize> {
+        if s > self.src.len() {
+            return None;
+        }
+        match self.first {
+            First::Unknown => Some(s),
+            First::Byte(b) => self.src[s..].iter().position(|&c| c == b).map(|i| s + i),
+            First::Class(end) => (s..self.src.len()).find(|&i| self.single_match(i, 0, end)),
         }
     }
 
@@ -500,6 +557,12 @@ pub fn search<'a>(
     let mut ms = MatchState::new(src, p);
     let mut s1 = init;
     loop {
+        if !anchor {
+            match ms.next_start(s1) {
+                Some(s) => s1 = s,
+                None => return Ok(None),
+            }
+        }
         ms.reprep();
         if let Some(e) = ms.do_match(s1, 0)? {
             return Ok(Some((s1, e, ms)));
@@ -578,6 +641,31 @@ mod tests {
         assert_eq!(m1("aaa", "%f[%z]").as_deref(), Some(""));
         assert_eq!(f("a", "%f[%z]"), Some((2, 1)));
         assert_eq!(f("abc", "%f[%z]"), Some((4, 3)));
+    }
+
+    /// Searches that skip to where the pattern's first item can match (checked against
+    /// PUC Lua 5.4, including which pattern errors it reaches).
+    #[test]
+    fn skipping_to_the_first_item() {
+        assert_eq!(m1("hello [world] x", "%[(%a+)%]").as_deref(), Some("world"));
+        assert_eq!(f("abc$d", "$d"), Some((4, 5)));
+        assert_eq!(f("aXb", "[A-Z]"), Some((2, 2)));
+        assert_eq!(f("a\0b", "\0"), Some((2, 2)));
+        assert_eq!(m1("  key = val", "%a+").as_deref(), Some("key"));
+        assert_eq!(f("xyz", "q+"), None);
+        // A first item that may match nothing is no filter.
+        assert_eq!(f("xyz", "q*"), Some((1, 0)));
+        assert_eq!(f("xyz", "q?y"), Some((2, 2)));
+        // Positions skipped are those where the attempt fails on the first item, before
+        // reaching an error further on.
+        assert_eq!(m("xyz", "a(").unwrap(), None);
+        assert_eq!(m("xyz", "a%").unwrap(), None);
+        // (Where it can match, the capture left open fails later, in get_capture.)
+        assert_eq!(f("xaz", "a("), Some((2, 2)));
+        assert_eq!(
+            m("xyz", "[a").unwrap_err(),
+            "malformed pattern (missing ']')"
+        );
     }
 
     #[test]
