@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes tools/symbol-order.txt: the functions of the `ferrous` binary that run in the
-benchmark programs (at their small sizes) and in `ferrous -e ""`, most instructions
-first, as mangled symbol names for LLD's --symbol-ordering-file (see build.rs).
+"""Writes tools/symbol-order.txt: the functions of the `ferrous` binary that run in
+`ferrous -e ""`, then those that run in the benchmark programs (at their small sizes),
+each group most instructions first, as mangled symbol names for LLD's
+--symbol-ordering-file (see build.rs). Start-up code first keeps what every run touches
+in the fewest pages.
 
 Linking the code that runs next to each other keeps it in few pages: the kernel maps a
 file-backed page together with its cached neighbours when one of them faults, so the
@@ -70,6 +72,7 @@ def main() -> int:
     for prog in sorted(PROGRAMS.glob("*.lua")):
         size, _ = parse_header(prog)
         runs.append([str(prog)] + ([size] if size else []))
+    startup: Counter = Counter()
     costs: Counter = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for i, args in enumerate(runs):
@@ -80,11 +83,12 @@ def main() -> int:
                 cwd=PROGRAMS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 check=True,
             )
-            self_costs(profile, BINARY.resolve(), costs)
+            self_costs(profile, BINARY.resolve(), startup if i == 0 else costs)
     nm = subprocess.run(["nm", str(BINARY)], capture_output=True, text=True, check=True)
     code = {p[2] for p in (l.split() for l in nm.stdout.splitlines())
             if len(p) == 3 and p[1] in "tTwW"}
-    names = [n for n, _ in costs.most_common() if n in code]
+    first = [n for n, _ in startup.most_common() if n in code]
+    names = first + [n for n, _ in costs.most_common() if n in code and n not in startup]
     OUT.write_text("".join(n + "\n" for n in names))
     print(f"wrote {len(names)} symbols to {OUT.relative_to(ROOT)}")
     return 0
