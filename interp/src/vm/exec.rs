@@ -34,7 +34,7 @@ use ferrous_runtime::thread::{
     HOOK_LINE, HOOK_RET, MAX_STACK, MIN_STACK,
 };
 use ferrous_runtime::value::*;
-use ferrous_runtime::{Gc, LuaResult, State, Table, Tm, Value};
+use ferrous_runtime::{Gc, LuaResult, State, Tm, Value};
 
 /// Runs a collection if one is due. `live_top` bounds the running frame's live registers
 /// at this instruction (as in PUC Lua, registers above the instruction's target are
@@ -55,32 +55,39 @@ pub fn gc_point(st: &mut State, live_top: usize) {
 /// Runs Lua frames of the current thread until the innermost FRESH frame returns.
 pub fn run(st: &mut State) -> LuaResult<()> {
     let th = st.thread;
+    // The thread's frame `$f`, a Lua frame (the top one, or the caller of a frame just
+    // popped), and its closure.
+    macro_rules! frame_and_closure {
+        ($f:expr) => {{
+            // SAFETY: `$f` is a frame of the thread and a Lua frame, whose closure sits
+            // below its base.
+            let fr = *unsafe { unchecked::frame(th.get_mut(), $f) };
+            // SAFETY: as above.
+            (fr, unsafe { unchecked::frame_closure(th.get_mut(), &fr) })
+        }};
+    }
     // The running frame: its index in `frames`, its closure, the addresses of its
     // constants and code and its first register's stack index, kept in memory (see
     // `unchecked::InMemory`); its first register's address and the address of its next
-    // instruction, kept in registers.
-    let fi = InMemory::new(0usize);
-    let base = InMemory::new(0usize);
-    let top = th.frames[th.frames.len() - 1];
-    // SAFETY: `run` starts with a Lua frame on top, whose closure sits below its base.
-    let cl = InMemory::new(unsafe { unchecked::frame_closure(th.get_mut(), &top) });
-    let k = InMemory::new(cl.get().proto.constants.as_ptr());
-    let code = InMemory::new(cl.get().proto.code.as_ptr());
-    let mut basep: *mut Value;
-    let mut pc: *const u32;
-    // Loads the running frame's state for the thread's frame `$fi`, a Lua frame (the top
-    // one unless said otherwise).
+    // instruction, kept in registers. `run` starts with the top frame.
+    let top = th.frames.len() - 1;
+    let (fr, c) = frame_and_closure!(top);
+    let fi = InMemory::new(top);
+    let cl = InMemory::new(c);
+    let k = InMemory::new(c.proto.constants.as_ptr());
+    let code = InMemory::new(c.proto.code.as_ptr());
+    let base = InMemory::new(fr.base);
+    let mut basep = unchecked::frame_base(th.get_mut(), fr.base);
+    let mut pc = c.proto.code.as_ptr().wrapping_add(fr.pc as usize);
+    // Loads the running frame's state for the thread's frame `$fi` (the top one unless
+    // said otherwise).
     macro_rules! enter_frame {
         () => {
             enter_frame!(th.frames.len() - 1)
         };
         ($fi:expr) => {{
             let f = $fi;
-            // SAFETY: `f` is a frame of the thread (the top one, or the caller of a
-            // frame just popped) and a Lua frame, whose closure sits below its base.
-            let fr = *unsafe { unchecked::frame(th.get_mut(), f) };
-            // SAFETY: as above.
-            let c = unsafe { unchecked::frame_closure(th.get_mut(), &fr) };
+            let (fr, c) = frame_and_closure!(f);
             fi.set(f);
             cl.set(c);
             k.set(c.proto.constants.as_ptr());
@@ -97,7 +104,6 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             continue;
         }};
     }
-    enter_frame!();
     {
         // SAFETY (r!, kst!, up!, fetch!, save_pc!): operands of verified code index the
         // frame's registers (below max_stack, made room for by precall; the stack never
@@ -1231,7 +1237,8 @@ fn check_arith(st: &mut State, op: ArithOp, a: Value, b: Value, fast: Value) {
 fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResult<()> {
     if let Some(tab) = t.as_table() {
         if key.is_int() && tab.metatable.is_none() {
-            // Mostly an append just past the array part.
+            // Mostly an append just past the array part: straight to `set_int`, which
+            // `raw_set`'s key dispatch does not inline.
             st.heap
                 .write_table(tab, |tm| tm.set_int(key.as_int_unchecked(), v));
             return Ok(());
@@ -1241,15 +1248,10 @@ fn set_fast(st: &mut State, t: Value, key: Value, v: Value, src: Src) -> LuaResu
             Some(mt) => fast_tm(&st.heap, mt, Tm::NewIndex).is_nil() || !tab.get(key).is_nil(),
         };
         if ok {
-            return set_raw(st, tab, key, v);
+            return meta::raw_set(st, tab, key, v);
         }
     }
     meta::set_index(st, t, key, v, src)
-}
-
-#[inline]
-fn set_raw(st: &mut State, tab: Gc<Table>, key: Value, v: Value) -> LuaResult<()> {
-    meta::raw_set(st, tab, key, v)
 }
 
 /// Prepares a numeric for loop at `ra` (init, limit, step, control); returns true when
