@@ -103,7 +103,7 @@ pub struct Heap {
 }
 
 /// Smallest collection threshold, so that small scripts do not collect constantly.
-pub(crate) const MIN_THRESHOLD: usize = 256 * 1024;
+pub(crate) const MIN_THRESHOLD: usize = 64 * 1024;
 
 impl Default for Heap {
     fn default() -> Self {

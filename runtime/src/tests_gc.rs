@@ -333,16 +333,16 @@ fn heap_accounting_after_collection() {
         with_big >= base_bytes + 10_000 * 16,
         "{with_big} vs {base_bytes}"
     );
-    // Generational mode: the next (minor) cycle after 20% growth, at least 256 KiB.
+    // Generational mode: the next (minor) cycle after 20% growth, at least 64 KiB.
     assert_eq!(st.heap.mode, GcMode::Generational);
     assert_eq!(
         st.heap.threshold,
-        with_big + ((with_big / 100) * 20).max(256 * 1024)
+        with_big + ((with_big / 100) * 20).max(64 * 1024)
     );
     // Incremental mode: after the live size times the pause (200%).
     st.heap.mode = GcMode::Incremental;
     st.full_gc();
-    assert_eq!(st.heap.threshold, ((with_big / 100) * 200).max(256 * 1024));
+    assert_eq!(st.heap.threshold, ((with_big / 100) * 200).max(64 * 1024));
     st.unpin();
     st.full_gc();
     assert_eq!(st.heap.bytes(), base_bytes);
