@@ -1059,8 +1059,16 @@ fn return_to_lua(t: &mut Thread, fi: usize, first: usize, n: usize) -> bool {
     if !caller.is_lua() {
         return false;
     }
-    move_results(t, fr.func, first, n, fr.nresults, caller.top);
-    t.frames.truncate(fi);
+    if n == 1 && fr.nresults == 1 {
+        // SAFETY: `first` is a register of the running frame, `fr.func` the slot below
+        // its base.
+        unsafe { unchecked::copy_slot(t, first, fr.func) };
+        t.top = caller.top;
+    } else {
+        move_results(t, fr.func, first, n, fr.nresults, caller.top);
+    }
+    // SAFETY: `fi` is the running frame.
+    unsafe { unchecked::pop_frames(t, fi) };
     true
 }
 

@@ -103,6 +103,35 @@ pub unsafe fn frame(th: &mut Thread, fi: usize) -> &mut Frame {
     unsafe { th.frames.get_unchecked_mut(fi) }
 }
 
+/// Pops every frame from `n` up, leaving `n` frames.
+///
+/// # Safety
+/// `n <= th.frames.len()`: a frame index or the frame count. (Frames are plain data, so
+/// nothing is dropped.)
+#[inline(always)]
+pub unsafe fn pop_frames(th: &mut Thread, n: usize) {
+    debug_assert!(n <= th.frames.len(), "{n} frames of {}", th.frames.len());
+    // SAFETY: shrinking within the length (checked above in debug builds) of a vector
+    // of `Copy` values.
+    unsafe { th.frames.set_len(n) }
+}
+
+/// Copies stack slot `from` to slot `to`.
+///
+/// # Safety
+/// Both are below the stack's length: a register of the running frame and the slot of
+/// its function, below its base.
+#[inline(always)]
+pub unsafe fn copy_slot(th: &mut Thread, from: usize, to: usize) {
+    debug_assert!(
+        from < th.stack.len() && to < th.stack.len(),
+        "slots {from} and {to} of {}",
+        th.stack.len()
+    );
+    // SAFETY: in bounds by the caller's contract (checked above in debug builds).
+    unsafe { *th.stack.get_unchecked_mut(to) = *th.stack.get_unchecked(from) }
+}
+
 /// The closure of Lua frame `fr`, in the slot below its first register.
 ///
 /// # Safety
