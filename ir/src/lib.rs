@@ -1,7 +1,27 @@
-//! The SSA trace IR of Ferrous (not built yet).
+//! The SSA trace IR of Ferrous.
 //!
-//! This crate will hold the linear array of typed trace instructions addressed by small
-//! typed refs, interned constants, snapshots that map stack slots to refs at each guard,
-//! the optimization passes (one per file: fold, CSE, DCE, load forwarding, loop peeling,
-//! allocation sinking) and the printer whose text form the golden tests pin.
+//! A trace is a linear array of typed instructions (`ins`), each addressed by a typed
+//! reference (`Ref`: index, constant flag and type in one word), with interned constants
+//! and snapshots that say, for each guard, which stack slots hold which values, so that
+//! any exit can rebuild the interpreter's state. The ops are declared in one table
+//! (`op`). Folding and CSE run as each instruction is emitted (`fold`, `cse`); dead-code
+//! elimination runs on the finished trace (`dce`). `print` gives the text form that
+//! `--jit-dump` shows and the golden tests pin.
 #![forbid(unsafe_code)]
+
+pub mod cse;
+pub mod dce;
+pub mod fold;
+pub mod ins;
+pub mod op;
+pub mod print;
+pub mod snap;
+pub mod trace;
+
+pub use ins::{Ins, Ref, Ty};
+pub use op::Op;
+pub use snap::{SnapEntry, SnapFrame, Snapshot};
+pub use trace::{Const, Opts, Trace};
+
+#[cfg(test)]
+mod tests;

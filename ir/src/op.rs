@@ -1,0 +1,263 @@
+//! The table of IR operations: one line per op gives its name, its mode and the kinds of
+//! its two operands. Everything else about an op (printing, which passes may touch it,
+//! which operands are refs) is read from this table.
+
+/// What an op does, for the passes: whether it may be removed, merged or moved.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Pure: depends only on its operands. Folded, CSE'd, removed when unused.
+    Pure,
+    /// A guard: leaves the trace through the current snapshot when its check fails.
+    /// CSE'd (the same check twice is one check), never removed.
+    Guard,
+    /// A load from memory a store may change: CSE'd only by load forwarding, which
+    /// knows the stores in between; removed when unused.
+    Load,
+    /// A load that also guards (the type of the loaded value).
+    LoadGuard,
+    /// A store or a call with effects: stays where it is.
+    Store,
+    /// Control: the loop marker and no-ops.
+    Control,
+}
+
+/// What an operand field holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Operand {
+    /// Unused (zero).
+    None,
+    /// A reference to an instruction or a constant.
+    Ref,
+    /// A literal number whose meaning the op gives (a stack slot, a field, a function).
+    Lit,
+}
+
+macro_rules! ops {
+    ($($name:ident $mode:ident $a:ident $b:ident $doc:literal;)*) => {
+        /// An IR operation (see the table in `op.rs`).
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        #[repr(u8)]
+        pub enum Op {
+            $(#[doc = $doc] $name,)*
+        }
+
+        impl Op {
+            /// Every op, in table order.
+            pub const ALL: &'static [Op] = &[$(Op::$name,)*];
+
+            /// The op's name as the printer shows it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Op::$name => stringify!($name),)*
+                }
+            }
+
+            pub fn mode(self) -> Mode {
+                match self {
+                    $(Op::$name => Mode::$mode,)*
+                }
+            }
+
+            /// The kinds of the two operands.
+            pub fn operands(self) -> (Operand, Operand) {
+                match self {
+                    $(Op::$name => (Operand::$a, Operand::$b),)*
+                }
+            }
+        }
+    };
+}
+
+ops! {
+    // Control.
+    Nop      Control None None "Nothing: a removed instruction.";
+    Loop     Control None None "The loop marker: what follows is the loop body.";
+    Phi      Pure    Ref  Ref  "A loop-carried value: `a` on entry, `b` after an iteration.";
+    // Guards. Comparisons compare two integers, two floats, or (Eq, Ne) any two values
+    // of one type by identity.
+    Lt       Guard   Ref  Ref  "Guard `a < b`.";
+    Ge       Guard   Ref  Ref  "Guard `a >= b`.";
+    Le       Guard   Ref  Ref  "Guard `a <= b`.";
+    Gt       Guard   Ref  Ref  "Guard `a > b`.";
+    Eq       Guard   Ref  Ref  "Guard `a == b`.";
+    Ne       Guard   Ref  Ref  "Guard `a ~= b`.";
+    // Arithmetic on integers (wrapping, as Lua 5.4's) or floats, by the result type.
+    Add      Pure    Ref  Ref  "`a + b`.";
+    Sub      Pure    Ref  Ref  "`a - b`.";
+    Mul      Pure    Ref  Ref  "`a * b`.";
+    Div      Pure    Ref  Ref  "`a / b` on floats.";
+    IDiv     Pure    Ref  Ref  "Floor division `a // b` (an integer `b` is known nonzero).";
+    Mod      Pure    Ref  Ref  "Lua's modulo: the sign of `b` (an integer `b` is known nonzero).";
+    Pow      Pure    Ref  Ref  "`a ^ b` on floats.";
+    Neg      Pure    Ref  None "`-a`.";
+    Min      Pure    Ref  Ref  "The smaller of `a` and `b` (`math.min`'s choice for floats).";
+    Max      Pure    Ref  Ref  "The larger of `a` and `b`.";
+    Math     Pure    Ref  Lit  "The `math` function `b` (a `MathFn`) of float `a`.";
+    // Bitwise operators, on integers.
+    BAnd     Pure    Ref  Ref  "`a & b`.";
+    BOr      Pure    Ref  Ref  "`a | b`.";
+    BXor     Pure    Ref  Ref  "`a ~ b`.";
+    BShl     Pure    Ref  Ref  "`a << b` (Lua's: shifts of 64 or more give 0, negative shift right).";
+    BShr     Pure    Ref  Ref  "`a >> b` (logical, Lua's).";
+    BNot     Pure    Ref  None "`~a`.";
+    // Conversions.
+    ToNum    Pure    Ref  None "Integer `a` as a float.";
+    ToInt    Guard   Ref  None "Float `a` as an integer, guarding that it has an exact one.";
+    // Memory. Loads of Lua values guard the type the instruction carries.
+    SLoad    LoadGuard Lit Lit "Stack slot `a` of the trace's base frame; `b`: `SLoadFlags`.";
+    ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
+    UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
+    FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
+    ARef     Pure    Ref  Ref  "Address of slot `b` (an integer) of the array part at address `a`.";
+    HRefK    Guard   Ref  Ref  "Address of the value of the node slot `b` (a slot constant) of the nodes at `a`, guarding that it holds its key.";
+    HRef     Load    Ref  Ref  "Address of the value of key `b` in table `a` (absent: a nil slot).";
+    ALoad    LoadGuard Ref None "The value at array address `a`.";
+    HLoad    LoadGuard Ref None "The value at node address `a`.";
+    AStore   Store   Ref  Ref  "Array address `a` := `b`.";
+    HStore   Store   Ref  Ref  "Node address `a` := `b`.";
+    TBar     Store   Ref  None "The write barrier of table `a`, before a store into it.";
+    // Calls into the runtime.
+    CArg     Pure    Ref  Ref  "An argument list: `a` (another CArg or the first argument), then `b`.";
+    Call     Pure    Ref  Lit  "Helper `b` (a `Helper`) on the arguments `a`, without effects.";
+    CallS    Store   Ref  Lit  "Helper `b` on the arguments `a`, with effects (allocation, stores).";
+}
+
+/// The `math` functions `Op::Math` computes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub enum MathFn {
+    Floor,
+    Ceil,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tan,
+    Exp,
+    Log,
+}
+
+impl MathFn {
+    pub const ALL: &'static [MathFn] = &[
+        MathFn::Floor,
+        MathFn::Ceil,
+        MathFn::Sqrt,
+        MathFn::Abs,
+        MathFn::Sin,
+        MathFn::Cos,
+        MathFn::Tan,
+        MathFn::Exp,
+        MathFn::Log,
+    ];
+
+    pub fn from_lit(n: u32) -> Option<MathFn> {
+        Self::ALL.get(n as usize).copied()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MathFn::Floor => "floor",
+            MathFn::Ceil => "ceil",
+            MathFn::Sqrt => "sqrt",
+            MathFn::Abs => "abs",
+            MathFn::Sin => "sin",
+            MathFn::Cos => "cos",
+            MathFn::Tan => "tan",
+            MathFn::Exp => "exp",
+            MathFn::Log => "log",
+        }
+    }
+
+    /// The function's value at `x`, as Lua's `math` library computes it.
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            MathFn::Floor => x.floor(),
+            MathFn::Ceil => x.ceil(),
+            MathFn::Sqrt => x.sqrt(),
+            MathFn::Abs => x.abs(),
+            MathFn::Sin => x.sin(),
+            MathFn::Cos => x.cos(),
+            MathFn::Tan => x.tan(),
+            MathFn::Exp => x.exp(),
+            MathFn::Log => x.ln(),
+        }
+    }
+}
+
+/// Fixed fields of runtime objects that `Op::FLoad` reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub enum Field {
+    /// A table's metatable (a table or nil pointer).
+    TabMeta,
+    /// A table's metamethod-absence flags.
+    TabFlags,
+    /// The address of a table's array part.
+    TabArray,
+    /// The length of a table's array part.
+    TabAsize,
+    /// The address of a table's node slots.
+    TabNodes,
+    /// A table's node count minus one.
+    TabHmask,
+    /// A string's length in bytes.
+    StrLen,
+}
+
+impl Field {
+    pub const ALL: &'static [Field] = &[
+        Field::TabMeta,
+        Field::TabFlags,
+        Field::TabArray,
+        Field::TabAsize,
+        Field::TabNodes,
+        Field::TabHmask,
+        Field::StrLen,
+    ];
+
+    pub fn from_lit(n: u32) -> Option<Field> {
+        Self::ALL.get(n as usize).copied()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::TabMeta => "tab.meta",
+            Field::TabFlags => "tab.flags",
+            Field::TabArray => "tab.array",
+            Field::TabAsize => "tab.asize",
+            Field::TabNodes => "tab.nodes",
+            Field::TabHmask => "tab.hmask",
+            Field::StrLen => "str.len",
+        }
+    }
+}
+
+/// `SLoad` flags.
+pub mod sload {
+    /// Guard the slot's type (without it the type is known, as for a loop variable).
+    pub const TYPECHECK: u32 = 1;
+    /// The slot is the loop's control variable, written by the loop itself.
+    pub const INHERIT: u32 = 2;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, op) in Op::ALL.iter().enumerate() {
+            assert_eq!(*op as usize, i, "{} out of order", op.name());
+            let (a, b) = op.operands();
+            if a == Operand::None {
+                assert_eq!(b, Operand::None, "{}: b without a", op.name());
+            }
+        }
+        for (i, f) in MathFn::ALL.iter().enumerate() {
+            assert_eq!(MathFn::from_lit(i as u32), Some(*f));
+        }
+        for (i, f) in Field::ALL.iter().enumerate() {
+            assert_eq!(Field::from_lit(i as u32), Some(*f));
+        }
+    }
+}

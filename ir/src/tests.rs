@@ -1,0 +1,215 @@
+//! Golden tests of the printer, and tests of the emit-time passes and DCE through the
+//! listings they produce.
+
+use crate::op::{sload, Field, Op};
+use crate::print::listing;
+use crate::{dce, Const, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
+
+fn sload(t: &mut Trace, slot: u32, ty: Ty) -> Ref {
+    t.emit_raw(crate::Ins::new(Op::SLoad, ty, slot, sload::TYPECHECK))
+}
+
+/// `for i = 1, 100 do s = s + i * 2 end`, hand-recorded: the shape the recorder emits.
+fn sum_loop(opts: Opts) -> Trace {
+    let mut t = Trace::new(opts);
+    t.snapshot(3, 6, &[], &[]);
+    let s = sload(&mut t, 1, Ty::Int);
+    let i = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Int, 5, sload::INHERIT));
+    let two = t.kint(2);
+    let m = t.emit(Op::Mul, Ty::Int, i, two);
+    let s2 = t.emit(Op::Add, Ty::Int, s, m);
+    let one = t.kint(1);
+    let i2 = t.emit(Op::Add, Ty::Int, i, one);
+    t.snapshot(
+        4,
+        6,
+        &[SnapEntry { slot: 1, r: s2 }, SnapEntry { slot: 5, r: i2 }],
+        &[],
+    );
+    let limit = t.kint(100);
+    t.emit(Op::Le, Ty::Void, i2, limit);
+    t.append(crate::Ins::new(Op::Loop, Ty::Void, 0, 0));
+    t
+}
+
+#[test]
+fn listing_of_a_loop() {
+    let got = listing(&sum_loop(Opts::default()));
+    let want = "\
+.... SNAP #0 pc 3 [ ] top 6
+0000 >  int SLoad  #1 T
+0001    int SLoad  #5 I
+0002    int Mul    0001 +2
+0003    int Add    0000 0002
+0004    int Add    0001 +1
+.... SNAP #1 pc 4 [ #1=0003 #5=0004 ] top 6
+0005 >      Le     0004 +100
+0006 ------ LOOP ------------
+";
+    assert_eq!(got, want);
+}
+
+#[test]
+fn constants_print_by_kind() {
+    let mut t = Trace::new(Opts::none());
+    let tab = t.kgc(Ty::Tab, 0x1000, "");
+    let key = t.kgc(Ty::Str, 0x2000, "\"x\"");
+    let slot = t.konst(Const::Slot { key, slot: 3 });
+    let nodes = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabNodes as u32);
+    let r = t.emit(Op::HRefK, Ty::Ptr, nodes, slot);
+    let v = t.emit1(Op::HLoad, Ty::Num, r);
+    let half = t.knum(0.5);
+    let neg = t.knum(-2.0);
+    let x = t.emit(Op::Mul, Ty::Num, v, half);
+    t.emit(Op::Add, Ty::Num, x, neg);
+    let n = t.konst(Const::Nil);
+    t.emit(Op::Ne, Ty::Void, v, n);
+    let want = "\
+0000    ptr FLoad  [tab K0] tab.nodes
+0001 >  ptr HRefK  0000 [str \"x\"]@3
+0002 >  num HLoad  0001
+0003    num Mul    0002 0.5
+0004    num Add    0003 -2.0
+0005 >      Ne     0002 nil
+";
+    assert_eq!(listing(&t), want);
+}
+
+#[test]
+fn integer_constants_fold_with_lua_semantics() {
+    let mut t = Trace::new(Opts::default());
+    let k = |t: &mut Trace, i| t.kint(i);
+    let cases: [(Op, i64, i64, i64); 10] = [
+        (Op::Add, i64::MAX, 1, i64::MIN),
+        (Op::Mul, i64::MIN, -1, i64::MIN),
+        (Op::IDiv, 7, -2, -4),
+        (Op::IDiv, i64::MIN, -1, i64::MIN),
+        (Op::Mod, -7, 3, 2),
+        (Op::Mod, 7, -3, -2),
+        (Op::Mod, i64::MIN, -1, 0),
+        (Op::BShl, 1, 64, 0),
+        (Op::BShr, -1, 63, 1),
+        (Op::BShl, 1, -1, 0),
+    ];
+    for (op, x, y, want) in cases {
+        let (a, b) = (k(&mut t, x), k(&mut t, y));
+        let r = t.emit(op, Ty::Int, a, b);
+        assert_eq!(t.int_const(r), Some(want), "{} {x} {y}", op.name());
+    }
+    assert!(t.ins.is_empty(), "everything folded");
+}
+
+#[test]
+fn float_constants_fold_and_keep_ieee() {
+    let mut t = Trace::new(Opts::default());
+    let (a, b) = (t.knum(-7.5), t.knum(2.0));
+    let m = t.emit(Op::Mod, Ty::Num, a, b);
+    assert_eq!(t.num_const(m), Some(0.5));
+    let x = sload(&mut t, 0, Ty::Num);
+    let zero = t.knum(0.0);
+    let one = t.knum(1.0);
+    // x * 0.0 and x + 0.0 stay (NaN, -0.0); x - 0.0 and x * 1.0 are x.
+    assert!(!t.emit(Op::Mul, Ty::Num, x, zero).is_const());
+    let before = t.ins.len();
+    t.emit(Op::Add, Ty::Num, x, zero);
+    assert_eq!(t.ins.len(), before + 1);
+    assert_eq!(t.emit(Op::Sub, Ty::Num, x, zero), x);
+    assert_eq!(t.emit(Op::Mul, Ty::Num, one, x), x);
+    let i = t.kint(3);
+    let r = t.emit1(Op::ToNum, Ty::Num, i);
+    assert_eq!(t.num_const(r), Some(3.0));
+    let exact = t.knum(-4.0);
+    let r = t.emit1(Op::ToInt, Ty::Int, exact);
+    assert_eq!(t.int_const(r), Some(-4));
+    let inexact = t.knum(0.5);
+    assert!(
+        !t.emit1(Op::ToInt, Ty::Int, inexact).is_const(),
+        "guard kept"
+    );
+}
+
+#[test]
+fn algebra_simplifies_and_reassociates() {
+    let mut t = Trace::new(Opts::default());
+    let x = sload(&mut t, 0, Ty::Int);
+    let (zero, one, three) = (t.kint(0), t.kint(1), t.kint(3));
+    assert_eq!(t.emit(Op::Add, Ty::Int, zero, x), x);
+    assert_eq!(t.emit(Op::Mul, Ty::Int, x, one), x);
+    let r = t.emit(Op::BAnd, Ty::Int, x, zero);
+    assert_eq!(t.int_const(r), Some(0));
+    // (x - 1) + 3 is x + 2, one instruction.
+    let d = t.emit(Op::Sub, Ty::Int, x, one);
+    let s = t.emit(Op::Add, Ty::Int, d, three);
+    let ins = t.ins_of(s).unwrap();
+    assert_eq!(
+        (ins.op, ins.ra(), t.int_const(ins.rb())),
+        (Op::Add, x, Some(2))
+    );
+    // Constants move right: 3 < x is x > 3.
+    let g = t.emit(Op::Lt, Ty::Void, three, x);
+    let ins = t.ins_of(g).unwrap();
+    assert_eq!((ins.op, ins.ra()), (Op::Gt, x));
+    // A guard on constants that holds is gone; one that fails stays.
+    assert!(t.emit(Op::Lt, Ty::Void, one, three).is_none());
+    assert!(!t.emit(Op::Lt, Ty::Void, three, one).is_none());
+}
+
+#[test]
+fn cse_merges_equal_pure_instructions_and_guards() {
+    let mut t = Trace::new(Opts::default());
+    let x = sload(&mut t, 0, Ty::Int);
+    let y = sload(&mut t, 1, Ty::Int);
+    let a = t.emit(Op::Add, Ty::Int, x, y);
+    assert_eq!(t.emit(Op::Add, Ty::Int, x, y), a);
+    assert_ne!(
+        t.emit(Op::Add, Ty::Int, y, x),
+        a,
+        "operands in another order"
+    );
+    let g = t.emit(Op::Lt, Ty::Void, x, y);
+    assert_eq!(t.emit(Op::Lt, Ty::Void, x, y), g);
+    // Loads are not merged here (a store may come between).
+    let z = sload(&mut t, 0, Ty::Int);
+    assert_ne!(z, x);
+    let mut off = Trace::new(Opts::none());
+    let x = sload(&mut off, 0, Ty::Int);
+    let a = off.emit(Op::Add, Ty::Int, x, x);
+    assert_ne!(off.emit(Op::Add, Ty::Int, x, x), a);
+}
+
+#[test]
+fn dce_keeps_what_guards_and_snapshots_use() {
+    let mut t = sum_loop(Opts::default());
+    let x = sload(&mut t, 2, Ty::Num);
+    let y = t.emit(Op::Mul, Ty::Num, x, x);
+    t.emit1(Op::Neg, Ty::Num, y);
+    dce::run(&mut t);
+    let got = listing(&t);
+    assert!(got.contains("0007 >  num SLoad  #2 T"), "{got}");
+    assert!(!got.contains("Mul    0007"), "{got}");
+    assert!(!got.contains("Neg"), "{got}");
+    assert!(got.contains("0003    int Add    0000 0002"), "{got}");
+}
+
+#[test]
+fn snapshots_show_frames_and_replace_empty_ones() {
+    let mut t = Trace::new(Opts::default());
+    t.snapshot(1, 2, &[], &[]);
+    let one = t.kint(1);
+    t.snapshot(
+        7,
+        9,
+        &[SnapEntry { slot: 4, r: one }],
+        &[SnapFrame {
+            func_slot: 3,
+            pc: 12,
+        }],
+    );
+    sload(&mut t, 0, Ty::Int);
+    assert_eq!(t.snaps.len(), 1, "the empty snapshot is replaced");
+    assert_eq!(
+        listing(&t),
+        ".... SNAP #0 pc 7 [ frame#3:pc12 #4=+1 ] top 9\n0000 >  int SLoad  #0 T\n"
+    );
+    assert_eq!(t.snap_for(0), Some(0));
+}
