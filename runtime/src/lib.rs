@@ -11,6 +11,7 @@ pub mod collector;
 pub mod function;
 pub mod gc;
 pub mod heap;
+pub mod hot;
 pub mod number;
 pub mod state;
 pub mod string;

@@ -69,6 +69,10 @@ pub struct State {
     /// How the function running in frame `i` was named by its caller ("global", "f"),
     /// read off the caller's bytecode; installed by the interpreter.
     pub call_site_name: Option<CallSiteNamer>,
+    /// Hot-loop counters, decremented by the interpreter at loop back-edges.
+    pub hot: crate::hot::HotCounters,
+    /// The JIT, when one is installed and on.
+    pub jit: Option<Box<dyn crate::hot::JitEngine>>,
 }
 
 impl Default for State {
@@ -98,6 +102,8 @@ impl State {
             handled_error: None,
             in_error_handler: 0,
             call_site_name: None,
+            hot: crate::hot::HotCounters::default(),
+            jit: None,
         };
         // Registry layout as in PUC Lua: [1] main thread, [2] globals.
         let r = st.registry.raw_mut(); // fresh, so no barrier

@@ -27,6 +27,7 @@ use crate::bytecode::{Instr, Op, FIELDS_PER_FLUSH, MAX_C};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::function::{LuaClosure, NativeKind, UpVal};
 use ferrous_runtime::heap::Heap;
+use ferrous_runtime::hot::HotCounters;
 use ferrous_runtime::state::{fast_tm, to_number, CALL_IN_PLACE, CALL_IN_PLACE_MAX3};
 use ferrous_runtime::string::LuaStr;
 use ferrous_runtime::thread::{
@@ -297,10 +298,29 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             };
         }
         // Runs the `Jmp` at `pc`.
+        // A loop back-edge to `pc`: with a JIT installed, counts down the loop's hot
+        // counter and tells the JIT when it runs out. Without one, this is one test.
+        macro_rules! loop_backedge {
+            () => {{
+                if st.jit.is_some() {
+                    let slot = HotCounters::slot(pc as usize);
+                    let n = st.hot.counts[slot].wrapping_sub(1);
+                    st.hot.counts[slot] = n;
+                    if n == 0 {
+                        save_pc!();
+                        super::hot::loop_hot(st, slot, cl.get().proto, pc_index!() as u32);
+                        reload_base!();
+                    }
+                }
+            }};
+        }
         macro_rules! take_jump {
             () => {
                 let j = fetch!();
                 pc = pc.wrapping_offset(1 + j.sj_arg() as isize);
+                if j.sj_arg() < 0 {
+                    loop_backedge!();
+                }
             };
         }
 
@@ -605,6 +625,9 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
                 Op::Jmp => {
                     pc = pc.wrapping_offset(i.sj_arg() as isize);
+                    if i.sj_arg() < 0 {
+                        loop_backedge!();
+                    }
                 }
                 Op::Eq => {
                     let x = r!(a);
@@ -835,6 +858,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             r!(a) = Value::int(idx);
                             r!(a + 3) = Value::int(idx);
                             pc = pc.wrapping_sub(i.bx() as usize);
+                            loop_backedge!();
                         }
                     } else {
                         let s = step.as_float_unchecked();
@@ -844,6 +868,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                             r!(a) = Value::float(idx);
                             r!(a + 3) = Value::float(idx);
                             pc = pc.wrapping_sub(i.bx() as usize);
+                            loop_backedge!();
                         }
                     }
                 }
@@ -875,6 +900,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if !v.is_nil() {
                         r!(a + 2) = v;
                         pc = pc.wrapping_sub(i.bx() as usize);
+                        loop_backedge!();
                     }
                 }
                 Op::SetList => {

@@ -5,6 +5,7 @@ pub mod call;
 pub mod debuginfo;
 pub mod exec;
 pub mod hook;
+pub mod hot;
 pub mod load;
 pub mod meta;
 mod unchecked;

@@ -1,0 +1,53 @@
+//! Hot-loop detection: the counters the interpreter decrements at every loop back-edge,
+//! and the hook through which a JIT learns that a loop got hot.
+//!
+//! As in LuaJIT, the counters are a small table hashed by the address of the loop's
+//! first instruction, not one per loop: two loops may share a counter, which only makes
+//! one of them hot a little early. The interpreter never depends on a JIT; a JIT installs
+//! itself as `State::jit`, and without one the interpreter does not count.
+
+use crate::function::Proto;
+use crate::{Gc, State};
+
+/// Number of counters (a power of two).
+pub const HOT_SLOTS: usize = 64;
+
+/// Iterations before a loop is hot, by default (LuaJIT's `hotloop`).
+pub const DEFAULT_HOTLOOP: u16 = 56;
+
+/// The counters.
+pub struct HotCounters {
+    pub counts: [u16; HOT_SLOTS],
+    /// What a counter restarts from.
+    pub threshold: u16,
+}
+
+impl Default for HotCounters {
+    fn default() -> Self {
+        HotCounters {
+            counts: [DEFAULT_HOTLOOP; HOT_SLOTS],
+            threshold: DEFAULT_HOTLOOP,
+        }
+    }
+}
+
+impl HotCounters {
+    /// Sets every counter to start from `threshold` (at least 1).
+    pub fn reset(&mut self, threshold: u16) {
+        self.threshold = threshold.max(1);
+        self.counts = [self.threshold; HOT_SLOTS];
+    }
+
+    /// The counter of the loop whose first instruction is at `addr`.
+    #[inline(always)]
+    pub fn slot(addr: usize) -> usize {
+        (addr >> 2) & (HOT_SLOTS - 1)
+    }
+}
+
+/// What a JIT provides to the interpreter.
+pub trait JitEngine {
+    /// The loop that starts at instruction `pc` of `proto` ran a counter's worth of
+    /// iterations.
+    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32);
+}
