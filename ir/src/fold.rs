@@ -126,6 +126,9 @@ fn fold_int(t: &mut Trace, ins: &Ins, a: Ref, b: Ref) -> Option<Step> {
         (Op::Add, y) => {
             // (x + k1) + k2 => x + (k1 + k2): wrapping addition is associative.
             let inner = *t.ins_of(a)?;
+            if inner.carried {
+                return None;
+            }
             let k1 = t.int_const(inner.rb()).filter(|_| inner.op == Op::Add)?;
             let k = t.kint(k1.wrapping_add(y));
             Step::Retry(Ins::new(Op::Add, Ty::Int, inner.a, k.raw()))

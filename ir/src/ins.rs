@@ -149,6 +149,10 @@ pub struct Ins {
     pub b: u32,
     /// Index of the previous instruction with this op, or `NO_PREV`.
     pub prev: u32,
+    /// A loop-carried value (a PHI's first operand): in the loop body this ref names
+    /// the value of the previous iteration, so folding must not look at how the
+    /// pre-roll computed it.
+    pub carried: bool,
 }
 
 pub const NO_PREV: u32 = u32::MAX;
@@ -161,6 +165,7 @@ impl Ins {
             a,
             b,
             prev: NO_PREV,
+            carried: false,
         }
     }
 

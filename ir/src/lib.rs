@@ -4,8 +4,9 @@
 //! reference (`Ref`: index, constant flag and type in one word), with interned constants
 //! and snapshots that say, for each guard, which stack slots hold which values, so that
 //! any exit can rebuild the interpreter's state. The ops are declared in one table
-//! (`op`). Folding and CSE run as each instruction is emitted (`fold`, `cse`); dead-code
-//! elimination runs on the finished trace (`dce`). `print` gives the text form that
+//! (`op`). Folding and CSE run as each instruction is emitted (`fold`, `cse`); a closed
+//! loop is peeled (`peel`), and dead-code elimination runs on the finished trace
+//! (`dce`). `print` gives the text form that
 //! `--jit-dump` shows and the golden tests pin.
 #![forbid(unsafe_code)]
 
@@ -14,6 +15,7 @@ pub mod dce;
 pub mod fold;
 pub mod ins;
 pub mod op;
+pub mod peel;
 pub mod print;
 pub mod snap;
 pub mod trace;

@@ -213,3 +213,58 @@ fn snapshots_show_frames_and_replace_empty_ones() {
     );
     assert_eq!(t.snap_for(0), Some(0));
 }
+
+#[test]
+fn peeling_hoists_invariants_and_carries_phis() {
+    // for i = 1, 100 do s = s + i * 2 end, recorded as the recorder does: the loop
+    // variable and the sum carried, the limit check invariant in type only.
+    let mut t = Trace::new(Opts::default());
+    t.snapshot(3, 6, &[], &[]);
+    let s = sload(&mut t, 1, Ty::Int);
+    let k = sload(&mut t, 2, Ty::Int);
+    let i = sload(&mut t, 5, Ty::Int);
+    let m = t.emit(Op::Mul, Ty::Int, i, k);
+    let s2 = t.emit(Op::Add, Ty::Int, s, m);
+    let one = t.kint(1);
+    let i2 = t.emit(Op::Add, Ty::Int, i, one);
+    let at_end = [SnapEntry { slot: 1, r: s2 }, SnapEntry { slot: 5, r: i2 }];
+    t.snapshot(4, 6, &at_end, &[]);
+    let limit = t.kint(100);
+    t.emit(Op::Le, Ty::Void, i2, limit);
+    crate::peel::peel(&mut t, &at_end).unwrap();
+    dce::run(&mut t);
+    let want = "\
+.... SNAP #0 pc 3 [ ] top 6
+0000 >  int SLoad  #1 T
+0001 >  int SLoad  #2 T
+0002 >  int SLoad  #5 T
+0003    int Mul    0002 0001
+0004    int Add    0000 0003
+0005    int Add    0002 +1
+.... SNAP #1 pc 4 [ #1=0004 #5=0005 ] top 6
+0006 >      Le     0005 +100
+0007 ------ LOOP ------------
+.... SNAP #2 pc 3 [ #1=0004 #5=0005 ] top 6
+0008    int Mul    0005 0001
+0009    int Add    0004 0008
+0010    int Add    0005 +1
+.... SNAP #3 pc 4 [ #1=0009 #5=0010 ] top 6
+0011 >      Le     0010 +100
+0012    int Phi    0004 0009
+0013    int Phi    0005 0010
+";
+    assert_eq!(listing(&t), want);
+}
+
+#[test]
+fn peeling_rejects_a_type_change() {
+    let mut t = Trace::new(Opts::default());
+    t.snapshot(0, 2, &[], &[]);
+    let x = sload(&mut t, 0, Ty::Int);
+    let f = t.emit1(Op::ToNum, Ty::Num, x);
+    let at_end = [SnapEntry { slot: 0, r: f }];
+    assert_eq!(
+        crate::peel::peel(&mut t, &at_end),
+        Err(crate::peel::PeelError::TypeInstability)
+    );
+}
