@@ -144,6 +144,10 @@ impl Heap {
         self.mark_hdr(t.as_ptr() as *mut GcHeader);
     }
 
+    pub fn mark_proto(&mut self, p: Gc<crate::function::Proto>) {
+        self.mark_hdr(p.as_ptr() as *mut GcHeader);
+    }
+
     fn mark_hdr(&mut self, h: *mut GcHeader) {
         // SAFETY: only live objects reach here (roots and fields of live objects).
         let hdr = unsafe { &*h };

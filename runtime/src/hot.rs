@@ -47,7 +47,22 @@ impl HotCounters {
 
 /// What a JIT provides to the interpreter.
 pub trait JitEngine {
-    /// The loop that starts at instruction `pc` of `proto` ran a counter's worth of
-    /// iterations.
-    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32);
+    /// The loop that starts at instruction `pc` of `proto`, in the running Lua frame,
+    /// ran a counter's worth of iterations. The engine may start recording it (setting
+    /// `HOOK_RECORD` on the thread) or run its compiled trace. Returns the instruction
+    /// at which the interpreter goes on in that same frame when a trace ran, or `None`
+    /// to go on at `pc`.
+    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32>;
+
+    /// While recording: the instruction at `pc` of `proto`, in the running Lua frame,
+    /// is about to run. Returns false when recording has ended (the interpreter then
+    /// clears `HOOK_RECORD`).
+    fn record(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> bool;
+
+    /// Marks what the engine's traces refer to (prototypes, constants) as live. The
+    /// engine is taken out of `State::jit` while it runs, and no collection runs then.
+    fn mark(&self, heap: &mut crate::heap::Heap);
+
+    /// A summary of what the engine did, for `--jit-stats`.
+    fn summary(&self) -> String;
 }

@@ -466,6 +466,9 @@ impl State {
             let v = self.roots[i];
             self.heap.mark_value(v);
         }
+        if let Some(jit) = &self.jit {
+            jit.mark(&mut self.heap);
+        }
     }
 
     /// A full (major) collection. Only call at a safe point: every live object reachable

@@ -146,6 +146,9 @@ pub const HOOK_CALL: u8 = 1;
 pub const HOOK_RET: u8 = 2;
 pub const HOOK_LINE: u8 = 4;
 pub const HOOK_COUNT: u8 = 8;
+/// Not a debug hook: the JIT is recording a trace, and sees every instruction before it
+/// runs. Setting a debug hook clears it (traces are not recorded under hooks).
+pub const HOOK_RECORD: u8 = 16;
 
 /// A thread's debug hook state.
 #[derive(Clone, Copy, Debug)]

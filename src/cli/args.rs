@@ -3,7 +3,10 @@
 //! Options come first; the first argument that is not an option is the script, and
 //! everything after it belongs to the script. `-e` and `-l` take their argument either
 //! glued (`-eprint(1)`) or as the next word, which must not start with `-`. Ferrous adds
-//! `--jit`, `--no-jit`, `-jon`, `-joff` (accepted, no effect yet), `--compat` and `--help`.
+//! `--jit`, `--no-jit`, `-jon`, `-joff`, the JIT's tooling options (`--jit-verbose`,
+//! `--jit-dump[=bc,ir,asm]`, `--jit-stats`, `--jit-hotloop=N`, `-O0`, `-Ono-PASS`),
+//! `--compat` and `--help`. The tooling options turn the JIT on unless `--no-jit` says
+//! otherwise.
 
 /// What the options ask for, before any Lua code runs.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -21,8 +24,18 @@ pub struct Options {
     /// Index in argv of the first argument that is not an option: the script, or
     /// `argv.len()` when there is none. `-e`, `-l` and `-W` are run from below it.
     pub option_limit: usize,
-    /// `--jit` / `--no-jit` (last one wins). Recorded for the day the JIT exists.
+    /// `--jit` / `--no-jit` (last one wins).
     pub jit: Option<bool>,
+    /// `--jit-verbose`: one line per trace event.
+    pub jit_verbose: bool,
+    /// `--jit-dump[=SECTIONS]`: the sections (`bc`, `ir`, `asm`) to dump per trace.
+    pub jit_dump: Option<String>,
+    /// `--jit-stats`: a summary at exit.
+    pub jit_stats: bool,
+    /// `--jit-hotloop=N`: loop iterations before recording.
+    pub jit_hotloop: Option<u16>,
+    /// `-O0` and `-Ono-PASS` (`fold`, `cse`, `dce`), in order.
+    pub jit_passes: Vec<String>,
     /// `--compat`: open the Lua 5.1/LuaJIT compatibility library.
     pub compat: bool,
 }
@@ -66,6 +79,28 @@ pub fn parse(argv: &[Vec<u8>]) -> Parsed {
             b"--help" => return Parsed::Help,
             b"--jit" | b"-jon" => o.jit = Some(true),
             b"--no-jit" | b"-joff" => o.jit = Some(false),
+            b"--jit-verbose" => o.jit_verbose = true,
+            b"--jit-stats" => o.jit_stats = true,
+            b"--jit-dump" => o.jit_dump = Some("ir,asm".into()),
+            _ if a.starts_with(b"--jit-dump=") => {
+                o.jit_dump = Some(String::from_utf8_lossy(&a[11..]).into_owned())
+            }
+            _ if a.starts_with(b"--jit-hotloop=") => {
+                match std::str::from_utf8(&a[14..])
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                {
+                    Some(n) if n > 0 => o.jit_hotloop = Some(n),
+                    _ => return Parsed::Bad(i),
+                }
+            }
+            b"-O0" => o.jit_passes.push("0".into()),
+            _ if a.starts_with(b"-Ono-") => match &a[5..] {
+                b"fold" | b"cse" | b"dce" => o
+                    .jit_passes
+                    .push(String::from_utf8_lossy(&a[5..]).into_owned()),
+                _ => return Parsed::Bad(i),
+            },
             b"-E" => o.ignore_env = true,
             b"--compat" => o.compat = true,
             b"-W" => {}
@@ -94,6 +129,19 @@ pub fn parse(argv: &[Vec<u8>]) -> Parsed {
     Parsed::Run(o)
 }
 
+impl Options {
+    /// Whether to install the JIT: `--jit`, or a JIT tooling option without `--no-jit`.
+    pub fn jit_on(&self) -> bool {
+        self.jit.unwrap_or(
+            self.jit_verbose
+                || self.jit_stats
+                || self.jit_dump.is_some()
+                || self.jit_hotloop.is_some()
+                || !self.jit_passes.is_empty(),
+        )
+    }
+}
+
 /// The usage text (lua.c's, plus Ferrous's own options).
 pub fn usage(progname: &str) -> String {
     format!(
@@ -106,8 +154,13 @@ pub fn usage(progname: &str) -> String {
          -v        show version information\n  \
          -E        ignore environment variables\n  \
          -W        turn warnings on\n  \
-         --jit     enable the JIT (alias -jon; no effect yet: the JIT is not built)\n  \
-         --no-jit  disable the JIT (alias -joff; no effect yet)\n  \
+         --jit     enable the JIT (alias -jon)\n  \
+         --no-jit  disable the JIT (alias -joff; the default for now)\n  \
+         --jit-verbose       print one line per trace event\n  \
+         --jit-dump[=LIST]   dump each trace: bc, ir, asm (default ir,asm)\n  \
+         --jit-stats         print the JIT's statistics at exit\n  \
+         --jit-hotloop=N     record loops after N iterations (default 56)\n  \
+         -O0, -Ono-PASS      switch off all, or one, of the passes fold, cse, dce\n  \
          --compat  Lua 5.1/LuaJIT compatibility (unpack, setfenv, module, ...)\n  \
          --help    show this help\n  \
          --        stop handling options\n  \

@@ -72,7 +72,19 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
         }),
         progname,
     };
+    if opts.jit_on() {
+        if let Err(e) = ferrous_jit::install(&mut cli.st, jit_options(&opts)) {
+            out::error(format!("{}: cannot start the JIT: {e}\n", cli.progname).as_bytes());
+            return 1;
+        }
+    }
     let ok = cli.pmain(&argv, &opts);
+    if opts.jit_stats {
+        if let Some(jit) = &cli.st.jit {
+            out::flush();
+            out::error(jit.summary().as_bytes());
+        }
+    }
     api::close_state(cli.st);
     out::flush();
     if ok {
@@ -80,6 +92,36 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
     } else {
         1
     }
+}
+
+/// The JIT's settings from the command line.
+fn jit_options(o: &Options) -> ferrous_jit::JitOptions {
+    let mut j = ferrous_jit::JitOptions {
+        verbose: o.jit_verbose,
+        ..Default::default()
+    };
+    if let Some(n) = o.jit_hotloop {
+        j.hotloop = n;
+    }
+    if let Some(list) = &o.jit_dump {
+        for part in list.split(',') {
+            match part {
+                "bc" => j.dump.bytecode = true,
+                "ir" => j.dump.ir = true,
+                "asm" => j.dump.asm = true,
+                _ => {}
+            }
+        }
+    }
+    for p in &o.jit_passes {
+        match p.as_str() {
+            "0" => j.opts = ferrous_jit::Opts::none(),
+            "fold" => j.opts.fold = false,
+            "cse" => j.opts.cse = false,
+            _ => j.opts.dce = false,
+        }
+    }
+    j
 }
 
 /// An error message ready for stderr.

@@ -32,7 +32,7 @@ use ferrous_runtime::state::{fast_tm, to_number, CALL_IN_PLACE, CALL_IN_PLACE_MA
 use ferrous_runtime::string::LuaStr;
 use ferrous_runtime::thread::{
     Frame, Thread, FRAME_FRESH, FRAME_LUA, FRAME_MAX3, FRAME_TAIL, FRAME_UNROLL, HOOK_COUNT,
-    HOOK_LINE, HOOK_RET, MAX_STACK, MIN_STACK,
+    HOOK_LINE, HOOK_RECORD, HOOK_RET, MAX_STACK, MIN_STACK,
 };
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, LuaResult, State, Tm, Value};
@@ -308,7 +308,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     st.hot.counts[slot] = n;
                     if n == 0 {
                         save_pc!();
-                        super::hot::loop_hot(st, slot, cl.get().proto, pc_index!() as u32);
+                        let p = cl.get().proto;
+                        if let Some(at) = super::hot::loop_hot(st, slot, p, pc_index!() as u32) {
+                            // A trace ran and left this frame at instruction `at`.
+                            pc = code.get().wrapping_add(at as usize);
+                        }
                         reload_base!();
                     }
                 }
@@ -327,10 +331,15 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         loop {
             let i = fetch!();
             pc = pc.wrapping_add(1);
-            if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
+            if th.hook.mask & (HOOK_LINE | HOOK_COUNT | HOOK_RECORD) != 0 {
                 save_pc!();
                 let p = cl.get().proto;
-                hook::trace_exec(st, &p.code, &p.line_info, pc_index!() - 1)?;
+                if th.hook.mask & HOOK_RECORD != 0 {
+                    super::hot::record(st, p, pc_index!() as u32 - 1);
+                }
+                if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
+                    hook::trace_exec(st, &p.code, &p.line_info, pc_index!() - 1)?;
+                }
                 reload_base!();
             }
             let a = i.a();

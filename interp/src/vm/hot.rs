@@ -1,21 +1,41 @@
 //! The cold side of hot-loop counting (the counting itself is inline in `exec::run`).
 
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::thread::HOOK_RECORD;
 use ferrous_runtime::{Gc, State};
 
 /// Counter `slot` ran out at the back-edge to instruction `pc` of `proto`: restarts it
-/// and tells the JIT.
+/// and tells the JIT. Returns where the running frame goes on if a trace ran.
 #[cold]
 #[inline(never)]
-pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) {
+pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> Option<u32> {
     st.hot.counts[slot] = st.hot.threshold;
-    let Some(mut jit) = st.jit.take() else {
-        return;
-    };
-    jit.hot_loop(st, proto, pc);
-    // The engine may have uninstalled itself (jit.off from a hook) or installed another.
+    let mut jit = st.jit.take()?;
+    let resume = jit.hot_loop(st, proto, pc);
+    // The engine may have been switched off (`jit.off`) meanwhile.
     if st.jit.is_none() {
         st.jit = Some(jit);
+    }
+    resume
+}
+
+/// Recording: shows the JIT the instruction at `pc` of `proto` before it runs, and stops
+/// recording when the JIT says it is done (or is gone).
+#[cold]
+#[inline(never)]
+pub fn record(st: &mut State, proto: Gc<Proto>, pc: u32) {
+    let go_on = match st.jit.take() {
+        Some(mut jit) => {
+            let go_on = jit.record(st, proto, pc);
+            if st.jit.is_none() {
+                st.jit = Some(jit);
+            }
+            go_on
+        }
+        None => false,
+    };
+    if !go_on {
+        st.thread.get_mut().hook.mask &= !HOOK_RECORD;
     }
 }
 
@@ -32,8 +52,19 @@ mod tests {
     struct Probe(Rc<RefCell<Vec<(u32, u32)>>>);
 
     impl JitEngine for Probe {
-        fn hot_loop(&mut self, _st: &mut State, proto: Gc<Proto>, pc: u32) {
+        fn hot_loop(&mut self, _st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32> {
             self.0.borrow_mut().push((proto.line_defined, pc));
+            None
+        }
+
+        fn record(&mut self, _st: &mut State, _proto: Gc<Proto>, _pc: u32) -> bool {
+            false
+        }
+
+        fn mark(&self, _heap: &mut ferrous_runtime::heap::Heap) {}
+
+        fn summary(&self) -> String {
+            String::new()
         }
     }
 

@@ -1,0 +1,411 @@
+//! The Cranelift backend: lowers a peeled trace to one native function.
+//!
+//! The function takes the address of the base frame's first stack slot and returns the
+//! number of the snapshot it left through. The pre-roll (the IR before `Loop`) is the
+//! entry block; the loop body is a header block whose parameters are the PHIs, and
+//! which jumps back to itself with the PHIs' second operands. Each guard branches to a
+//! cold exit block of its own that writes its snapshot's registers back to the stack
+//! (payload and tag, as `Value`'s layout contract gives them) and returns. Operations
+//! without a machine instruction call helpers in `helpers`, which never unwind.
+
+use crate::helpers;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, InstBuilder, MemFlags, Signature, Value as CValue,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::JITModule;
+use cranelift_module::{Linkage, Module};
+use ferrous_ir::op::{sload, MathFn, Op};
+use ferrous_ir::{Const, Ref, Trace, Ty};
+use ferrous_runtime::value::*;
+
+/// A compiled trace: the address of its code, and Cranelift's listing of the machine
+/// code when asked for.
+pub struct Compiled {
+    /// Only `compile` makes one: `native::TraceCode` relies on it.
+    pub(crate) entry: *const u8,
+    pub disasm: Option<String>,
+}
+
+/// Compiles `t` into `module` under `name`.
+pub fn compile(
+    module: &mut JITModule,
+    t: &Trace,
+    name: &str,
+    disasm: bool,
+) -> Result<Compiled, String> {
+    let mut ctx = module.make_context();
+    let ptr = module.target_config().pointer_type();
+    ctx.func.signature.params.push(AbiParam::new(ptr));
+    ctx.func.signature.returns.push(AbiParam::new(types::I32));
+    ctx.set_disasm(disasm);
+    let mut fbc = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let base = b.block_params(entry)[0];
+        let mut l = Lower {
+            b,
+            t,
+            vals: vec![None; t.ins.len()],
+            base,
+            header: None,
+        };
+        l.lower()?;
+        l.b.finalize();
+    }
+    if cfg!(debug_assertions) {
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(&ctx.func, &flags).map_err(|e| e.to_string())?;
+    }
+    let id = module
+        .declare_function(name, Linkage::Local, &ctx.func.signature)
+        .map_err(|e| e.to_string())?;
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    let disasm = ctx.compiled_code().and_then(|c| c.vcode.clone());
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(Compiled {
+        entry: module.get_finalized_function(id),
+        disasm,
+    })
+}
+
+struct Lower<'a> {
+    b: FunctionBuilder<'a>,
+    t: &'a Trace,
+    /// The Cranelift value of each instruction, where it is defined (in the loop body,
+    /// a PHI's first operand names the header's parameter).
+    vals: Vec<Option<CValue>>,
+    base: CValue,
+    header: Option<Block>,
+}
+
+/// Loads and stores of stack slots: the slots are valid for the whole trace.
+const MEM: MemFlags = MemFlags::trusted();
+
+impl Lower<'_> {
+    fn lower(&mut self) -> Result<(), String> {
+        let t = self.t;
+        let loop_at = t.loop_at.ok_or("trace without a loop")?;
+        let phis: Vec<(Ref, Ref)> = t.ins[loop_at..]
+            .iter()
+            .filter(|i| i.op == Op::Phi)
+            .map(|i| (i.ra(), i.rb()))
+            .collect();
+        for i in 0..t.ins.len() {
+            let ins = t.ins[i];
+            match ins.op {
+                Op::Nop | Op::Phi => {}
+                Op::Loop => {
+                    let header = self.b.create_block();
+                    let mut args: Vec<BlockArg> = Vec::new();
+                    for &(left, _) in &phis {
+                        args.push(self.val(left).into());
+                        self.b.append_block_param(header, cl_type(left.ty()));
+                    }
+                    self.b.ins().jump(header, &args);
+                    self.b.switch_to_block(header);
+                    for (k, &(left, _)) in phis.iter().enumerate() {
+                        self.vals[left.index()] = Some(self.b.block_params(header)[k]);
+                    }
+                    self.header = Some(header);
+                }
+                _ => self.vals[i] = self.ins(i)?,
+            }
+        }
+        let header = self.header.ok_or("trace without a loop")?;
+        let args: Vec<BlockArg> = phis
+            .iter()
+            .map(|&(_, right)| self.val(right).into())
+            .collect();
+        self.b.ins().jump(header, &args);
+        self.b.seal_all_blocks();
+        Ok(())
+    }
+
+    /// The value of `r` where the builder stands.
+    fn val(&mut self, r: Ref) -> CValue {
+        if let Some(c) = self.t.const_of(r) {
+            return self.konst(c);
+        }
+        match self.vals[r.index()] {
+            Some(v) => v,
+            // Values of nil and booleans are their types: no machine value.
+            None => self.b.ins().iconst(types::I64, 0),
+        }
+    }
+
+    fn konst(&mut self, c: Const) -> CValue {
+        match c {
+            Const::Nil | Const::False => self.b.ins().iconst(types::I64, 0),
+            Const::True => self.b.ins().iconst(types::I64, 1),
+            Const::Int(i) => self.b.ins().iconst(types::I64, i),
+            Const::Num(n) => self.b.ins().f64const(n),
+            Const::Gc(_, p) | Const::Ptr(p) => self.b.ins().iconst(types::I64, p as i64),
+            Const::Slot { .. } => self.b.ins().iconst(types::I64, 0),
+        }
+    }
+
+    /// Lowers instruction `i`; returns its value, if it has one.
+    fn ins(&mut self, i: usize) -> Result<Option<CValue>, String> {
+        let ins = self.t.ins[i];
+        let ty = ins.ty;
+        let a = || ins.ra();
+        let b = || ins.rb();
+        let v = match ins.op {
+            Op::SLoad => return Ok(self.sload(i, ins.a, ins.b, ty)),
+            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne => {
+                let (x, y) = (self.val(a()), self.val(b()));
+                let cond = if a().ty() == Ty::Num {
+                    let cc = match ins.op {
+                        Op::Lt => FloatCC::LessThan,
+                        Op::Le => FloatCC::LessThanOrEqual,
+                        Op::Gt => FloatCC::GreaterThan,
+                        Op::Ge => FloatCC::GreaterThanOrEqual,
+                        Op::Eq => FloatCC::Equal,
+                        _ => FloatCC::NotEqual,
+                    };
+                    self.b.ins().fcmp(cc, x, y)
+                } else {
+                    let cc = match ins.op {
+                        Op::Lt => IntCC::SignedLessThan,
+                        Op::Le => IntCC::SignedLessThanOrEqual,
+                        Op::Gt => IntCC::SignedGreaterThan,
+                        Op::Ge => IntCC::SignedGreaterThanOrEqual,
+                        Op::Eq => IntCC::Equal,
+                        _ => IntCC::NotEqual,
+                    };
+                    self.b.ins().icmp(cc, x, y)
+                };
+                self.guard(i, cond);
+                return Ok(None);
+            }
+            Op::ToInt => {
+                let x = self.val(a());
+                let n = self.b.ins().fcvt_to_sint_sat(types::I64, x);
+                let back = self.b.ins().fcvt_from_sint(types::F64, n);
+                let exact = self.b.ins().fcmp(FloatCC::Equal, back, x);
+                // 2^63 converts to i64::MAX and back to 2^63: not exact.
+                let lim = self.b.ins().f64const(9_223_372_036_854_775_808.0);
+                let below = self.b.ins().fcmp(FloatCC::LessThan, x, lim);
+                let ok = self.b.ins().band(exact, below);
+                self.guard(i, ok);
+                n
+            }
+            Op::ToNum => {
+                let x = self.val(a());
+                self.b.ins().fcvt_from_sint(types::F64, x)
+            }
+            Op::Neg if ty == Ty::Num => {
+                let x = self.val(a());
+                self.b.ins().fneg(x)
+            }
+            Op::Neg => {
+                let x = self.val(a());
+                self.b.ins().ineg(x)
+            }
+            Op::BNot => {
+                let x = self.val(a());
+                self.b.ins().bnot(x)
+            }
+            Op::Math => {
+                let x = self.val(a());
+                match MathFn::from_lit(ins.b).ok_or("bad math function")? {
+                    MathFn::Floor => self.b.ins().floor(x),
+                    MathFn::Ceil => self.b.ins().ceil(x),
+                    MathFn::Sqrt => self.b.ins().sqrt(x),
+                    MathFn::Abs => self.b.ins().fabs(x),
+                    f => self.call_f64(helpers::math_fn(f), &[x]),
+                }
+            }
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::IDiv
+            | Op::Mod
+            | Op::Pow
+            | Op::Min
+            | Op::Max
+                if ty == Ty::Num =>
+            {
+                let (x, y) = (self.val(a()), self.val(b()));
+                let bi = self.b.ins();
+                match ins.op {
+                    Op::Add => bi.fadd(x, y),
+                    Op::Sub => bi.fsub(x, y),
+                    Op::Mul => bi.fmul(x, y),
+                    Op::Div => bi.fdiv(x, y),
+                    Op::IDiv => {
+                        let q = bi.fdiv(x, y);
+                        self.b.ins().floor(q)
+                    }
+                    Op::Min => {
+                        let lt = bi.fcmp(FloatCC::LessThan, y, x);
+                        self.b.ins().select(lt, y, x)
+                    }
+                    Op::Max => {
+                        let gt = bi.fcmp(FloatCC::GreaterThan, y, x);
+                        self.b.ins().select(gt, y, x)
+                    }
+                    Op::Mod => self.call_f64(helpers::num_mod as *const () as usize, &[x, y]),
+                    _ => self.call_f64(helpers::num_pow as *const () as usize, &[x, y]),
+                }
+            }
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::IDiv
+            | Op::Mod
+            | Op::Min
+            | Op::Max
+            | Op::BAnd
+            | Op::BOr
+            | Op::BXor
+            | Op::BShl
+            | Op::BShr => {
+                let (x, y) = (self.val(a()), self.val(b()));
+                let shift = self.t.int_const(b()).filter(|k| (0..64).contains(k));
+                let bi = self.b.ins();
+                match ins.op {
+                    Op::Add => bi.iadd(x, y),
+                    Op::Sub => bi.isub(x, y),
+                    Op::Mul => bi.imul(x, y),
+                    Op::Min => bi.smin(x, y),
+                    Op::Max => bi.smax(x, y),
+                    Op::BAnd => bi.band(x, y),
+                    Op::BOr => bi.bor(x, y),
+                    Op::BXor => bi.bxor(x, y),
+                    Op::Mod => self.int_mod(x, y),
+                    Op::IDiv => self.call_i64(helpers::int_idiv as *const () as usize, &[x, y]),
+                    Op::BShl => match shift {
+                        Some(k) => bi.ishl_imm(x, k),
+                        None => self.call_i64(helpers::shift_left as *const () as usize, &[x, y]),
+                    },
+                    _ => match shift {
+                        Some(k) => bi.ushr_imm(x, k),
+                        None => self.call_i64(helpers::shift_right as *const () as usize, &[x, y]),
+                    },
+                }
+            }
+            op => return Err(format!("backend: NYI {}", op.name())),
+        };
+        Ok(Some(v))
+    }
+
+    /// Lua's integer modulo (the divisor is known nonzero): the remainder moved to the
+    /// divisor's sign.
+    fn int_mod(&mut self, x: CValue, y: CValue) -> CValue {
+        let m = self.b.ins().srem(x, y);
+        let sign = self.b.ins().bxor(m, y);
+        let neg = self.b.ins().icmp_imm(IntCC::SignedLessThan, sign, 0);
+        let nz = self.b.ins().icmp_imm(IntCC::NotEqual, m, 0);
+        let adjust = self.b.ins().band(neg, nz);
+        let moved = self.b.ins().iadd(m, y);
+        self.b.ins().select(adjust, moved, m)
+    }
+
+    /// A stack slot's value, after a guard on its type when asked for.
+    fn sload(&mut self, i: usize, slot: u32, flags: u32, ty: Ty) -> Option<CValue> {
+        let off = slot as i32 * 16;
+        if flags & sload::TYPECHECK != 0 {
+            let tag = self.b.ins().uload8(types::I32, MEM, self.base, off + 8);
+            let ok = self.b.ins().icmp_imm(IntCC::Equal, tag, tag_of(ty) as i64);
+            let ok = match ty {
+                Ty::False | Ty::True => {
+                    let p = self.b.ins().load(types::I64, MEM, self.base, off);
+                    let want = (ty == Ty::True) as i64;
+                    let same = self.b.ins().icmp_imm(IntCC::Equal, p, want);
+                    self.b.ins().band(ok, same)
+                }
+                _ => ok,
+            };
+            self.guard(i, ok);
+        }
+        match ty {
+            Ty::Nil | Ty::False | Ty::True => None,
+            Ty::Num => Some(self.b.ins().load(types::F64, MEM, self.base, off)),
+            _ => Some(self.b.ins().load(types::I64, MEM, self.base, off)),
+        }
+    }
+
+    /// Goes on if `ok` holds; otherwise leaves through the snapshot of instruction `i`.
+    fn guard(&mut self, i: usize, ok: CValue) {
+        let cont = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.set_cold_block(exit);
+        self.b.ins().brif(ok, cont, &[], exit, &[]);
+        self.b.switch_to_block(exit);
+        let n = self.t.snap_for(i).expect("a guard without a snapshot");
+        let snap = self.t.snaps[n];
+        for e in self.t.entries(&snap).to_vec() {
+            let off = e.slot as i32 * 16;
+            let v = self.val(e.r);
+            let payload = match e.r.ty() {
+                Ty::Num => self.b.ins().bitcast(types::I64, MemFlags::new(), v),
+                _ => v,
+            };
+            self.b.ins().store(MEM, payload, self.base, off);
+            let tag = self.b.ins().iconst(types::I64, tag_of(e.r.ty()) as i64);
+            self.b.ins().store(MEM, tag, self.base, off + 8);
+        }
+        let code = self.b.ins().iconst(types::I32, n as i64);
+        self.b.ins().return_(&[code]);
+        self.b.switch_to_block(cont);
+    }
+
+    fn call_f64(&mut self, f: usize, args: &[CValue]) -> CValue {
+        self.call(f, args, types::F64)
+    }
+
+    fn call_i64(&mut self, f: usize, args: &[CValue]) -> CValue {
+        self.call(f, args, types::I64)
+    }
+
+    /// Calls the helper at address `f` (an `extern "C"` function of `helpers`).
+    fn call(&mut self, f: usize, args: &[CValue], ret: types::Type) -> CValue {
+        let mut sig = Signature::new(CallConv::SystemV);
+        for &a in args {
+            let ty = self.b.func.dfg.value_type(a);
+            sig.params.push(AbiParam::new(ty));
+        }
+        sig.returns.push(AbiParam::new(ret));
+        let sig = self.b.import_signature(sig);
+        let callee = self.b.ins().iconst(types::I64, f as i64);
+        let call = self.b.ins().call_indirect(sig, callee, args);
+        self.b.inst_results(call)[0]
+    }
+}
+
+fn cl_type(ty: Ty) -> types::Type {
+    if ty == Ty::Num {
+        types::F64
+    } else {
+        types::I64
+    }
+}
+
+/// The runtime's value tag of an IR type.
+fn tag_of(ty: Ty) -> u8 {
+    match ty {
+        Ty::Nil => TAG_NIL,
+        Ty::False | Ty::True => TAG_BOOL,
+        Ty::Int => TAG_INT,
+        Ty::Num => TAG_FLOAT,
+        Ty::Str => TAG_STRING,
+        Ty::Tab => TAG_TABLE,
+        Ty::Func => TAG_LCLOSURE,
+        Ty::NFunc => TAG_NCLOSURE,
+        Ty::UData => TAG_USERDATA,
+        Ty::Thread => TAG_THREAD,
+        Ty::LightUd => TAG_LIGHTUD,
+        Ty::Ptr | Ty::Void => TAG_NIL,
+    }
+}

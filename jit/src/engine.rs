@@ -1,0 +1,337 @@
+//! The engine the interpreter calls: it decides when to record, runs the recorder,
+//! optimizes and compiles finished traces, keeps them by loop, enters them, and
+//! reports what it does (`--jit-verbose`, `--jit-dump`, `--jit-stats`).
+
+use crate::backend;
+use crate::native::TraceCode;
+use crate::record::{Abort, Recorder};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::default_libcall_names;
+use ferrous_ir::{dce, peel, print, Opts};
+use ferrous_runtime::function::Proto;
+use ferrous_runtime::heap::Heap;
+use ferrous_runtime::hot::{HotCounters, JitEngine};
+use ferrous_runtime::thread::HOOK_RECORD;
+use ferrous_runtime::{Gc, State, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// What `--jit-dump` shows of each trace.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Dump {
+    /// The bytecode instructions recorded.
+    pub bytecode: bool,
+    /// The IR with its snapshots.
+    pub ir: bool,
+    /// Cranelift's listing of the machine code.
+    pub asm: bool,
+}
+
+/// The JIT's settings.
+#[derive(Clone, Debug)]
+pub struct JitOptions {
+    /// Loop iterations before a loop is recorded.
+    pub hotloop: u16,
+    pub opts: Opts,
+    /// One line per trace event on stderr.
+    pub verbose: bool,
+    pub dump: Dump,
+    /// Aborts of one loop before it is blacklisted.
+    pub max_aborts: u32,
+}
+
+impl Default for JitOptions {
+    fn default() -> Self {
+        JitOptions {
+            hotloop: ferrous_runtime::hot::DEFAULT_HOTLOOP,
+            opts: Opts::default(),
+            verbose: false,
+            dump: Dump::default(),
+            max_aborts: 4,
+        }
+    }
+}
+
+/// Counts for `--jit-stats`.
+#[derive(Default)]
+struct Stats {
+    aborts: HashMap<String, u32>,
+    compile: Vec<Duration>,
+    entries: u64,
+}
+
+struct CompiledTrace {
+    code: TraceCode,
+    proto: Gc<Proto>,
+    start_pc: u32,
+    /// Where each snapshot resumes, by exit number.
+    resume: Vec<u32>,
+    exits: Vec<u64>,
+    /// Object constants of the trace, kept alive with it.
+    consts: Vec<Value>,
+}
+
+/// A loop: its prototype's address and its first instruction.
+type LoopKey = (usize, u32);
+
+pub struct Engine {
+    module: JITModule,
+    traces: Vec<CompiledTrace>,
+    by_loop: HashMap<LoopKey, usize>,
+    aborts: HashMap<LoopKey, u32>,
+    rec: Option<Recorder>,
+    opts: JitOptions,
+    stats: Stats,
+}
+
+impl Engine {
+    pub fn new(opts: JitOptions) -> Result<Engine, String> {
+        let mut flags = cranelift_codegen::settings::builder();
+        use cranelift_codegen::settings::Configurable;
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        let isa = cranelift_native::builder()?
+            .finish(cranelift_codegen::settings::Flags::new(flags))
+            .map_err(|e| e.to_string())?;
+        let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        Ok(Engine {
+            module,
+            traces: Vec::new(),
+            by_loop: HashMap::new(),
+            aborts: HashMap::new(),
+            rec: None,
+            opts,
+            stats: Stats::default(),
+        })
+    }
+
+    fn key(proto: Gc<Proto>, pc: u32) -> LoopKey {
+        (proto.as_ptr() as usize, pc)
+    }
+
+    /// The hot counter of the loop at `pc` of `proto`.
+    fn counter(proto: Gc<Proto>, pc: u32) -> usize {
+        HotCounters::slot(&proto.code[pc as usize] as *const u32 as usize)
+    }
+
+    fn enter(&mut self, st: &mut State, n: usize) -> u32 {
+        let base = st.thread.frames.last().expect("a running frame").base;
+        let tr = &mut self.traces[n];
+        let exit = tr.code.run(st.thread.get_mut(), base) as usize;
+        tr.exits[exit] += 1;
+        self.stats.entries += 1;
+        // Come back at the loop's next back-edge.
+        st.hot.counts[Self::counter(tr.proto, tr.start_pc)] = 1;
+        tr.resume[exit]
+    }
+
+    fn abort(&mut self, st: &mut State, rec: Recorder, why: Abort) {
+        let key = Self::key(rec.proto, rec.start_pc);
+        let n = self.aborts.entry(key).or_insert(0);
+        *n += 1;
+        *self.stats.aborts.entry(why.reason()).or_insert(0) += 1;
+        // Back off: wait longer before trying this loop again.
+        let wait = (self.opts.hotloop as u32) << (*n).min(8);
+        st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = wait.min(u16::MAX as u32) as u16;
+        if self.opts.verbose {
+            eprintln!(
+                "[TRACE --- {} -- {}{}]",
+                location(rec.proto, rec.start_pc),
+                why.reason(),
+                if *n >= self.opts.max_aborts {
+                    " (blacklisted)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+
+    /// Optimizes and compiles the recording just closed.
+    fn finish(&mut self, st: &mut State, mut rec: Recorder) {
+        let t0 = Instant::now();
+        let at_end = rec.written_entries();
+        if let Err(e) = peel::peel(&mut rec.trace, &at_end) {
+            let why = match e {
+                peel::PeelError::TypeInstability => Abort::TypeInstability,
+            };
+            return self.abort(st, rec, why);
+        }
+        if self.opts.opts.dce {
+            dce::run(&mut rec.trace);
+        }
+        let n = self.traces.len() + 1;
+        let name = format!("trace{n}");
+        let compiled =
+            match backend::compile(&mut self.module, &rec.trace, &name, self.opts.dump.asm) {
+                Ok(c) => c,
+                Err(e) => {
+                    if self.opts.verbose {
+                        eprintln!(
+                            "[TRACE --- {} -- backend: {e}]",
+                            location(rec.proto, rec.start_pc)
+                        );
+                    }
+                    return self.abort(st, rec, Abort::Interrupted);
+                }
+            };
+        self.stats.compile.push(t0.elapsed());
+        let t = &rec.trace;
+        if self.opts.dump.bytecode || self.opts.dump.ir || self.opts.dump.asm {
+            eprintln!("---- TRACE {n} start {}", location(rec.proto, rec.start_pc));
+            if self.opts.dump.bytecode {
+                eprintln!("---- TRACE {n} bytecode");
+                for &pc in &rec.pcs {
+                    let i = ferrous_interp::bytecode::Instr(rec.proto.code[pc as usize]);
+                    eprintln!("{:04} {}", pc, i.op().name());
+                }
+            }
+            if self.opts.dump.ir {
+                eprintln!("---- TRACE {n} IR");
+                eprint!("{}", print::listing(t));
+            }
+            if let Some(asm) = &compiled.disasm {
+                eprintln!("---- TRACE {n} mcode");
+                eprint!("{asm}");
+            }
+            eprintln!("---- TRACE {n} stop -> loop");
+        }
+        if self.opts.verbose {
+            eprintln!("[TRACE {n:3} {} loop]", location(rec.proto, rec.start_pc));
+        }
+        let consts = t
+            .consts
+            .iter()
+            .filter_map(|c| match *c {
+                ferrous_ir::Const::Gc(ferrous_ir::Ty::Str, p) => {
+                    // Strings are the only object constants recorded so far.
+                    Some(Value::string(Gc::from_addr(p)))
+                }
+                _ => None,
+            })
+            .collect();
+        let code = TraceCode::new(&compiled, rec.proto.max_stack as usize);
+        let key = Self::key(rec.proto, rec.start_pc);
+        self.by_loop.insert(key, self.traces.len());
+        st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = 1;
+        self.traces.push(CompiledTrace {
+            code,
+            proto: rec.proto,
+            start_pc: rec.start_pc,
+            resume: t.snaps.iter().map(|s| s.pc).collect(),
+            exits: vec![0; t.snaps.len()],
+            consts,
+        });
+    }
+
+    /// The `--jit-stats` summary.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "traces: {}\ntrace entries: {}\n",
+            self.traces.len(),
+            self.stats.entries
+        );
+        let mut aborts: Vec<_> = self.stats.aborts.iter().collect();
+        aborts.sort();
+        let total: u32 = aborts.iter().map(|(_, n)| **n).sum();
+        s += &format!("aborts: {total}\n");
+        for (why, n) in aborts {
+            s += &format!("  {n:6}  {why}\n");
+        }
+        for (i, t) in self.traces.iter().enumerate() {
+            let taken: Vec<String> = t
+                .exits
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(e, n)| format!("#{e}:{n}"))
+                .collect();
+            s += &format!(
+                "trace {} at {}: exits {}\n",
+                i + 1,
+                location(t.proto, t.start_pc),
+                if taken.is_empty() {
+                    "none".into()
+                } else {
+                    taken.join(" ")
+                }
+            );
+        }
+        let mut times = self.stats.compile.clone();
+        times.sort();
+        let total: Duration = times.iter().sum();
+        let median = times.get(times.len() / 2).copied().unwrap_or_default();
+        s += &format!(
+            "compile time: total {:.3} ms, median {:.3} ms\n",
+            total.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e3
+        );
+        s
+    }
+}
+
+impl JitEngine for Engine {
+    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32> {
+        if st.thread.hook.mask & !HOOK_RECORD != 0 {
+            // No traces under debug hooks: they would not see the trace's instructions.
+            return None;
+        }
+        let key = Self::key(proto, pc);
+        if let Some(&n) = self.by_loop.get(&key) {
+            return Some(self.enter(st, n));
+        }
+        if let Some(rec) = self.rec.take() {
+            // A recording that never closed (an error unwound it, or a hook cut it).
+            self.abort(st, rec, Abort::Interrupted);
+        }
+        if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
+            st.hot.counts[Self::counter(proto, pc)] = u16::MAX;
+            return None;
+        }
+        self.rec = Some(Recorder::new(st, proto, pc, self.opts.opts));
+        st.thread.get_mut().hook.mask |= HOOK_RECORD;
+        None
+    }
+
+    fn record(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> bool {
+        let Some(rec) = self.rec.as_mut() else {
+            return false;
+        };
+        match rec.step(st, proto, pc) {
+            Ok(false) => true,
+            Ok(true) => {
+                let rec = self.rec.take().unwrap();
+                self.finish(st, rec);
+                false
+            }
+            Err(why) => {
+                let rec = self.rec.take().unwrap();
+                self.abort(st, rec, why);
+                false
+            }
+        }
+    }
+
+    fn mark(&self, heap: &mut Heap) {
+        for t in &self.traces {
+            heap.mark_proto(t.proto);
+            for &c in &t.consts {
+                heap.mark_value(c);
+            }
+        }
+        if let Some(rec) = &self.rec {
+            heap.mark_proto(rec.proto);
+        }
+    }
+
+    fn summary(&self) -> String {
+        Engine::summary(self)
+    }
+}
+
+/// `chunkname:line` of instruction `pc` of `p`.
+fn location(p: Gc<Proto>, pc: u32) -> String {
+    let src = String::from_utf8_lossy(&p.source);
+    let src = src.strip_prefix(['@', '=']).unwrap_or(&src);
+    let line = p.line_info.get(pc as usize).copied().unwrap_or(0);
+    format!("{src}:{line}")
+}

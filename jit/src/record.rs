@@ -1,0 +1,603 @@
+//! The trace recorder: follows the interpreter through one iteration of a hot loop,
+//! instruction by instruction, before each runs, and emits IR specialized to the types
+//! and branch directions it sees, with a guard for each.
+//!
+//! The recorder keeps a map from the base frame's registers to the refs that hold their
+//! values. A register is loaded (`SLoad`, with a type guard) the first time it is read;
+//! a register written by the trace is remembered as written, and every snapshot lists
+//! the written registers, so that an exit writes them back. A guard's snapshot resumes
+//! the interpreter at the instruction that emitted it, which then runs again from its
+//! start: guards come before an instruction's effects.
+
+use ferrous_interp::bytecode::{Instr, Op as Bc};
+use ferrous_ir::op::sload;
+use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, Trace, Ty};
+use ferrous_runtime::function::Proto;
+use ferrous_runtime::value::*;
+use ferrous_runtime::{Gc, State, Value};
+
+/// Bytecode instructions one trace may record.
+const MAX_RECORDED: usize = 1000;
+
+/// Why a recording stopped without a trace.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Abort {
+    /// An instruction the recorder does not handle yet.
+    Nyi(Bc),
+    /// An operand of a type the recorder does not handle for this instruction.
+    NyiType(Bc),
+    /// The recorded path left the loop before coming back to its start.
+    LeftLoop,
+    /// The running frame changed (a call or a return): calls are not inlined yet.
+    FrameChange,
+    TooLong,
+    /// A register's type differs between the loop's entry and its back-edge.
+    TypeInstability,
+    /// A loop-carried value would need two different PHIs.
+    PhiConflict,
+    /// An operation that raises an error every time (division by zero).
+    AlwaysErrors,
+    /// A debug hook was set, or another recording took over.
+    Interrupted,
+}
+
+impl Abort {
+    pub fn reason(self) -> String {
+        match self {
+            Abort::Nyi(op) => format!("NYI: bytecode {}", op.name()),
+            Abort::NyiType(op) => format!("NYI: operand types of {}", op.name()),
+            Abort::LeftLoop => "left the loop".into(),
+            Abort::FrameChange => "NYI: call or return".into(),
+            Abort::TooLong => "trace too long".into(),
+            Abort::TypeInstability => "loop type instability".into(),
+            Abort::PhiConflict => "PHI conflict".into(),
+            Abort::AlwaysErrors => "operation always raises an error".into(),
+            Abort::Interrupted => "interrupted".into(),
+        }
+    }
+}
+
+/// A recording in progress.
+pub struct Recorder {
+    pub proto: Gc<Proto>,
+    /// The loop's first instruction.
+    pub start_pc: u32,
+    /// The base frame's index and first register.
+    frame: usize,
+    base: usize,
+    pub trace: Trace,
+    /// Register -> its current ref (`Ref::NONE`: not loaded yet).
+    slots: Vec<Ref>,
+    written: Vec<bool>,
+    /// Whether a register was written since the last snapshot.
+    dirty: bool,
+    recorded: usize,
+    /// The recorded instructions, for `--jit-dump`.
+    pub pcs: Vec<u32>,
+}
+
+/// Arithmetic as Lua defines it per operator, before types are known.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+}
+
+impl Recorder {
+    pub fn new(st: &State, proto: Gc<Proto>, start_pc: u32, opts: Opts) -> Recorder {
+        let th = st.thread;
+        let frame = th.frames.len() - 1;
+        let base = th.frames[frame].base;
+        let n = proto.max_stack as usize;
+        Recorder {
+            proto,
+            start_pc,
+            frame,
+            base,
+            trace: Trace::new(opts),
+            slots: vec![Ref::NONE; n],
+            written: vec![false; n],
+            dirty: true,
+            recorded: 0,
+            pcs: Vec::new(),
+        }
+    }
+
+    /// The instruction at `pc` of the running frame is about to run. Returns true when
+    /// it closes the loop (the trace is then complete), false to go on recording.
+    pub fn step(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Result<bool, Abort> {
+        let th = st.thread;
+        if th.frames.len() != self.frame + 1 || proto != self.proto {
+            return Err(Abort::FrameChange);
+        }
+        if pc == self.start_pc && self.recorded > 0 {
+            return Ok(true);
+        }
+        self.recorded += 1;
+        self.pcs.push(pc);
+        if self.recorded > MAX_RECORDED {
+            return Err(Abort::TooLong);
+        }
+        let i = Instr(proto.code[pc as usize]);
+        let op = i.op();
+        let a = i.a() as usize;
+        match op {
+            Bc::Move => {
+                let v = self.get(st, i.b() as usize, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::LoadI => {
+                let k = self.trace.kint(i.sbx() as i64);
+                self.set(a, k);
+            }
+            Bc::LoadF => {
+                let k = self.trace.knum(i.sbx() as f64);
+                self.set(a, k);
+            }
+            Bc::LoadK => {
+                let k = self.konst(proto.constants[i.bx() as usize], op)?;
+                self.set(a, k);
+            }
+            Bc::LoadFalse => {
+                let k = self.trace.konst(Const::False);
+                self.set(a, k);
+            }
+            Bc::LoadTrue => {
+                let k = self.trace.konst(Const::True);
+                self.set(a, k);
+            }
+            Bc::LoadNil => {
+                let k = self.trace.konst(Const::Nil);
+                for r in a..=a + i.b() as usize {
+                    self.set(r, k);
+                }
+            }
+            Bc::AddI => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let y = self.trace.kint(i.sc() as i64);
+                let v = self.arith(Arith::Add, x, y, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::AddK
+            | Bc::SubK
+            | Bc::MulK
+            | Bc::ModK
+            | Bc::PowK
+            | Bc::DivK
+            | Bc::IDivK
+            | Bc::BAndK
+            | Bc::BOrK
+            | Bc::BXorK => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let y = self.konst(proto.constants[i.c() as usize], op)?;
+                let v = self.arith(arith_of(op), x, y, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::ShrI => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let y = self.trace.kint(i.sc() as i64);
+                let v = self.arith(Arith::Shr, x, y, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::ShlI => {
+                let x = self.trace.kint(i.sc() as i64);
+                let y = self.get(st, i.b() as usize, pc, op)?;
+                let v = self.arith(Arith::Shl, x, y, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::Add
+            | Bc::Sub
+            | Bc::Mul
+            | Bc::Mod
+            | Bc::Pow
+            | Bc::Div
+            | Bc::IDiv
+            | Bc::BAnd
+            | Bc::BOr
+            | Bc::BXor
+            | Bc::Shl
+            | Bc::Shr => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let y = self.get(st, i.c() as usize, pc, op)?;
+                let v = self.arith(arith_of(op), x, y, pc, op)?;
+                self.set(a, v);
+            }
+            Bc::Unm => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                if !x.ty().is_number() {
+                    return Err(Abort::NyiType(op));
+                }
+                let v = self.trace.emit1(Op::Neg, x.ty(), x);
+                self.set(a, v);
+            }
+            Bc::BNot => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let x = self.int_of(x, pc, op)?;
+                let v = self.trace.emit1(Op::BNot, Ty::Int, x);
+                self.set(a, v);
+            }
+            Bc::Not => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                let k = self.trace.konst(if truthy(x.ty()) {
+                    Const::False
+                } else {
+                    Const::True
+                });
+                self.set(a, k);
+            }
+            Bc::Jmp => {}
+            Bc::Eq | Bc::EqK | Bc::EqI => {
+                let x = self.get(st, a, pc, op)?;
+                let y = match op {
+                    Bc::Eq => self.get(st, i.b() as usize, pc, op)?,
+                    Bc::EqK => self.konst(proto.constants[i.b() as usize], op)?,
+                    _ => self.imm(x, i.sb(), op)?,
+                };
+                let taken = self.live_eq(st, a, op, i, &proto);
+                self.equality(x, y, taken, pc, op)?;
+            }
+            Bc::Lt | Bc::Le | Bc::LtI | Bc::LeI | Bc::GtI | Bc::GeI => {
+                let x = self.get(st, a, pc, op)?;
+                let (y, cmp) = match op {
+                    Bc::Lt => (self.get(st, i.b() as usize, pc, op)?, Op::Lt),
+                    Bc::Le => (self.get(st, i.b() as usize, pc, op)?, Op::Le),
+                    Bc::LtI => (self.imm(x, i.sb(), op)?, Op::Lt),
+                    Bc::LeI => (self.imm(x, i.sb(), op)?, Op::Le),
+                    Bc::GtI => (self.imm(x, i.sb(), op)?, Op::Gt),
+                    _ => (self.imm(x, i.sb(), op)?, Op::Ge),
+                };
+                if x.ty() != y.ty() || !x.ty().is_number() {
+                    return Err(Abort::NyiType(op));
+                }
+                let holds = self.live_order(st, a, op, i);
+                let guard = if holds { cmp } else { negate(cmp) };
+                self.guard(guard, x, y, pc);
+            }
+            Bc::Test => {
+                // Truthiness follows from the (guarded) type: nothing to check.
+                self.get(st, a, pc, op)?;
+            }
+            Bc::TestSet => {
+                let x = self.get(st, i.b() as usize, pc, op)?;
+                if truthy(x.ty()) == i.k() {
+                    self.set(a, x);
+                }
+            }
+            Bc::ForLoop => self.for_loop(st, a, pc, op)?,
+            _ => return Err(Abort::Nyi(op)),
+        }
+        Ok(false)
+    }
+
+    /// The integer or float `for` loop's back-edge.
+    fn for_loop(&mut self, st: &State, a: usize, pc: u32, op: Bc) -> Result<(), Abort> {
+        let step = self.get(st, a + 2, pc, op)?;
+        match step.ty() {
+            Ty::Int => {
+                // R[A+1] counts the iterations left (unsigned).
+                let count = self.get(st, a + 1, pc, op)?;
+                let idx = self.get(st, a, pc, op)?;
+                if st.thread.stack[self.base + a + 1].as_int_unchecked() == 0 {
+                    return Err(Abort::LeftLoop);
+                }
+                let zero = self.trace.kint(0);
+                self.guard(Op::Ne, count, zero, pc);
+                let minus1 = self.trace.kint(-1);
+                let count = self.trace.emit(Op::Add, Ty::Int, count, minus1);
+                let idx = self.trace.emit(Op::Add, Ty::Int, idx, step);
+                self.set(a + 1, count);
+                self.set(a, idx);
+                self.set(a + 3, idx);
+            }
+            Ty::Num => {
+                let limit = self.get(st, a + 1, pc, op)?;
+                let idx = self.get(st, a, pc, op)?;
+                let s = st.thread.stack[self.base + a + 2].as_float_unchecked();
+                let zero = self.trace.knum(0.0);
+                let up = s > 0.0;
+                self.guard(if up { Op::Gt } else { Op::Le }, step, zero, pc);
+                let next = self.trace.emit(Op::Add, Ty::Num, idx, step);
+                let old = st.thread.stack[self.base + a].as_float_unchecked();
+                let n = old + s;
+                let stays = if up {
+                    n <= limit_value(st, self.base + a + 1)
+                } else {
+                    limit_value(st, self.base + a + 1) <= n
+                };
+                if !stays {
+                    return Err(Abort::LeftLoop);
+                }
+                if up {
+                    self.guard(Op::Le, next, limit, pc);
+                } else {
+                    self.guard(Op::Ge, next, limit, pc);
+                }
+                self.set(a, next);
+                self.set(a + 3, next);
+            }
+            _ => return Err(Abort::NyiType(op)),
+        }
+        Ok(())
+    }
+
+    /// Guards `x == y` (or `~=`, as observed).
+    fn equality(&mut self, x: Ref, y: Ref, equal: bool, pc: u32, op: Bc) -> Result<(), Abort> {
+        match (x.ty(), y.ty()) {
+            (Ty::Int, Ty::Int) | (Ty::Num, Ty::Num) => {
+                self.guard(if equal { Op::Eq } else { Op::Ne }, x, y, pc);
+                Ok(())
+            }
+            // Values of two types never compare equal but for integer and float.
+            (tx, ty) if tx != ty && !(tx.is_number() && ty.is_number()) => Ok(()),
+            (Ty::Nil, Ty::Nil) | (Ty::False, Ty::False) | (Ty::True, Ty::True) => Ok(()),
+            _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// Whether the equality instruction `i` holds on the live values.
+    fn live_eq(&self, st: &State, a: usize, op: Bc, i: Instr, p: &Proto) -> bool {
+        let x = st.thread.stack[self.base + a];
+        let y = match op {
+            Bc::Eq => st.thread.stack[self.base + i.b() as usize],
+            Bc::EqK => p.constants[i.b() as usize],
+            _ => Value::int(i.sb() as i64),
+        };
+        num_eq(x, y).unwrap_or_else(|| x.raw_eq(y))
+    }
+
+    /// Whether the ordering instruction `i` holds on the live values (numbers of one
+    /// type: the caller checked).
+    fn live_order(&self, st: &State, a: usize, op: Bc, i: Instr) -> bool {
+        let x = st.thread.stack[self.base + a];
+        let imm = i.sb() as i64;
+        let y = match op {
+            Bc::Lt | Bc::Le => st.thread.stack[self.base + i.b() as usize],
+            _ if x.tag() == TAG_FLOAT => Value::float(imm as f64),
+            _ => Value::int(imm),
+        };
+        let ord = if x.tag() == TAG_INT {
+            x.as_int_unchecked().partial_cmp(&y.as_int_unchecked())
+        } else {
+            x.as_float_unchecked().partial_cmp(&y.as_float_unchecked())
+        };
+        use std::cmp::Ordering::*;
+        match (op, ord) {
+            (_, None) => false,
+            (Bc::Lt | Bc::LtI, Some(o)) => o == Less,
+            (Bc::Le | Bc::LeI, Some(o)) => o != Greater,
+            (Bc::GtI, Some(o)) => o == Greater,
+            (_, Some(o)) => o != Less,
+        }
+    }
+
+    /// An immediate operand in the type of `x`.
+    fn imm(&mut self, x: Ref, n: i32, op: Bc) -> Result<Ref, Abort> {
+        match x.ty() {
+            Ty::Int => Ok(self.trace.kint(n as i64)),
+            Ty::Num => Ok(self.trace.knum(n as f64)),
+            _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// Arithmetic on two numbers, with Lua's conversions.
+    fn arith(&mut self, ar: Arith, x: Ref, y: Ref, pc: u32, op: Bc) -> Result<Ref, Abort> {
+        if !x.ty().is_number() || !y.ty().is_number() {
+            return Err(Abort::NyiType(op));
+        }
+        let bitwise = matches!(
+            ar,
+            Arith::BAnd | Arith::BOr | Arith::BXor | Arith::Shl | Arith::Shr
+        );
+        if bitwise {
+            let x = self.int_of(x, pc, op)?;
+            let y = self.int_of(y, pc, op)?;
+            let o = match ar {
+                Arith::BAnd => Op::BAnd,
+                Arith::BOr => Op::BOr,
+                Arith::BXor => Op::BXor,
+                Arith::Shl => Op::BShl,
+                _ => Op::BShr,
+            };
+            return Ok(self.trace.emit(o, Ty::Int, x, y));
+        }
+        let ints = x.ty() == Ty::Int && y.ty() == Ty::Int;
+        if ints && !matches!(ar, Arith::Div | Arith::Pow) {
+            if matches!(ar, Arith::Mod | Arith::IDiv) {
+                match self.trace.int_const(y) {
+                    Some(0) => return Err(Abort::AlwaysErrors),
+                    Some(_) => {}
+                    None => {
+                        let zero = self.trace.kint(0);
+                        self.guard(Op::Ne, y, zero, pc);
+                    }
+                }
+            }
+            let o = match ar {
+                Arith::Add => Op::Add,
+                Arith::Sub => Op::Sub,
+                Arith::Mul => Op::Mul,
+                Arith::Mod => Op::Mod,
+                _ => Op::IDiv,
+            };
+            return Ok(self.trace.emit(o, Ty::Int, x, y));
+        }
+        let x = self.num_of(x);
+        let y = self.num_of(y);
+        let o = match ar {
+            Arith::Add => Op::Add,
+            Arith::Sub => Op::Sub,
+            Arith::Mul => Op::Mul,
+            Arith::Mod => Op::Mod,
+            Arith::Pow => Op::Pow,
+            Arith::Div => Op::Div,
+            _ => Op::IDiv,
+        };
+        Ok(self.trace.emit(o, Ty::Num, x, y))
+    }
+
+    fn num_of(&mut self, x: Ref) -> Ref {
+        if x.ty() == Ty::Int {
+            self.trace.emit1(Op::ToNum, Ty::Num, x)
+        } else {
+            x
+        }
+    }
+
+    /// A number as an integer for a bitwise operator: floats must have an exact one.
+    fn int_of(&mut self, x: Ref, pc: u32, op: Bc) -> Result<Ref, Abort> {
+        match x.ty() {
+            Ty::Int => Ok(x),
+            Ty::Num => {
+                self.snap(pc);
+                Ok(self.trace.emit1(Op::ToInt, Ty::Int, x))
+            }
+            _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// A constant of the prototype as an IR constant.
+    fn konst(&mut self, v: Value, op: Bc) -> Result<Ref, Abort> {
+        Ok(match v.tag() {
+            TAG_INT => self.trace.kint(v.as_int_unchecked()),
+            TAG_FLOAT => self.trace.knum(v.as_float_unchecked()),
+            TAG_NIL => self.trace.konst(Const::Nil),
+            TAG_BOOL if v.truthy() => self.trace.konst(Const::True),
+            TAG_BOOL => self.trace.konst(Const::False),
+            TAG_STRING => {
+                let s = v.as_string().expect("string tag");
+                let bytes = s.as_bytes();
+                let label = String::from_utf8_lossy(&bytes[..bytes.len().min(20)]);
+                self.trace
+                    .kgc(Ty::Str, v.object_addr(), format!("{label:?}"))
+            }
+            _ => return Err(Abort::NyiType(op)),
+        })
+    }
+
+    /// Register `r`'s value: its ref, or a fresh type-guarded load.
+    fn get(&mut self, st: &State, r: usize, pc: u32, op: Bc) -> Result<Ref, Abort> {
+        let cur = self.slots[r];
+        if !cur.is_none() {
+            return Ok(cur);
+        }
+        let v = st.thread.stack[self.base + r];
+        let ty = ty_of(v).ok_or(Abort::NyiType(op))?;
+        self.snap(pc);
+        let ld = self
+            .trace
+            .emit_raw(Ins::new(Op::SLoad, ty, r as u32, sload::TYPECHECK));
+        self.slots[r] = ld;
+        Ok(ld)
+    }
+
+    fn set(&mut self, r: usize, v: Ref) {
+        self.slots[r] = v;
+        self.written[r] = true;
+        self.dirty = true;
+    }
+
+    /// Emits a guard under a snapshot that resumes at `pc`.
+    fn guard(&mut self, op: Op, x: Ref, y: Ref, pc: u32) {
+        self.snap(pc);
+        self.trace.emit(op, Ty::Void, x, y);
+    }
+
+    /// Takes a snapshot resuming at `pc` if registers changed since the last one.
+    fn snap(&mut self, pc: u32) {
+        let last_pc = self.trace.snaps.last().map(|s| s.pc);
+        if !self.dirty && last_pc == Some(pc) {
+            return;
+        }
+        let entries = self.written_entries();
+        self.trace
+            .snapshot(pc, self.proto.max_stack as u16, &entries, &[]);
+        self.dirty = false;
+    }
+
+    /// The written registers and their refs, for a snapshot.
+    pub fn written_entries(&self) -> Vec<SnapEntry> {
+        (0..self.slots.len())
+            .filter(|&r| self.written[r])
+            .map(|r| SnapEntry {
+                slot: r as u16,
+                r: self.slots[r],
+            })
+            .collect()
+    }
+}
+
+fn limit_value(st: &State, slot: usize) -> f64 {
+    st.thread.stack[slot].as_float_unchecked()
+}
+
+/// Equality of two numbers as Lua compares them, or `None` if either is not a number.
+fn num_eq(x: Value, y: Value) -> Option<bool> {
+    match (x.tag(), y.tag()) {
+        (TAG_INT, TAG_INT) => Some(x.as_int_unchecked() == y.as_int_unchecked()),
+        (TAG_FLOAT, TAG_FLOAT) => Some(x.as_float_unchecked() == y.as_float_unchecked()),
+        (TAG_INT, TAG_FLOAT) => Some(x.as_int_unchecked() as f64 == y.as_float_unchecked()),
+        (TAG_FLOAT, TAG_INT) => Some(x.as_float_unchecked() == y.as_int_unchecked() as f64),
+        _ => None,
+    }
+}
+
+/// The guard that holds when `op`'s comparison does not. For floats the negation is
+/// not exact (NaN makes both fail), which only costs an exit: a failing guard is safe.
+fn negate(op: Op) -> Op {
+    match op {
+        Op::Lt => Op::Ge,
+        Op::Le => Op::Gt,
+        Op::Gt => Op::Le,
+        _ => Op::Lt,
+    }
+}
+
+fn truthy(ty: Ty) -> bool {
+    !matches!(ty, Ty::Nil | Ty::False)
+}
+
+fn arith_of(op: Bc) -> Arith {
+    match op {
+        Bc::AddK | Bc::Add => Arith::Add,
+        Bc::SubK | Bc::Sub => Arith::Sub,
+        Bc::MulK | Bc::Mul => Arith::Mul,
+        Bc::ModK | Bc::Mod => Arith::Mod,
+        Bc::PowK | Bc::Pow => Arith::Pow,
+        Bc::DivK | Bc::Div => Arith::Div,
+        Bc::IDivK | Bc::IDiv => Arith::IDiv,
+        Bc::BAndK | Bc::BAnd => Arith::BAnd,
+        Bc::BOrK | Bc::BOr => Arith::BOr,
+        Bc::BXorK | Bc::BXor => Arith::BXor,
+        Bc::Shl => Arith::Shl,
+        _ => Arith::Shr,
+    }
+}
+
+/// The IR type of a live value.
+pub fn ty_of(v: Value) -> Option<Ty> {
+    Some(match v.tag() {
+        TAG_NIL => Ty::Nil,
+        TAG_BOOL if v.truthy() => Ty::True,
+        TAG_BOOL => Ty::False,
+        TAG_INT => Ty::Int,
+        TAG_FLOAT => Ty::Num,
+        TAG_STRING => Ty::Str,
+        TAG_TABLE => Ty::Tab,
+        TAG_LCLOSURE => Ty::Func,
+        TAG_NCLOSURE => Ty::NFunc,
+        TAG_USERDATA => Ty::UData,
+        TAG_THREAD => Ty::Thread,
+        TAG_LIGHTUD => Ty::LightUd,
+        _ => return None,
+    })
+}
