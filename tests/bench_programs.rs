@@ -1,7 +1,7 @@
 //! The benchmark programs of `benches/lua/`, run at their small size (the `-- small: N`
-//! line, passed as `arg[1]`) under the ferrous binary and under PUC Lua 5.4 (through
-//! mlua): both must print the same checksums. The full-size outputs are checked by
-//! `benches/compare.py` against the `.expected` files.
+//! line, passed as `arg[1]`) under the ferrous binary, with the JIT off and on, and
+//! under PUC Lua 5.4 (through mlua): all must print the same checksums. The full-size
+//! outputs are checked by `benches/compare.py` against the `.expected` files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,17 +72,21 @@ fn benchmark_programs_match_puc_at_small_size() {
                 continue;
             }
         };
-        let out = Command::new(env!("CARGO_BIN_EXE_ferrous"))
-            .arg(path)
-            .arg(&size)
-            .output()
-            .expect("run ferrous");
-        let got = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() || got != puc || puc.is_empty() {
-            failures.push(format!(
-                "{name} {size}: ferrous printed {got:?} (stderr {:?}), PUC printed {puc:?}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
+        // The interpreter, and the JIT recording every loop it can.
+        for flags in [&[][..], &["--jit", "--jit-hotloop=1"][..]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_ferrous"))
+                .args(flags)
+                .arg(path)
+                .arg(&size)
+                .output()
+                .expect("run ferrous");
+            let got = String::from_utf8_lossy(&out.stdout);
+            if !out.status.success() || got != puc || puc.is_empty() {
+                failures.push(format!(
+                    "{name} {size} {flags:?}: ferrous printed {got:?} (stderr {:?}), PUC printed {puc:?}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

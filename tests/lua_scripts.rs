@@ -10,7 +10,8 @@
 //!   proves the `.expected` files really are PUC Lua's behaviour.
 //! * `ferrous_matches_expected` runs the `ferrous` binary on each script (current directory:
 //!   the repository root, argument: `tests/lua/NAME.lua`) and compares its stdout with the
-//!   `.expected` file. It reports every failing script in one go.
+//!   `.expected` file. It reports every failing script in one go. Two variants run the
+//!   binary under GC stress and with the JIT recording every loop.
 //!
 //! The list of scripts is collected at run time: adding a script needs no Rust change.
 //!
@@ -402,11 +403,27 @@ fn timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
-fn run_ferrous(rel_path: &str, gc_stress: bool) -> std::io::Result<RunOutput> {
+/// How to run the ferrous binary.
+#[derive(Clone, Copy)]
+enum Mode {
+    Plain,
+    /// A collection at every GC point.
+    GcStress,
+    /// The JIT on, recording every loop from its second iteration on.
+    Jit,
+}
+
+fn run_ferrous(rel_path: &str, mode: Mode) -> std::io::Result<RunOutput> {
     let start = Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrous"));
-    if gc_stress {
-        cmd.env("FERROUS_GC_STRESS", "1");
+    match mode {
+        Mode::Plain => {}
+        Mode::GcStress => {
+            cmd.env("FERROUS_GC_STRESS", "1");
+        }
+        Mode::Jit => {
+            cmd.args(["--jit", "--jit-hotloop=1"]);
+        }
     }
     let mut child = cmd
         .arg(rel_path)
@@ -475,7 +492,11 @@ fn describe_status(st: Option<std::process::ExitStatus>) -> String {
 }
 
 fn check_ferrous(script: &Script) -> Result<(), String> {
-    check_ferrous_with(script, false)
+    check_ferrous_with(script, Mode::Plain)
+}
+
+fn check_ferrous_jit(script: &Script) -> Result<(), String> {
+    check_ferrous_with(script, Mode::Jit)
 }
 
 /// Scripts whose output depends on when collections happen (finalizer order).
@@ -485,14 +506,14 @@ fn check_ferrous_gc_stress(script: &Script) -> Result<(), String> {
     if GC_TIMING_DEPENDENT.contains(&script.name.as_str()) {
         return Ok(());
     }
-    check_ferrous_with(script, true)
+    check_ferrous_with(script, Mode::GcStress)
 }
 
-fn check_ferrous_with(script: &Script, gc_stress: bool) -> Result<(), String> {
+fn check_ferrous_with(script: &Script, mode: Mode) -> Result<(), String> {
     let expected = std::fs::read(&script.expected_path)
         .map_err(|e| format!("cannot read {}: {e}", script.expected_path.display()))?;
     let run =
-        run_ferrous(&script.rel_path, gc_stress).map_err(|e| format!("cannot run ferrous: {e}"))?;
+        run_ferrous(&script.rel_path, mode).map_err(|e| format!("cannot run ferrous: {e}"))?;
     let mut problems = String::new();
     if run.timed_out {
         let _ = writeln!(
@@ -536,6 +557,14 @@ fn ferrous_matches_expected() {
 #[test]
 fn ferrous_matches_expected_under_gc_stress() {
     report_ferrous(check_ferrous_gc_stress, "ferrous (FERROUS_GC_STRESS=1)");
+}
+
+/// The same scripts with the JIT recording every loop it can: whatever the traces do
+/// must not change the output (differential testing of the JIT against the
+/// interpreter, whose output the plain test checks against PUC Lua's).
+#[test]
+fn ferrous_matches_expected_under_jit() {
+    report_ferrous(check_ferrous_jit, "ferrous --jit --jit-hotloop=1");
 }
 
 fn report_ferrous(check: fn(&Script) -> Result<(), String>, what: &str) {

@@ -10,6 +10,7 @@
 use crate::ins::{Ins, Ref, Ty};
 use crate::op::{MathFn, Op};
 use crate::trace::{Const, Trace};
+use ferrous_runtime::number::{lua_fmod, lua_idiv, lua_imod, shift_left};
 
 /// What folding made of an instruction.
 pub enum Folded {
@@ -88,8 +89,8 @@ fn fold_int(t: &mut Trace, ins: &Ins, a: Ref, b: Ref) -> Option<Step> {
             Op::Add => x.wrapping_add(y),
             Op::Sub => x.wrapping_sub(y),
             Op::Mul => x.wrapping_mul(y),
-            Op::IDiv if y != 0 => int_idiv(x, y),
-            Op::Mod if y != 0 => int_mod(x, y),
+            Op::IDiv if y != 0 => lua_idiv(x, y),
+            Op::Mod if y != 0 => lua_imod(x, y),
             Op::Min => x.min(y),
             Op::Max => x.max(y),
             Op::BAnd => x & y,
@@ -149,7 +150,7 @@ fn fold_num(t: &mut Trace, ins: &Ins, a: Ref, b: Ref) -> Option<Step> {
             Op::Div => x / y,
             Op::Pow => x.powf(y),
             Op::IDiv => (x / y).floor(),
-            Op::Mod => num_mod(x, y),
+            Op::Mod => lua_fmod(x, y),
             Op::Min => num_min(x, y),
             Op::Max => num_max(x, y),
             _ => return None,
@@ -205,53 +206,6 @@ fn fold_guard(t: &Trace, op: Op, a: Ref, b: Ref) -> Step {
     } else {
         // Always fails: kept, so that the trace exits there.
         Step::Keep
-    }
-}
-
-/// Lua's integer floor division (`y` nonzero).
-pub fn int_idiv(x: i64, y: i64) -> i64 {
-    if y == -1 {
-        return x.wrapping_neg();
-    }
-    let q = x / y;
-    if x % y != 0 && (x ^ y) < 0 {
-        q - 1
-    } else {
-        q
-    }
-}
-
-/// Lua's integer modulo, with the sign of `y` (`y` nonzero).
-pub fn int_mod(x: i64, y: i64) -> i64 {
-    if y == -1 {
-        return 0;
-    }
-    let m = x % y;
-    if m != 0 && (m ^ y) < 0 {
-        m + y
-    } else {
-        m
-    }
-}
-
-/// Lua's float modulo: `fmod`, moved to the sign of `y`.
-pub fn num_mod(x: f64, y: f64) -> f64 {
-    let m = x % y;
-    if if m > 0.0 { y < 0.0 } else { m < 0.0 && y != m } {
-        m + y
-    } else {
-        m
-    }
-}
-
-/// Lua's shift: left for positive `n`, logical right for negative, 0 past 63 bits.
-pub fn shift_left(x: i64, n: i64) -> i64 {
-    if n <= -64 || n >= 64 {
-        0
-    } else if n >= 0 {
-        ((x as u64) << n) as i64
-    } else {
-        ((x as u64) >> -n) as i64
     }
 }
 

@@ -279,8 +279,15 @@ impl JitEngine for Engine {
         if let Some(&n) = self.by_loop.get(&key) {
             return Some(self.enter(st, n));
         }
-        if let Some(rec) = self.rec.take() {
-            // A recording that never closed (an error unwound it, or a hook cut it).
+        if let Some(rec) = &self.rec {
+            if st.thread.hook.mask & HOOK_RECORD != 0 && rec.is_live(st) {
+                // Other loops get hot while one is recorded (an inner loop, or this
+                // one at its back-edge, just before the recorder closes it).
+                return None;
+            }
+            // A recording that never closed (an error unwound its frame, or a debug
+            // hook cut it).
+            let rec = self.rec.take().unwrap();
             self.abort(st, rec, Abort::Interrupted);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {

@@ -1,11 +1,11 @@
 //! Helpers that compiled traces call for operations without a machine instruction.
 //! Each is an `extern "C"` function of plain numbers, and none can unwind.
 
-use ferrous_ir::fold;
 use ferrous_ir::op::MathFn;
+use ferrous_runtime::number::{lua_fmod, lua_idiv, shift_left as lua_shl};
 
 pub extern "C" fn num_mod(x: f64, y: f64) -> f64 {
-    fold::num_mod(x, y)
+    lua_fmod(x, y)
 }
 
 pub extern "C" fn num_pow(x: f64, y: f64) -> f64 {
@@ -14,15 +14,15 @@ pub extern "C" fn num_pow(x: f64, y: f64) -> f64 {
 
 /// Floor division of integers (the divisor is known nonzero).
 pub extern "C" fn int_idiv(x: i64, y: i64) -> i64 {
-    fold::int_idiv(x, y)
+    lua_idiv(x, y)
 }
 
 pub extern "C" fn shift_left(x: i64, n: i64) -> i64 {
-    fold::shift_left(x, n)
+    lua_shl(x, n)
 }
 
 pub extern "C" fn shift_right(x: i64, n: i64) -> i64 {
-    fold::shift_left(x, n.wrapping_neg())
+    lua_shl(x, n.wrapping_neg())
 }
 
 extern "C" fn sin(x: f64) -> f64 {

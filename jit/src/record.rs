@@ -113,6 +113,12 @@ impl Recorder {
         }
     }
 
+    /// Whether the recording's frame is still the running one on the running thread.
+    pub fn is_live(&self, st: &State) -> bool {
+        let th = st.thread;
+        th.frames.len() == self.frame + 1 && th.frames[self.frame].base == self.base
+    }
+
     /// The instruction at `pc` of the running frame is about to run. Returns true when
     /// it closes the loop (the trace is then complete), false to go on recording.
     pub fn step(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Result<bool, Abort> {

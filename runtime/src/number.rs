@@ -289,6 +289,55 @@ pub fn float_to_str(f: f64) -> String {
     s
 }
 
+// Lua 5.4's arithmetic where it differs from the machine's: floor division, modulo
+// with the divisor's sign, shifts that give 0 past the word. The interpreter, the IR's
+// constant folding and JIT helpers all use these.
+
+/// Integer modulo (`b` nonzero).
+#[inline]
+pub fn lua_imod(a: i64, b: i64) -> i64 {
+    let m = a.wrapping_rem(b);
+    if m != 0 && (m ^ b) < 0 {
+        m + b
+    } else {
+        m
+    }
+}
+
+/// Integer floor division (`b` nonzero).
+#[inline]
+pub fn lua_idiv(a: i64, b: i64) -> i64 {
+    let q = a.wrapping_div(b);
+    if a.wrapping_rem(b) != 0 && (a ^ b) < 0 {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// Float modulo: `fmod`, moved to the sign of `b`.
+#[inline]
+pub fn lua_fmod(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b > 0.0 } {
+        m + b
+    } else {
+        m
+    }
+}
+
+/// Shift left by `y`, right (logical) for negative `y`.
+#[inline]
+pub fn shift_left(x: i64, y: i64) -> i64 {
+    if y <= -64 || y >= 64 {
+        0
+    } else if y >= 0 {
+        ((x as u64) << y) as i64
+    } else {
+        ((x as u64) >> (-y)) as i64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

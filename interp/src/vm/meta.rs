@@ -83,46 +83,7 @@ pub fn type_error(st: &mut State, v: Value, op: &str, src: Src) -> Throw {
     rt_error_bytes(st, &m)
 }
 
-#[inline]
-pub fn lua_imod(a: i64, b: i64) -> i64 {
-    let m = a.wrapping_rem(b);
-    if m != 0 && (m ^ b) < 0 {
-        m + b
-    } else {
-        m
-    }
-}
-
-#[inline]
-pub fn lua_idiv(a: i64, b: i64) -> i64 {
-    let q = a.wrapping_div(b);
-    if a.wrapping_rem(b) != 0 && (a ^ b) < 0 {
-        q - 1
-    } else {
-        q
-    }
-}
-
-#[inline]
-pub fn lua_fmod(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    if if m > 0.0 { b < 0.0 } else { m < 0.0 && b > 0.0 } {
-        m + b
-    } else {
-        m
-    }
-}
-
-#[inline]
-pub fn shift_left(x: i64, y: i64) -> i64 {
-    if y <= -64 || y >= 64 {
-        0
-    } else if y >= 0 {
-        ((x as u64) << y) as i64
-    } else {
-        ((x as u64) >> (-y)) as i64
-    }
-}
+pub use ferrous_runtime::number::{lua_fmod, lua_idiv, lua_imod, shift_left};
 
 /// Integer arithmetic; `Err` with the PUC message for division by zero.
 #[inline]
