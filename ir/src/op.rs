@@ -108,11 +108,12 @@ ops! {
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
-    ARef     Pure    Ref  Ref  "Address of slot `b` (an integer) of the array part at address `a`.";
+    ARef     Pure    Ref  Ref  "Address of element `b` (an integer from 1) of the array part at address `a`.";
     HRefK    Guard   Ref  Ref  "Address of the value of the node slot `b` (a slot constant) of the nodes at `a`, guarding that it holds its key.";
     HRef     Load    Ref  Ref  "Address of the value of key `b` in table `a` (absent: a nil slot).";
     ALoad    LoadGuard Ref None "The value at array address `a`.";
     HLoad    LoadGuard Ref None "The value at node address `a`.";
+    NotNil   Guard   Ref  None "Guard that the value at address `a` is not nil (so a store there needs no `__newindex`).";
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
     TBar     Store   Ref  None "The write barrier of table `a`, before a store into it.";
@@ -198,8 +199,8 @@ pub enum Field {
     TabAsize,
     /// The address of a table's node slots.
     TabNodes,
-    /// A table's node count minus one.
-    TabHmask,
+    /// The number of a table's node slots.
+    TabHsize,
     /// A string's length in bytes.
     StrLen,
 }
@@ -211,7 +212,7 @@ impl Field {
         Field::TabArray,
         Field::TabAsize,
         Field::TabNodes,
-        Field::TabHmask,
+        Field::TabHsize,
         Field::StrLen,
     ];
 
@@ -226,7 +227,7 @@ impl Field {
             Field::TabArray => "tab.array",
             Field::TabAsize => "tab.asize",
             Field::TabNodes => "tab.nodes",
-            Field::TabHmask => "tab.hmask",
+            Field::TabHsize => "tab.hsize",
             Field::StrLen => "str.len",
         }
     }

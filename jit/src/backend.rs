@@ -1,7 +1,8 @@
 //! The Cranelift backend: lowers a peeled trace to one native function.
 //!
-//! The function takes the address of the base frame's first stack slot and returns the
-//! number of the snapshot it left through. The pre-roll (the IR before `Loop`) is the
+//! The function takes the address of the base frame's first stack slot and of a
+//! counter it adds its loop iterations to, and returns the number of the snapshot it
+//! left through. The pre-roll (the IR before `Loop`) is the
 //! entry block; the loop body is a header block whose parameters are the PHIs, and
 //! which jumps back to itself with the PHIs' second operands. Each guard branches to a
 //! cold exit block of its own that writes its snapshot's registers back to the stack
@@ -11,14 +12,16 @@
 use crate::helpers;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, InstBuilder, MemFlags, Signature, Value as CValue,
+    types, AbiParam, AliasRegion, Block, BlockArg, InstBuilder, MemFlags, Signature,
+    Value as CValue,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::JITModule;
 use cranelift_module::{Linkage, Module};
-use ferrous_ir::op::{sload, MathFn, Op};
+use ferrous_ir::op::{sload, Field, MathFn, Op};
 use ferrous_ir::{Const, Ref, Trace, Ty};
+use ferrous_runtime::layout::layout;
 use ferrous_runtime::value::*;
 
 /// A compiled trace: the address of its code, and Cranelift's listing of the machine
@@ -39,6 +42,7 @@ pub fn compile(
     let mut ctx = module.make_context();
     let ptr = module.target_config().pointer_type();
     ctx.func.signature.params.push(AbiParam::new(ptr));
+    ctx.func.signature.params.push(AbiParam::new(ptr));
     ctx.func.signature.returns.push(AbiParam::new(types::I32));
     ctx.set_disasm(disasm);
     let mut fbc = FunctionBuilderContext::new();
@@ -48,19 +52,17 @@ pub fn compile(
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
         let base = b.block_params(entry)[0];
+        let iterations = b.block_params(entry)[1];
         let mut l = Lower {
             b,
             t,
             vals: vec![None; t.ins.len()],
             base,
+            iterations,
             header: None,
         };
         l.lower()?;
         l.b.finalize();
-    }
-    if cfg!(debug_assertions) {
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(&ctx.func, &flags).map_err(|e| e.to_string())?;
     }
     let id = module
         .declare_function(name, Linkage::Local, &ctx.func.signature)
@@ -84,11 +86,30 @@ struct Lower<'a> {
     /// a PHI's first operand names the header's parameter).
     vals: Vec<Option<CValue>>,
     base: CValue,
+    /// Address of the trace's iteration counter.
+    iterations: CValue,
     header: Option<Block>,
 }
 
-/// Loads and stores of stack slots: the slots are valid for the whole trace.
-const MEM: MemFlags = MemFlags::trusted();
+/// Memory a trace touches, in separate alias regions so that Cranelift may keep a
+/// stack value in a register across a table store and the other way round: the Lua
+/// stack (the base frame's registers), and table memory (headers, array parts, nodes).
+/// Every address is valid and aligned when it is used (guards come first).
+#[derive(Clone, Copy)]
+enum Mem {
+    Stack,
+    Table,
+}
+
+impl Mem {
+    fn flags(self) -> MemFlags {
+        let region = match self {
+            Mem::Stack => AliasRegion::Vmctx,
+            Mem::Table => AliasRegion::Heap,
+        };
+        MemFlags::trusted().with_alias_region(Some(region))
+    }
+}
 
 impl Lower<'_> {
     fn lower(&mut self) -> Result<(), String> {
@@ -112,6 +133,10 @@ impl Lower<'_> {
                     }
                     self.b.ins().jump(header, &args);
                     self.b.switch_to_block(header);
+                    let flags = MemFlags::trusted();
+                    let n = self.b.ins().load(types::I64, flags, self.iterations, 0);
+                    let n = self.b.ins().iadd_imm(n, 1);
+                    self.b.ins().store(flags, n, self.iterations, 0);
                     for (k, &(left, _)) in phis.iter().enumerate() {
                         self.vals[left.index()] = Some(self.b.block_params(header)[k]);
                     }
@@ -295,6 +320,70 @@ impl Lower<'_> {
                     },
                 }
             }
+            Op::FLoad => {
+                let obj = self.val(a());
+                let l = layout();
+                let (off, ty) = match Field::from_lit(ins.b).ok_or("bad field")? {
+                    Field::TabArray => (l.table_array_ptr, types::I64),
+                    Field::TabAsize => (l.table_array_len, types::I64),
+                    Field::TabNodes => (l.table_nodes_ptr, types::I64),
+                    Field::TabHsize => (l.table_nodes_len, types::I64),
+                    Field::TabMeta => (l.table_meta, types::I64),
+                    f => return Err(format!("backend: NYI field {}", f.name())),
+                };
+                self.b.ins().load(ty, Mem::Table.flags(), obj, off)
+            }
+            Op::ARef => {
+                // Element k (from 1) of 16-byte values.
+                let (arr, k) = (self.val(a()), self.val(b()));
+                let off = self.b.ins().ishl_imm(k, 4);
+                let p = self.b.ins().iadd(arr, off);
+                self.b.ins().iadd_imm(p, -16)
+            }
+            Op::HRefK => {
+                let nodes = self.val(a());
+                let Some(Const::Slot { key, slot }) = self.t.const_of(b()) else {
+                    return Err("HRefK without a slot constant".into());
+                };
+                let l = layout();
+                let node = self
+                    .b
+                    .ins()
+                    .iadd_imm(nodes, slot as i64 * l.node_size as i64);
+                let kp =
+                    self.b
+                        .ins()
+                        .load(types::I64, Mem::Table.flags(), node, l.node_key_payload);
+                let kt = self
+                    .b
+                    .ins()
+                    .uload8(types::I32, Mem::Table.flags(), node, l.node_key_tag);
+                let want = self.val(key);
+                let same_p = self.b.ins().icmp(IntCC::Equal, kp, want);
+                let same_t = self
+                    .b
+                    .ins()
+                    .icmp_imm(IntCC::Equal, kt, tag_of(key.ty()) as i64);
+                let ok = self.b.ins().band(same_p, same_t);
+                self.guard(i, ok);
+                self.b.ins().iadd_imm(node, l.node_value as i64)
+            }
+            Op::ALoad | Op::HLoad => {
+                let addr = self.val(a());
+                return Ok(self.load_value(i, (addr, 0, Mem::Table), ty, true));
+            }
+            Op::NotNil => {
+                let addr = self.val(a());
+                let tag = self.b.ins().uload8(types::I32, Mem::Table.flags(), addr, 8);
+                let ok = self.b.ins().icmp_imm(IntCC::NotEqual, tag, TAG_NIL as i64);
+                self.guard(i, ok);
+                return Ok(None);
+            }
+            Op::AStore | Op::HStore => {
+                let addr = self.val(a());
+                self.store_value(b(), (addr, 0, Mem::Table));
+                return Ok(None);
+            }
             op => return Err(format!("backend: NYI {}", op.name())),
         };
         Ok(Some(v))
@@ -314,13 +403,30 @@ impl Lower<'_> {
 
     /// A stack slot's value, after a guard on its type when asked for.
     fn sload(&mut self, i: usize, slot: u32, flags: u32, ty: Ty) -> Option<CValue> {
-        let off = slot as i32 * 16;
-        if flags & sload::TYPECHECK != 0 {
-            let tag = self.b.ins().uload8(types::I32, MEM, self.base, off + 8);
+        let base = self.base;
+        self.load_value(
+            i,
+            (base, slot as i32 * 16, Mem::Stack),
+            ty,
+            flags & sload::TYPECHECK != 0,
+        )
+    }
+
+    /// The `Value` at `addr + off`, after a guard on its type when asked for.
+    fn load_value(
+        &mut self,
+        i: usize,
+        (addr, off, mem): (CValue, i32, Mem),
+        ty: Ty,
+        check: bool,
+    ) -> Option<CValue> {
+        let mem = mem.flags();
+        if check {
+            let tag = self.b.ins().uload8(types::I32, mem, addr, off + 8);
             let ok = self.b.ins().icmp_imm(IntCC::Equal, tag, tag_of(ty) as i64);
             let ok = match ty {
                 Ty::False | Ty::True => {
-                    let p = self.b.ins().load(types::I64, MEM, self.base, off);
+                    let p = self.b.ins().load(types::I64, mem, addr, off);
                     let want = (ty == Ty::True) as i64;
                     let same = self.b.ins().icmp_imm(IntCC::Equal, p, want);
                     self.b.ins().band(ok, same)
@@ -331,9 +437,22 @@ impl Lower<'_> {
         }
         match ty {
             Ty::Nil | Ty::False | Ty::True => None,
-            Ty::Num => Some(self.b.ins().load(types::F64, MEM, self.base, off)),
-            _ => Some(self.b.ins().load(types::I64, MEM, self.base, off)),
+            Ty::Num => Some(self.b.ins().load(types::F64, mem, addr, off)),
+            _ => Some(self.b.ins().load(types::I64, mem, addr, off)),
         }
+    }
+
+    /// Stores the value of `r` as a `Value` (payload and tag) at `addr + off`.
+    fn store_value(&mut self, r: Ref, (addr, off, mem): (CValue, i32, Mem)) {
+        let mem = mem.flags();
+        let v = self.val(r);
+        let payload = match r.ty() {
+            Ty::Num => self.b.ins().bitcast(types::I64, MemFlags::new(), v),
+            _ => v,
+        };
+        self.b.ins().store(mem, payload, addr, off);
+        let tag = self.b.ins().iconst(types::I64, tag_of(r.ty()) as i64);
+        self.b.ins().store(mem, tag, addr, off + 8);
     }
 
     /// Goes on if `ok` holds; otherwise leaves through the snapshot of instruction `i`.
@@ -345,16 +464,9 @@ impl Lower<'_> {
         self.b.switch_to_block(exit);
         let n = self.t.snap_for(i).expect("a guard without a snapshot");
         let snap = self.t.snaps[n];
+        let base = self.base;
         for e in self.t.entries(&snap).to_vec() {
-            let off = e.slot as i32 * 16;
-            let v = self.val(e.r);
-            let payload = match e.r.ty() {
-                Ty::Num => self.b.ins().bitcast(types::I64, MemFlags::new(), v),
-                _ => v,
-            };
-            self.b.ins().store(MEM, payload, self.base, off);
-            let tag = self.b.ins().iconst(types::I64, tag_of(e.r.ty()) as i64);
-            self.b.ins().store(MEM, tag, self.base, off + 8);
+            self.store_value(e.r, (base, e.slot as i32 * 16, Mem::Stack));
         }
         let code = self.b.ins().iconst(types::I32, n as i64);
         self.b.ins().return_(&[code]);

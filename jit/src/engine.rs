@@ -14,6 +14,7 @@ use ferrous_runtime::hot::{HotCounters, JitEngine};
 use ferrous_runtime::thread::HOOK_RECORD;
 use ferrous_runtime::{Gc, State, Value};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
 /// What `--jit-dump` shows of each trace.
@@ -58,6 +59,7 @@ struct Stats {
     aborts: HashMap<String, u32>,
     compile: Vec<Duration>,
     entries: u64,
+    retired: u32,
 }
 
 struct CompiledTrace {
@@ -67,18 +69,63 @@ struct CompiledTrace {
     /// Where each snapshot resumes, by exit number.
     resume: Vec<u32>,
     exits: Vec<u64>,
+    entries: u64,
+    iterations: u64,
+    /// Snapshots below this one belong to the pre-roll: leaving through them means the
+    /// trace did not get through one iteration.
+    loop_snap: usize,
+    early_exits: u64,
     /// Object constants of the trace, kept alive with it.
     consts: Vec<Value>,
 }
 
+/// Entries after which a trace that runs too few iterations per entry is retired.
+const RETIRE_AFTER: u64 = 1000;
+/// The fewest loop iterations per entry a trace must average to stay in use: one that
+/// mostly leaves before its first full iteration is a loss (entering and leaving cost
+/// about what a few interpreted iterations do).
+const MIN_ITERATIONS: u64 = 1;
+
 /// A loop: its prototype's address and its first instruction.
 type LoopKey = (usize, u32);
+
+/// Maps keyed by loop. The interpreter asks about a loop every few dozen iterations of
+/// it, so the lookup must be cheap: a multiplicative hash of the two words, not the
+/// standard library's DoS-resistant one (the keys are addresses, not attacker input).
+type LoopMap<V> = HashMap<LoopKey, V, BuildHasherDefault<LoopHasher>>;
+
+#[derive(Default)]
+struct LoopHasher(u64);
+
+impl Hasher for LoopHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 pub struct Engine {
     module: JITModule,
     traces: Vec<CompiledTrace>,
-    by_loop: HashMap<LoopKey, usize>,
-    aborts: HashMap<LoopKey, u32>,
+    by_loop: LoopMap<usize>,
+    aborts: LoopMap<u32>,
     rec: Option<Recorder>,
     opts: JitOptions,
     stats: Stats,
@@ -89,6 +136,15 @@ impl Engine {
         let mut flags = cranelift_codegen::settings::builder();
         use cranelift_codegen::settings::Configurable;
         flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        // Cranelift's IR verifier costs a third of a compile: debug builds only.
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        flags
+            .set("enable_verifier", verify)
+            .map_err(|e| e.to_string())?;
         let isa = cranelift_native::builder()?
             .finish(cranelift_codegen::settings::Flags::new(flags))
             .map_err(|e| e.to_string())?;
@@ -96,8 +152,8 @@ impl Engine {
         Ok(Engine {
             module,
             traces: Vec::new(),
-            by_loop: HashMap::new(),
-            aborts: HashMap::new(),
+            by_loop: LoopMap::default(),
+            aborts: LoopMap::default(),
             rec: None,
             opts,
             stats: Stats::default(),
@@ -116,22 +172,48 @@ impl Engine {
     fn enter(&mut self, st: &mut State, n: usize) -> u32 {
         let base = st.thread.frames.last().expect("a running frame").base;
         let tr = &mut self.traces[n];
-        let exit = tr.code.run(st.thread.get_mut(), base) as usize;
+        let exit = tr.code.run(st.thread.get_mut(), base, &mut tr.iterations) as usize;
         tr.exits[exit] += 1;
+        tr.entries += 1;
+        if exit < tr.loop_snap {
+            tr.early_exits += 1;
+        }
         self.stats.entries += 1;
-        // Come back at the loop's next back-edge.
-        st.hot.counts[Self::counter(tr.proto, tr.start_pc)] = 1;
-        tr.resume[exit]
+        let counter = Self::counter(tr.proto, tr.start_pc);
+        let resume = tr.resume[exit];
+        if tr.entries >= RETIRE_AFTER
+            && (tr.iterations < tr.entries * MIN_ITERATIONS || tr.early_exits * 2 > tr.entries)
+        {
+            // The trace leaves almost as soon as it starts (a branch or a type it did
+            // not see while recording, and no side trace yet): entering it costs more
+            // than it saves. The loop goes back to the interpreter for good.
+            let (proto, pc) = (tr.proto, tr.start_pc);
+            if self.opts.verbose {
+                eprintln!(
+                    "[TRACE {:3} {} retired: {} iterations in {} entries, {} left early]",
+                    n + 1,
+                    location(proto, pc),
+                    tr.iterations,
+                    tr.entries,
+                    tr.early_exits
+                );
+            }
+            self.by_loop.remove(&Self::key(proto, pc));
+            self.aborts
+                .insert(Self::key(proto, pc), self.opts.max_aborts);
+            self.stats.retired += 1;
+        } else {
+            // Come back at the loop's next back-edge.
+            st.hot.counts[counter] = 1;
+        }
+        resume
     }
 
-    fn abort(&mut self, st: &mut State, rec: Recorder, why: Abort) {
+    fn abort(&mut self, rec: Recorder, why: Abort) {
         let key = Self::key(rec.proto, rec.start_pc);
         let n = self.aborts.entry(key).or_insert(0);
         *n += 1;
         *self.stats.aborts.entry(why.reason()).or_insert(0) += 1;
-        // Back off: wait longer before trying this loop again.
-        let wait = (self.opts.hotloop as u32) << (*n).min(8);
-        st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = wait.min(u16::MAX as u32) as u16;
         if self.opts.verbose {
             eprintln!(
                 "[TRACE --- {} -- {}{}]",
@@ -154,7 +236,7 @@ impl Engine {
             let why = match e {
                 peel::PeelError::TypeInstability => Abort::TypeInstability,
             };
-            return self.abort(st, rec, why);
+            return self.abort(rec, why);
         }
         if self.opts.opts.dce {
             dce::run(&mut rec.trace);
@@ -171,7 +253,7 @@ impl Engine {
                             location(rec.proto, rec.start_pc)
                         );
                     }
-                    return self.abort(st, rec, Abort::Interrupted);
+                    return self.abort(rec, Abort::Interrupted);
                 }
             };
         self.stats.compile.push(t0.elapsed());
@@ -219,6 +301,14 @@ impl Engine {
             start_pc: rec.start_pc,
             resume: t.snaps.iter().map(|s| s.pc).collect(),
             exits: vec![0; t.snaps.len()],
+            entries: 0,
+            iterations: 0,
+            loop_snap: t
+                .snaps
+                .iter()
+                .position(|s| Some(s.at as usize) > t.loop_at)
+                .unwrap_or(t.snaps.len()),
+            early_exits: 0,
             consts,
         });
     }
@@ -226,8 +316,9 @@ impl Engine {
     /// The `--jit-stats` summary.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "traces: {}\ntrace entries: {}\n",
+            "traces: {} ({} retired)\ntrace entries: {}\n",
             self.traces.len(),
+            self.stats.retired,
             self.stats.entries
         );
         let mut aborts: Vec<_> = self.stats.aborts.iter().collect();
@@ -246,9 +337,11 @@ impl Engine {
                 .map(|(e, n)| format!("#{e}:{n}"))
                 .collect();
             s += &format!(
-                "trace {} at {}: exits {}\n",
+                "trace {} at {}: {} entries, {} iterations, exits {}\n",
                 i + 1,
                 location(t.proto, t.start_pc),
+                t.entries,
+                t.iterations,
                 if taken.is_empty() {
                     "none".into()
                 } else {
@@ -288,10 +381,10 @@ impl JitEngine for Engine {
             // A recording that never closed (an error unwound its frame, or a debug
             // hook cut it).
             let rec = self.rec.take().unwrap();
-            self.abort(st, rec, Abort::Interrupted);
+            self.abort(rec, Abort::Interrupted);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
-            st.hot.counts[Self::counter(proto, pc)] = u16::MAX;
+            // Blacklisted. Its counter may be another loop's too: it is left as it is.
             return None;
         }
         self.rec = Some(Recorder::new(st, proto, pc, self.opts.opts));
@@ -312,7 +405,7 @@ impl JitEngine for Engine {
             }
             Err(why) => {
                 let rec = self.rec.take().unwrap();
-                self.abort(st, rec, why);
+                self.abort(rec, why);
                 false
             }
         }

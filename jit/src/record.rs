@@ -10,7 +10,7 @@
 //! start: guards come before an instruction's effects.
 
 use ferrous_interp::bytecode::{Instr, Op as Bc};
-use ferrous_ir::op::sload;
+use ferrous_ir::op::{sload, Field};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, Trace, Ty};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::value::*;
@@ -26,8 +26,14 @@ pub enum Abort {
     Nyi(Bc),
     /// An operand of a type the recorder does not handle for this instruction.
     NyiType(Bc),
+    /// A table access the recorder does not specialize yet (a missing key, the hash
+    /// part with a variable key, a store of an object, an insertion).
+    NyiTable(Bc),
     /// The recorded path left the loop before coming back to its start.
     LeftLoop,
+    /// Control went back to an instruction that is not the loop's start: an inner loop
+    /// (it gets its own trace).
+    InnerLoop,
     /// The running frame changed (a call or a return): calls are not inlined yet.
     FrameChange,
     TooLong,
@@ -46,8 +52,10 @@ impl Abort {
         match self {
             Abort::Nyi(op) => format!("NYI: bytecode {}", op.name()),
             Abort::NyiType(op) => format!("NYI: operand types of {}", op.name()),
+            Abort::NyiTable(op) => format!("NYI: table access of {}", op.name()),
             Abort::LeftLoop => "left the loop".into(),
             Abort::FrameChange => "NYI: call or return".into(),
+            Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
             Abort::TypeInstability => "loop type instability".into(),
             Abort::PhiConflict => "PHI conflict".into(),
@@ -128,6 +136,9 @@ impl Recorder {
         }
         if pc == self.start_pc && self.recorded > 0 {
             return Ok(true);
+        }
+        if self.pcs.last().is_some_and(|&prev| pc <= prev) {
+            return Err(Abort::InnerLoop);
         }
         self.recorded += 1;
         self.pcs.push(pc);
@@ -280,6 +291,69 @@ impl Recorder {
                 }
             }
             Bc::ForLoop => self.for_loop(st, a, pc, op)?,
+            Bc::GetI | Bc::GetTable | Bc::GetField => {
+                let b = i.b() as usize;
+                let t = self.get(st, b, pc, op)?;
+                let (key, live_key) = match op {
+                    Bc::GetI => (self.trace.kint(i.c() as i64), Value::int(i.c() as i64)),
+                    Bc::GetTable => {
+                        let c = i.c() as usize;
+                        (self.get(st, c, pc, op)?, self.live(st, c))
+                    }
+                    _ => {
+                        let k = proto.constants[i.c() as usize];
+                        (self.konst(k, op)?, k)
+                    }
+                };
+                let live_t = self.live(st, b);
+                let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
+                let ty = ty_of(v)
+                    .filter(|&t| t != Ty::Nil)
+                    .ok_or(Abort::NyiTable(op))?;
+                let load = if key.ty() == Ty::Int {
+                    Op::ALoad
+                } else {
+                    Op::HLoad
+                };
+                let r = self.trace.emit1(load, ty, slot);
+                self.set(a, r);
+            }
+            Bc::SetI | Bc::SetTable | Bc::SetField => {
+                let t = self.get(st, a, pc, op)?;
+                let (key, live_key) = match op {
+                    Bc::SetI => (self.trace.kint(i.b() as i64), Value::int(i.b() as i64)),
+                    Bc::SetTable => {
+                        let b = i.b() as usize;
+                        (self.get(st, b, pc, op)?, self.live(st, b))
+                    }
+                    _ => {
+                        let k = proto.constants[i.b() as usize];
+                        (self.konst(k, op)?, k)
+                    }
+                };
+                let v = if i.k() {
+                    self.konst(proto.constants[i.c() as usize], op)?
+                } else {
+                    self.get(st, i.c() as usize, pc, op)?
+                };
+                if !matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num) {
+                    // Objects would need the write barrier.
+                    return Err(Abort::NyiTable(op));
+                }
+                let live_t = self.live(st, a);
+                let (slot, old) = self.table_slot(live_t, t, key, live_key, pc, op)?;
+                if old.is_nil() {
+                    // A new key, or __newindex to consult.
+                    return Err(Abort::NyiTable(op));
+                }
+                self.guard1(Op::NotNil, slot, pc);
+                let store = if key.ty() == Ty::Int {
+                    Op::AStore
+                } else {
+                    Op::HStore
+                };
+                self.trace.emit(store, Ty::Void, slot, v);
+            }
             _ => return Err(Abort::Nyi(op)),
         }
         Ok(false)
@@ -334,6 +408,75 @@ impl Recorder {
             _ => return Err(Abort::NyiType(op)),
         }
         Ok(())
+    }
+
+    /// The address of the slot that holds `key` in table `t` (live: `live_t`,
+    /// `live_key`): an element of the array part for an integer key, a node for a
+    /// string constant, with the guards that keep it so. Returns it with the slot's
+    /// live value.
+    fn table_slot(
+        &mut self,
+        live_t: Value,
+        t: Ref,
+        key: Ref,
+        live_key: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<(Ref, Value), Abort> {
+        let tab = live_t
+            .as_table()
+            .filter(|_| t.ty() == Ty::Tab)
+            .ok_or(Abort::NyiType(op))?;
+        match key.ty() {
+            Ty::Int => {
+                let k = live_key.as_int_unchecked();
+                let n = tab.array_len() as i64;
+                if k < 1 || k > n {
+                    return Err(Abort::NyiTable(op));
+                }
+                let arr = self
+                    .trace
+                    .emit_lit(Op::FLoad, Ty::Ptr, t, Field::TabArray as u32);
+                let size = self
+                    .trace
+                    .emit_lit(Op::FLoad, Ty::Int, t, Field::TabAsize as u32);
+                let one = self.trace.kint(1);
+                self.guard(Op::Ge, key, one, pc);
+                self.guard(Op::Le, key, size, pc);
+                let slot = self.trace.emit(Op::ARef, Ty::Ptr, arr, key);
+                Ok((slot, tab.get_int(k)))
+            }
+            Ty::Str if key.is_const() => {
+                let node = tab.node_of(live_key).ok_or(Abort::NyiTable(op))?;
+                let nodes = self
+                    .trace
+                    .emit_lit(Op::FLoad, Ty::Ptr, t, Field::TabNodes as u32);
+                let hsize = self
+                    .trace
+                    .emit_lit(Op::FLoad, Ty::Int, t, Field::TabHsize as u32);
+                let want = self.trace.kint(tab.hash_slots() as i64);
+                self.guard(Op::Eq, hsize, want, pc);
+                let at = self.trace.konst(Const::Slot {
+                    key,
+                    slot: node as u32,
+                });
+                self.snap(pc);
+                let slot = self.trace.emit(Op::HRefK, Ty::Ptr, nodes, at);
+                Ok((slot, tab.get(live_key)))
+            }
+            _ => Err(Abort::NyiTable(op)),
+        }
+    }
+
+    /// The live value of register `r`.
+    fn live(&self, st: &State, r: usize) -> Value {
+        st.thread.stack[self.base + r]
+    }
+
+    /// Emits a one-operand guard under a snapshot that resumes at `pc`.
+    fn guard1(&mut self, op: Op, x: Ref, pc: u32) {
+        self.snap(pc);
+        self.trace.emit1(op, Ty::Void, x);
     }
 
     /// Guards `x == y` (or `~=`, as observed).

@@ -10,7 +10,7 @@ use crate::function::Proto;
 use crate::{Gc, State};
 
 /// Number of counters (a power of two).
-pub const HOT_SLOTS: usize = 64;
+pub const HOT_SLOTS: usize = 256;
 
 /// Iterations before a loop is hot, by default (LuaJIT's `hotloop`).
 pub const DEFAULT_HOTLOOP: u16 = 56;

@@ -1,7 +1,8 @@
 //! Ferrous runtime: values, the GC heap and the object model.
 //!
 //! Unsafe code lives in `gc` (handles, headers and allocation), `collector` (mark
-//! and sweep) and `upval` (open upvalues reach their stack slot by address); every
+//! and sweep), `upval` (open upvalues reach their stack slot by address) and `layout`
+//! (reading the inner layout of a `Vec` for JIT code); every
 //! other module is safe code over those, apart from the one-line `unsafe impl`s of
 //! `GcObject`, `GcTail` and `NoBarrier` that state each object type's layout and
 //! barrier contracts.
@@ -12,6 +13,7 @@ pub mod function;
 pub mod gc;
 pub mod heap;
 pub mod hot;
+pub mod layout;
 pub mod number;
 pub mod state;
 pub mod string;

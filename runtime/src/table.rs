@@ -38,7 +38,7 @@ pub struct Node {
 const _: () = assert!(std::mem::size_of::<Node>() == 32);
 
 impl Node {
-    const EMPTY: Node = Node {
+    pub(crate) const EMPTY: Node = Node {
         val: Value::NIL,
         key_payload: 0,
         key_tag: TAG_NIL,
@@ -53,6 +53,14 @@ impl Node {
             next: 0,
         }
     }
+    /// Byte offsets of the key's payload and tag (for `layout`).
+    pub(crate) fn key_offsets() -> (i32, i32) {
+        (
+            std::mem::offset_of!(Node, key_payload) as i32,
+            std::mem::offset_of!(Node, key_tag) as i32,
+        )
+    }
+
     #[inline(always)]
     pub fn key(&self) -> Value {
         Value::raw(self.key_payload, self.key_tag)
@@ -256,6 +264,11 @@ impl Table {
         } else {
             Some(val)
         }
+    }
+
+    /// The node slot that holds `key`, if the hash part has it.
+    pub fn node_of(&self, key: Value) -> Option<usize> {
+        self.find_slot(key)
     }
 
     #[inline]

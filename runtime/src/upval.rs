@@ -28,6 +28,13 @@ pub struct UpVal {
     index: Cell<usize>,
 }
 
+impl UpVal {
+    /// Byte offset of the value's address (for `layout`).
+    pub(crate) fn slot_offset() -> i32 {
+        std::mem::offset_of!(UpVal, slot) as i32
+    }
+}
+
 // SAFETY: repr(C), header first, unique kind.
 unsafe impl GcObject for UpVal {
     const KIND: ObjKind = ObjKind::UpVal;
