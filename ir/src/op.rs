@@ -105,6 +105,7 @@ ops! {
     ToInt    Guard   Ref  None "Float `a` as an integer, guarding that it has an exact one.";
     // Memory. Loads of Lua values guard the type the instruction carries.
     SLoad    LoadGuard Lit Lit "Stack slot `a` of the trace's base frame; `b`: `SLoadFlags`.";
+    BaseFn   Load    None None "The base frame's function (the slot below its first register).";
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";

@@ -23,6 +23,7 @@ use ferrous_ir::op::{sload, Field, MathFn, Op};
 use ferrous_ir::{Const, Ref, Trace, Ty};
 use ferrous_runtime::layout::layout;
 use ferrous_runtime::value::*;
+use std::collections::HashMap;
 
 /// A compiled trace: the address of its code, and Cranelift's listing of the machine
 /// code when asked for.
@@ -60,6 +61,7 @@ pub fn compile(
             base,
             iterations,
             header: None,
+            exits: HashMap::new(),
         };
         l.lower()?;
         l.b.finalize();
@@ -89,6 +91,8 @@ struct Lower<'a> {
     /// Address of the trace's iteration counter.
     iterations: CValue,
     header: Option<Block>,
+    /// The exit block of each snapshot, once a guard needed it.
+    exits: HashMap<usize, Block>,
 }
 
 /// Memory a trace touches, in separate alias regions so that Cranelift may keep a
@@ -99,15 +103,18 @@ struct Lower<'a> {
 enum Mem {
     Stack,
     Table,
+    /// Anything (an upvalue's value: a closed upvalue or another frame's stack slot).
+    Any,
 }
 
 impl Mem {
     fn flags(self) -> MemFlags {
         let region = match self {
-            Mem::Stack => AliasRegion::Vmctx,
-            Mem::Table => AliasRegion::Heap,
+            Mem::Stack => Some(AliasRegion::Vmctx),
+            Mem::Table => Some(AliasRegion::Heap),
+            Mem::Any => None,
         };
-        MemFlags::trusted().with_alias_region(Some(region))
+        MemFlags::trusted().with_alias_region(region)
     }
 }
 
@@ -372,6 +379,21 @@ impl Lower<'_> {
                 let addr = self.val(a());
                 return Ok(self.load_value(i, (addr, 0, Mem::Table), ty, true));
             }
+            Op::BaseFn => {
+                let base = self.base;
+                self.b.ins().load(types::I64, Mem::Stack.flags(), base, -16)
+            }
+            Op::ULoad => {
+                let up = self.val(a());
+                let slot = self.upval_slot(up);
+                return Ok(self.load_value(i, (slot, 0, Mem::Any), ty, true));
+            }
+            Op::UStore => {
+                let up = self.val(a());
+                let slot = self.upval_slot(up);
+                self.store_value(b(), (slot, 0, Mem::Any));
+                return Ok(None);
+            }
             Op::NotNil => {
                 let addr = self.val(a());
                 let tag = self.b.ins().uload8(types::I32, Mem::Table.flags(), addr, 8);
@@ -387,6 +409,14 @@ impl Lower<'_> {
             op => return Err(format!("backend: NYI {}", op.name())),
         };
         Ok(Some(v))
+    }
+
+    /// The address of an upvalue's value (its own field once closed).
+    fn upval_slot(&mut self, up: CValue) -> CValue {
+        let flags = Mem::Table.flags();
+        self.b
+            .ins()
+            .load(types::I64, flags, up, layout().upval_slot)
     }
 
     /// Lua's integer modulo (the divisor is known nonzero): the remainder moved to the
@@ -456,13 +486,22 @@ impl Lower<'_> {
     }
 
     /// Goes on if `ok` holds; otherwise leaves through the snapshot of instruction `i`.
+    /// The guards of one snapshot share its exit block: the values it writes back are
+    /// all defined before the snapshot, so before the first of those guards, whose
+    /// block dominates the others.
     fn guard(&mut self, i: usize, ok: CValue) {
+        let n = self.t.snap_for(i).expect("a guard without a snapshot");
         let cont = self.b.create_block();
+        if let Some(&exit) = self.exits.get(&n) {
+            self.b.ins().brif(ok, cont, &[], exit, &[]);
+            self.b.switch_to_block(cont);
+            return;
+        }
         let exit = self.b.create_block();
+        self.exits.insert(n, exit);
         self.b.set_cold_block(exit);
         self.b.ins().brif(ok, cont, &[], exit, &[]);
         self.b.switch_to_block(exit);
-        let n = self.t.snap_for(i).expect("a guard without a snapshot");
         let snap = self.t.snaps[n];
         let base = self.base;
         for e in self.t.entries(&snap).to_vec() {

@@ -387,6 +387,11 @@ impl JitEngine for Engine {
             // Blacklisted. Its counter may be another loop's too: it is left as it is.
             return None;
         }
+        if few_iterations_left(st, proto, pc) {
+            // Not now: a trace of a loop this short costs more to enter than it saves
+            // (and traces are not linked yet). It may come back with more to do.
+            return None;
+        }
         self.rec = Some(Recorder::new(st, proto, pc, self.opts.opts));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
         None
@@ -426,6 +431,26 @@ impl JitEngine for Engine {
     fn summary(&self) -> String {
         Engine::summary(self)
     }
+}
+
+/// Iterations a numeric `for` loop must have left for its recording to start.
+const MIN_TRIP: u64 = 8;
+
+/// Whether the loop starting at `pc` is a numeric `for` loop with fewer than
+/// `MIN_TRIP` iterations left in the running frame.
+fn few_iterations_left(st: &State, p: Gc<Proto>, pc: u32) -> bool {
+    let Some(&prev) = (pc as usize).checked_sub(1).and_then(|i| p.code.get(i)) else {
+        return false;
+    };
+    let i = ferrous_interp::bytecode::Instr(prev);
+    if i.op() != ferrous_interp::bytecode::Op::ForPrep {
+        return false;
+    }
+    let th = st.thread;
+    let base = th.frames.last().expect("a running frame").base;
+    let count = th.stack[base + i.a() as usize + 1];
+    // An integer loop counts down the iterations left; a float loop has no count.
+    count.is_int() && (count.as_int_unchecked() as u64) < MIN_TRIP
 }
 
 /// `chunkname:line` of instruction `pc` of `p`.

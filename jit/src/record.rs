@@ -10,7 +10,7 @@
 //! start: guards come before an instruction's effects.
 
 use ferrous_interp::bytecode::{Instr, Op as Bc};
-use ferrous_ir::op::{sload, Field};
+use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, Trace, Ty};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::value::*;
@@ -82,6 +82,8 @@ pub struct Recorder {
     recorded: usize,
     /// The recorded instructions, for `--jit-dump`.
     pub pcs: Vec<u32>,
+    /// Whether the closure's identity is guarded yet.
+    closure_guarded: bool,
 }
 
 /// Arithmetic as Lua defines it per operator, before types are known.
@@ -118,6 +120,7 @@ impl Recorder {
             dirty: true,
             recorded: 0,
             pcs: Vec::new(),
+            closure_guarded: false,
         }
     }
 
@@ -291,6 +294,37 @@ impl Recorder {
                 }
             }
             Bc::ForLoop => self.for_loop(st, a, pc, op)?,
+            Bc::GetUpval => {
+                let (up, v) = self.upval(st, i.b() as usize, pc)?;
+                let ty = ty_of(v).ok_or(Abort::NyiType(op))?;
+                let r = self.trace.emit1(Op::ULoad, ty, up);
+                self.set(a, r);
+            }
+            Bc::SetUpval => {
+                let v = self.get(st, a, pc, op)?;
+                if !matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num) {
+                    // Objects would need the write barrier.
+                    return Err(Abort::NyiType(op));
+                }
+                let (up, _) = self.upval(st, i.b() as usize, pc)?;
+                self.trace.emit(Op::UStore, Ty::Void, up, v);
+            }
+            Bc::GetTabUp => {
+                let (up, live_t) = self.upval(st, i.b() as usize, pc)?;
+                if !live_t.is_table() {
+                    return Err(Abort::NyiType(op));
+                }
+                let t = self.trace.emit1(Op::ULoad, Ty::Tab, up);
+                let k = proto.constants[i.c() as usize];
+                let key = self.konst(k, op)?;
+                let (slot, v) = self.table_slot(live_t, t, key, k, pc, op)?;
+                let ty = ty_of(v)
+                    .filter(|&t| t != Ty::Nil)
+                    .ok_or(Abort::NyiTable(op))?;
+                let r = self.trace.emit1(Op::HLoad, ty, slot);
+                self.set(a, r);
+            }
+            Bc::Call => self.call(st, i, pc)?,
             Bc::GetI | Bc::GetTable | Bc::GetField => {
                 let b = i.b() as usize;
                 let t = self.get(st, b, pc, op)?;
@@ -466,6 +500,87 @@ impl Recorder {
             }
             _ => Err(Abort::NyiTable(op)),
         }
+    }
+
+    /// Upvalue `n` of the base frame's closure, as a constant object, and its live
+    /// value. The first use guards the closure's identity: the trace is then specific
+    /// to it (another closure of the same function has other upvalues).
+    fn upval(&mut self, st: &State, n: usize, pc: u32) -> Result<(Ref, Value), Abort> {
+        let cl = st.thread.stack[self.base - 1]
+            .as_lclosure()
+            .ok_or(Abort::Interrupted)?;
+        if !self.closure_guarded {
+            let f = self.trace.emit_raw(Ins::new(Op::BaseFn, Ty::Func, 0, 0));
+            let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, "closure");
+            self.guard(Op::Eq, f, k, pc);
+            self.closure_guarded = true;
+        }
+        let up = cl.upvals()[n];
+        let r = self.trace.konst(Const::Ptr(up.as_ptr() as usize));
+        Ok((r, up.get()))
+    }
+
+    /// A call, recorded when it is to a `math` function the IR computes (the callee's
+    /// identity guarded).
+    fn call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+        let op = Bc::Call;
+        let a = i.a() as usize;
+        let (nargs, nres) = (i.b() as i32 - 1, i.c() as i32 - 1);
+        let live_f = self.live(st, a);
+        let name = live_f
+            .as_nclosure()
+            .and_then(|nc| ferrous_interp::stdlib::math::jit_builtin(nc.f))
+            .ok_or(Abort::Nyi(op))?;
+        if nargs != 1 || nres < 0 {
+            return Err(Abort::Nyi(op));
+        }
+        let f = self.get(st, a, pc, op)?;
+        let k = self
+            .trace
+            .kgc(Ty::NFunc, live_f.object_addr(), format!("math.{name}"));
+        self.guard(Op::Eq, f, k, pc);
+        let x = self.get(st, a + 1, pc, op)?;
+        let float = |r: &mut Self, f: MathFn| -> Result<Ref, Abort> {
+            if !x.ty().is_number() {
+                return Err(Abort::NyiType(op));
+            }
+            let x = r.num_of(x);
+            Ok(r.trace.emit_lit(Op::Math, Ty::Num, x, f as u32))
+        };
+        let v = match (name, x.ty()) {
+            ("floor" | "ceil", Ty::Int) => x,
+            ("abs", Ty::Int) => {
+                let n = self.trace.emit1(Op::Neg, Ty::Int, x);
+                self.trace.emit(Op::Max, Ty::Int, x, n)
+            }
+            ("floor" | "ceil", Ty::Num) => {
+                let f = if name == "floor" {
+                    MathFn::Floor
+                } else {
+                    MathFn::Ceil
+                };
+                let r = self.trace.emit_lit(Op::Math, Ty::Num, x, f as u32);
+                // An integer when the result fits one: guarded (a float result exits).
+                self.snap(pc);
+                self.trace.emit1(Op::ToInt, Ty::Int, r)
+            }
+            ("sqrt", _) => float(self, MathFn::Sqrt)?,
+            ("abs", _) => float(self, MathFn::Abs)?,
+            ("sin", _) => float(self, MathFn::Sin)?,
+            ("cos", _) => float(self, MathFn::Cos)?,
+            ("tan", _) => float(self, MathFn::Tan)?,
+            ("exp", _) => float(self, MathFn::Exp)?,
+            ("log", _) => float(self, MathFn::Log)?,
+            _ => return Err(Abort::NyiType(op)),
+        };
+        if nres >= 1 {
+            self.set(a, v);
+            let nil = self.trace.konst(Const::Nil);
+            for r in 1..nres as usize {
+                self.set(a + r, nil);
+            }
+        }
+        Ok(())
     }
 
     /// The live value of register `r`.

@@ -335,6 +335,28 @@ fn math_randomseed(st: &mut State) -> LuaResult<usize> {
     Ok(2)
 }
 
+/// The `math` functions a JIT may compute inline, by name, when `f` is one of them.
+/// Function identity is what matters: two natives with the same address run the same
+/// code.
+pub fn jit_builtin(f: ferrous_runtime::state::NativeFn) -> Option<&'static str> {
+    type F = ferrous_runtime::state::NativeFn;
+    let table: [(F, &'static str); 9] = [
+        (math_sqrt, "sqrt"),
+        (math_floor, "floor"),
+        (math_ceil, "ceil"),
+        (math_abs, "abs"),
+        (math_sin, "sin"),
+        (math_cos, "cos"),
+        (math_tan, "tan"),
+        (math_exp, "exp"),
+        (math_log, "log"),
+    ];
+    table
+        .iter()
+        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
+        .map(|&(_, name)| name)
+}
+
 pub fn open(st: &mut State) {
     let t = st.new_table(0, 32);
     st.set_fn(t, "abs", math_abs);
