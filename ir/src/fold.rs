@@ -110,6 +110,14 @@ fn fold_int(t: &mut Trace, ins: &Ins, a: Ref, b: Ref) -> Option<Step> {
         };
         return Some(Step::To(t.kint(v)));
     }
+    if a == b && !a.is_none() {
+        // The same integer on both sides.
+        match ins.op {
+            Op::Sub | Op::BXor => return Some(Step::To(t.kint(0))),
+            Op::BAnd | Op::BOr | Op::Min | Op::Max => return Some(Step::To(a)),
+            _ => {}
+        }
+    }
     if ins.op == Op::ToInt {
         // A float constant with an exact integer value.
         let n = t.num_const(a)?;

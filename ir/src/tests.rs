@@ -135,6 +135,9 @@ fn algebra_simplifies_and_reassociates() {
     let (zero, one, three) = (t.kint(0), t.kint(1), t.kint(3));
     assert_eq!(t.emit(Op::Add, Ty::Int, zero, x), x);
     assert_eq!(t.emit(Op::Mul, Ty::Int, x, one), x);
+    let r = t.emit(Op::Sub, Ty::Int, x, x);
+    assert_eq!(t.int_const(r), Some(0));
+    assert_eq!(t.emit(Op::BOr, Ty::Int, x, x), x);
     let r = t.emit(Op::BAnd, Ty::Int, x, zero);
     assert_eq!(t.int_const(r), Some(0));
     // (x - 1) + 3 is x + 2, one instruction.

@@ -3,7 +3,7 @@
 //! reports what it does (`--jit-verbose`, `--jit-dump`, `--jit-stats`).
 
 use crate::backend;
-use crate::native::TraceCode;
+use crate::native::{self, TraceCode};
 use crate::record::{Abort, Recorder};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
@@ -133,24 +133,8 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(opts: JitOptions) -> Result<Engine, String> {
-        let mut flags = cranelift_codegen::settings::builder();
-        use cranelift_codegen::settings::Configurable;
-        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
-        // Cranelift's IR verifier costs a third of a compile: debug builds only.
-        let verify = if cfg!(debug_assertions) {
-            "true"
-        } else {
-            "false"
-        };
-        flags
-            .set("enable_verifier", verify)
-            .map_err(|e| e.to_string())?;
-        let isa = cranelift_native::builder()?
-            .finish(cranelift_codegen::settings::Flags::new(flags))
-            .map_err(|e| e.to_string())?;
-        let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         Ok(Engine {
-            module,
+            module: new_module()?,
             traces: Vec::new(),
             by_loop: LoopMap::default(),
             aborts: LoopMap::default(),
@@ -431,6 +415,43 @@ impl JitEngine for Engine {
     fn summary(&self) -> String {
         Engine::summary(self)
     }
+
+    fn flush(&mut self) {
+        self.rec = None;
+        self.by_loop.clear();
+        self.aborts.clear();
+        self.traces.clear();
+        // No trace refers to the old code any more: free it all, and compile the next
+        // generation into a new module. (Without a new module the old one stays; its
+        // code is unreachable.)
+        if let Ok(m) = new_module() {
+            native::free_module(std::mem::replace(&mut self.module, m));
+        }
+    }
+}
+
+/// A code module: the traces compiled into it are freed together (Cranelift cannot
+/// free one function).
+fn new_module() -> Result<JITModule, String> {
+    let mut flags = cranelift_codegen::settings::builder();
+    use cranelift_codegen::settings::Configurable;
+    flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+    // Cranelift's IR verifier costs a third of a compile: debug builds only.
+    let verify = if cfg!(debug_assertions) {
+        "true"
+    } else {
+        "false"
+    };
+    flags
+        .set("enable_verifier", verify)
+        .map_err(|e| e.to_string())?;
+    let isa = cranelift_native::builder()?
+        .finish(cranelift_codegen::settings::Flags::new(flags))
+        .map_err(|e| e.to_string())?;
+    Ok(JITModule::new(JITBuilder::with_isa(
+        isa,
+        default_libcall_names(),
+    )))
 }
 
 /// Iterations a numeric `for` loop must have left for its recording to start.

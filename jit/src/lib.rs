@@ -11,15 +11,18 @@
 pub mod backend;
 pub mod engine;
 mod helpers;
+pub mod lualib;
 mod native;
 pub mod record;
 
 pub use engine::{Dump, Engine, JitOptions};
 pub use ferrous_ir::Opts;
 
-/// Installs a JIT with `opts` in `st` (replacing any), with its hot counters reset.
+/// Installs a JIT with `opts` in `st` (replacing any) and turns it on, with its hot
+/// counters reset.
 pub fn install(st: &mut ferrous_runtime::State, opts: JitOptions) -> Result<(), String> {
     st.hot.reset(opts.hotloop);
     st.jit = Some(Box::new(Engine::new(opts)?));
+    st.hot.enabled = true;
     Ok(())
 }

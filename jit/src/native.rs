@@ -50,3 +50,10 @@ impl TraceCode {
         f(regs, iterations)
     }
 }
+
+/// Frees the code of a module whose traces are all gone.
+pub fn free_module(module: cranelift_jit::JITModule) {
+    // SAFETY: the engine drops every `TraceCode` made from this module before calling
+    // this (`Engine::flush` clears its traces first), so no code of it can run again.
+    unsafe { module.free_memory() }
+}

@@ -4,7 +4,8 @@
 //! As in LuaJIT, the counters are a small table hashed by the address of the loop's
 //! first instruction, not one per loop: two loops may share a counter, which only makes
 //! one of them hot a little early. The interpreter never depends on a JIT; a JIT installs
-//! itself as `State::jit`, and without one the interpreter does not count.
+//! itself as `State::jit` and turns counting on (`enabled`); without one, or with it
+//! off, the interpreter does not count.
 
 use crate::function::Proto;
 use crate::{Gc, State};
@@ -20,6 +21,8 @@ pub struct HotCounters {
     pub counts: [u16; HOT_SLOTS],
     /// What a counter restarts from.
     pub threshold: u16,
+    /// Whether loops are counted: a JIT is installed and on (`jit.on`, `jit.off`).
+    pub enabled: bool,
 }
 
 impl Default for HotCounters {
@@ -27,6 +30,7 @@ impl Default for HotCounters {
         HotCounters {
             counts: [DEFAULT_HOTLOOP; HOT_SLOTS],
             threshold: DEFAULT_HOTLOOP,
+            enabled: false,
         }
     }
 }
@@ -65,4 +69,7 @@ pub trait JitEngine {
 
     /// A summary of what the engine did, for `--jit-stats`.
     fn summary(&self) -> String;
+
+    /// Drops every trace and recording (`jit.flush`).
+    fn flush(&mut self);
 }

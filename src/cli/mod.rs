@@ -72,6 +72,7 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
         }),
         progname,
     };
+    ferrous_jit::lualib::open(&mut cli.st);
     if opts.jit_on() {
         if let Err(e) = ferrous_jit::install(&mut cli.st, jit_options(&opts)) {
             out::error(format!("{}: cannot start the JIT: {e}\n", cli.progname).as_bytes());

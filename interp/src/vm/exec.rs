@@ -298,11 +298,11 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             };
         }
         // Runs the `Jmp` at `pc`.
-        // A loop back-edge to `pc`: with a JIT installed, counts down the loop's hot
-        // counter and tells the JIT when it runs out. Without one, this is one test.
+        // A loop back-edge to `pc`: with a JIT on, counts down the loop's hot counter
+        // and tells the JIT when it runs out. Without one, this is one test.
         macro_rules! loop_backedge {
             () => {{
-                if st.jit.is_some() {
+                if st.hot.enabled {
                     let slot = HotCounters::slot(pc as usize);
                     let n = st.hot.counts[slot].wrapping_sub(1);
                     st.hot.counts[slot] = n;

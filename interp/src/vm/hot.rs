@@ -66,6 +66,8 @@ mod tests {
         fn summary(&self) -> String {
             String::new()
         }
+
+        fn flush(&mut self) {}
     }
 
     fn hot_loops(src: &str, threshold: u16) -> Vec<(u32, u32)> {
@@ -73,6 +75,7 @@ mod tests {
         let seen = Rc::new(RefCell::new(Vec::new()));
         st.jit = Some(Box::new(Probe(seen.clone())));
         st.hot.reset(threshold);
+        st.hot.enabled = true;
         let f = api::load(&mut st, src.as_bytes(), b"=test", "t", None).unwrap();
         api::call_multi(&mut st, f, &[]).unwrap();
         let got = seen.borrow().clone();
@@ -99,7 +102,7 @@ mod tests {
     }
 
     #[test]
-    fn no_jit_no_counting() {
+    fn no_counting_when_off() {
         let mut st = api::new_state();
         st.hot.reset(5);
         let f = api::load(&mut st, b"for i = 1, 100 do end", b"=test", "t", None).unwrap();
