@@ -333,13 +333,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
             pc = pc.wrapping_add(1);
             if th.hook.mask & (HOOK_LINE | HOOK_COUNT | HOOK_RECORD) != 0 {
                 save_pc!();
-                let p = cl.get().proto;
-                if th.hook.mask & HOOK_RECORD != 0 {
-                    super::hot::record(st, p, pc_index!() as u32 - 1);
-                }
-                if th.hook.mask & (HOOK_LINE | HOOK_COUNT) != 0 {
-                    hook::trace_exec(st, &p.code, &p.line_info, pc_index!() - 1)?;
-                }
+                hook::trace_exec(st, cl.get().proto, pc_index!() - 1)?;
                 reload_base!();
             }
             let a = i.a();

@@ -6,8 +6,9 @@
 
 use super::call::call_at_top;
 use crate::bytecode::{Instr, Op};
-use ferrous_runtime::thread::{FRAME_HOOKED, HOOK_COUNT, HOOK_LINE};
-use ferrous_runtime::{LuaResult, State, Value};
+use ferrous_runtime::function::Proto;
+use ferrous_runtime::thread::{FRAME_HOOKED, HOOK_COUNT, HOOK_LINE, HOOK_RECORD};
+use ferrous_runtime::{Gc, LuaResult, State, Value};
 
 /// Calls the hook function with `(event, line)`, above everything live on the stack.
 pub fn call_hook(st: &mut State, event: &str, line: Option<i64>) -> LuaResult<()> {
@@ -50,14 +51,23 @@ pub fn call_hook(st: &mut State, event: &str, line: Option<i64>) -> LuaResult<()
     r
 }
 
-/// Line and count events before the instruction at `pc` of the running Lua frame.
-/// The frame's saved pc must already point past `pc`. Out of line and cold, so that
-/// the interpreter's hook check costs it one test per instruction.
+/// Before the instruction at `pc` of the running Lua frame: the JIT's recording, and
+/// line and count events. The frame's saved pc must already point past `pc`. Out of
+/// line and cold, so that the interpreter's hook check costs it one test per
+/// instruction.
 #[cold]
 #[inline(never)]
-pub fn trace_exec(st: &mut State, code: &[u32], line_info: &[u32], pc: usize) -> LuaResult<()> {
+pub fn trace_exec(st: &mut State, p: Gc<Proto>, pc: usize) -> LuaResult<()> {
     let th = st.thread;
+    if th.hook.mask & HOOK_RECORD != 0 {
+        // The JIT sees the instruction first (see `vm::hot`).
+        super::hot::record(st, p, pc as u32);
+    }
     let mask = th.hook.mask;
+    if mask & (HOOK_LINE | HOOK_COUNT) == 0 {
+        return Ok(());
+    }
+    let (code, line_info) = (&p.code, &p.line_info);
     if !th.hook.allowed {
         return Ok(());
     }
