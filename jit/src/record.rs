@@ -10,6 +10,7 @@
 //! start: guards come before an instruction's effects.
 
 use ferrous_interp::bytecode::{Instr, Op as Bc};
+use ferrous_interp::vm::meta::ArithOp;
 use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, Trace, Ty};
 use ferrous_runtime::function::Proto;
@@ -84,23 +85,6 @@ pub struct Recorder {
     pub pcs: Vec<u32>,
     /// Whether the closure's identity is guarded yet.
     closure_guarded: bool,
-}
-
-/// Arithmetic as Lua defines it per operator, before types are known.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Arith {
-    Add,
-    Sub,
-    Mul,
-    Mod,
-    Pow,
-    Div,
-    IDiv,
-    BAnd,
-    BOr,
-    BXor,
-    Shl,
-    Shr,
 }
 
 impl Recorder {
@@ -185,7 +169,7 @@ impl Recorder {
             Bc::AddI => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.trace.kint(i.sc() as i64);
-                let v = self.arith(Arith::Add, x, y, pc, op)?;
+                let v = self.arith(ArithOp::Add, x, y, pc, op)?;
                 self.set(a, v);
             }
             Bc::AddK
@@ -206,13 +190,13 @@ impl Recorder {
             Bc::ShrI => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.trace.kint(i.sc() as i64);
-                let v = self.arith(Arith::Shr, x, y, pc, op)?;
+                let v = self.arith(ArithOp::Shr, x, y, pc, op)?;
                 self.set(a, v);
             }
             Bc::ShlI => {
                 let x = self.trace.kint(i.sc() as i64);
                 let y = self.get(st, i.b() as usize, pc, op)?;
-                let v = self.arith(Arith::Shl, x, y, pc, op)?;
+                let v = self.arith(ArithOp::Shl, x, y, pc, op)?;
                 self.set(a, v);
             }
             Bc::Add
@@ -328,17 +312,7 @@ impl Recorder {
             Bc::GetI | Bc::GetTable | Bc::GetField => {
                 let b = i.b() as usize;
                 let t = self.get(st, b, pc, op)?;
-                let (key, live_key) = match op {
-                    Bc::GetI => (self.trace.kint(i.c() as i64), Value::int(i.c() as i64)),
-                    Bc::GetTable => {
-                        let c = i.c() as usize;
-                        (self.get(st, c, pc, op)?, self.live(st, c))
-                    }
-                    _ => {
-                        let k = proto.constants[i.c() as usize];
-                        (self.konst(k, op)?, k)
-                    }
-                };
+                let (key, live_key) = self.key(st, &proto, op, i.c(), pc)?;
                 let live_t = self.live(st, b);
                 let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
                 let ty = ty_of(v)
@@ -354,17 +328,7 @@ impl Recorder {
             }
             Bc::SetI | Bc::SetTable | Bc::SetField => {
                 let t = self.get(st, a, pc, op)?;
-                let (key, live_key) = match op {
-                    Bc::SetI => (self.trace.kint(i.b() as i64), Value::int(i.b() as i64)),
-                    Bc::SetTable => {
-                        let b = i.b() as usize;
-                        (self.get(st, b, pc, op)?, self.live(st, b))
-                    }
-                    _ => {
-                        let k = proto.constants[i.b() as usize];
-                        (self.konst(k, op)?, k)
-                    }
-                };
+                let (key, live_key) = self.key(st, &proto, op, i.b(), pc)?;
                 let v = if i.k() {
                     self.konst(proto.constants[i.c() as usize], op)?
                 } else {
@@ -442,6 +406,29 @@ impl Recorder {
             _ => return Err(Abort::NyiType(op)),
         }
         Ok(())
+    }
+
+    /// The key operand `n` of a table access `op`, and its live value: an immediate
+    /// integer (GetI, SetI), a register (GetTable, SetTable) or a string constant.
+    fn key(
+        &mut self,
+        st: &State,
+        proto: &Proto,
+        op: Bc,
+        n: u32,
+        pc: u32,
+    ) -> Result<(Ref, Value), Abort> {
+        Ok(match op {
+            Bc::GetI | Bc::SetI => (self.trace.kint(n as i64), Value::int(n as i64)),
+            Bc::GetTable | Bc::SetTable => {
+                let r = n as usize;
+                (self.get(st, r, pc, op)?, self.live(st, r))
+            }
+            _ => {
+                let k = proto.constants[n as usize];
+                (self.konst(k, op)?, k)
+            }
+        })
     }
 
     /// The address of the slot that holds `key` in table `t` (live: `live_t`,
@@ -654,29 +641,29 @@ impl Recorder {
     }
 
     /// Arithmetic on two numbers, with Lua's conversions.
-    fn arith(&mut self, ar: Arith, x: Ref, y: Ref, pc: u32, op: Bc) -> Result<Ref, Abort> {
+    fn arith(&mut self, ar: ArithOp, x: Ref, y: Ref, pc: u32, op: Bc) -> Result<Ref, Abort> {
         if !x.ty().is_number() || !y.ty().is_number() {
             return Err(Abort::NyiType(op));
         }
         let bitwise = matches!(
             ar,
-            Arith::BAnd | Arith::BOr | Arith::BXor | Arith::Shl | Arith::Shr
+            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor | ArithOp::Shl | ArithOp::Shr
         );
         if bitwise {
             let x = self.int_of(x, pc, op)?;
             let y = self.int_of(y, pc, op)?;
             let o = match ar {
-                Arith::BAnd => Op::BAnd,
-                Arith::BOr => Op::BOr,
-                Arith::BXor => Op::BXor,
-                Arith::Shl => Op::BShl,
+                ArithOp::BAnd => Op::BAnd,
+                ArithOp::BOr => Op::BOr,
+                ArithOp::BXor => Op::BXor,
+                ArithOp::Shl => Op::BShl,
                 _ => Op::BShr,
             };
             return Ok(self.trace.emit(o, Ty::Int, x, y));
         }
         let ints = x.ty() == Ty::Int && y.ty() == Ty::Int;
-        if ints && !matches!(ar, Arith::Div | Arith::Pow) {
-            if matches!(ar, Arith::Mod | Arith::IDiv) {
+        if ints && !matches!(ar, ArithOp::Div | ArithOp::Pow) {
+            if matches!(ar, ArithOp::Mod | ArithOp::IDiv) {
                 match self.trace.int_const(y) {
                     Some(0) => return Err(Abort::AlwaysErrors),
                     Some(_) => {}
@@ -687,10 +674,10 @@ impl Recorder {
                 }
             }
             let o = match ar {
-                Arith::Add => Op::Add,
-                Arith::Sub => Op::Sub,
-                Arith::Mul => Op::Mul,
-                Arith::Mod => Op::Mod,
+                ArithOp::Add => Op::Add,
+                ArithOp::Sub => Op::Sub,
+                ArithOp::Mul => Op::Mul,
+                ArithOp::Mod => Op::Mod,
                 _ => Op::IDiv,
             };
             return Ok(self.trace.emit(o, Ty::Int, x, y));
@@ -698,12 +685,12 @@ impl Recorder {
         let x = self.num_of(x);
         let y = self.num_of(y);
         let o = match ar {
-            Arith::Add => Op::Add,
-            Arith::Sub => Op::Sub,
-            Arith::Mul => Op::Mul,
-            Arith::Mod => Op::Mod,
-            Arith::Pow => Op::Pow,
-            Arith::Div => Op::Div,
+            ArithOp::Add => Op::Add,
+            ArithOp::Sub => Op::Sub,
+            ArithOp::Mul => Op::Mul,
+            ArithOp::Mod => Op::Mod,
+            ArithOp::Pow => Op::Pow,
+            ArithOp::Div => Op::Div,
             _ => Op::IDiv,
         };
         Ok(self.trace.emit(o, Ty::Num, x, y))
@@ -830,20 +817,20 @@ fn truthy(ty: Ty) -> bool {
     !matches!(ty, Ty::Nil | Ty::False)
 }
 
-fn arith_of(op: Bc) -> Arith {
+fn arith_of(op: Bc) -> ArithOp {
     match op {
-        Bc::AddK | Bc::Add => Arith::Add,
-        Bc::SubK | Bc::Sub => Arith::Sub,
-        Bc::MulK | Bc::Mul => Arith::Mul,
-        Bc::ModK | Bc::Mod => Arith::Mod,
-        Bc::PowK | Bc::Pow => Arith::Pow,
-        Bc::DivK | Bc::Div => Arith::Div,
-        Bc::IDivK | Bc::IDiv => Arith::IDiv,
-        Bc::BAndK | Bc::BAnd => Arith::BAnd,
-        Bc::BOrK | Bc::BOr => Arith::BOr,
-        Bc::BXorK | Bc::BXor => Arith::BXor,
-        Bc::Shl => Arith::Shl,
-        _ => Arith::Shr,
+        Bc::AddK | Bc::Add => ArithOp::Add,
+        Bc::SubK | Bc::Sub => ArithOp::Sub,
+        Bc::MulK | Bc::Mul => ArithOp::Mul,
+        Bc::ModK | Bc::Mod => ArithOp::Mod,
+        Bc::PowK | Bc::Pow => ArithOp::Pow,
+        Bc::DivK | Bc::Div => ArithOp::Div,
+        Bc::IDivK | Bc::IDiv => ArithOp::IDiv,
+        Bc::BAndK | Bc::BAnd => ArithOp::BAnd,
+        Bc::BOrK | Bc::BOr => ArithOp::BOr,
+        Bc::BXorK | Bc::BXor => ArithOp::BXor,
+        Bc::Shl => ArithOp::Shl,
+        _ => ArithOp::Shr,
     }
 }
 
