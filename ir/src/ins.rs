@@ -1,6 +1,8 @@
 //! Types, typed references and instructions.
 
 use crate::op::Op;
+use ferrous_runtime::value::*;
+use ferrous_runtime::Value;
 
 /// The type of an IR value. The Lua types follow the runtime's value tags; the rest
 /// are the machine-level types of addresses and effects.
@@ -69,6 +71,42 @@ impl Ty {
     /// Whether values of this type are numbers.
     pub fn is_number(self) -> bool {
         matches!(self, Ty::Int | Ty::Num)
+    }
+
+    /// The type of a live value (booleans by value), if it is a Lua value's.
+    pub fn of(v: Value) -> Option<Ty> {
+        Some(match v.tag() {
+            TAG_NIL => Ty::Nil,
+            TAG_BOOL if v.truthy() => Ty::True,
+            TAG_BOOL => Ty::False,
+            TAG_INT => Ty::Int,
+            TAG_FLOAT => Ty::Num,
+            TAG_STRING => Ty::Str,
+            TAG_TABLE => Ty::Tab,
+            TAG_LCLOSURE => Ty::Func,
+            TAG_NCLOSURE => Ty::NFunc,
+            TAG_USERDATA => Ty::UData,
+            TAG_THREAD => Ty::Thread,
+            TAG_LIGHTUD => Ty::LightUd,
+            _ => return None,
+        })
+    }
+
+    /// The runtime's value tag of this type (nil for the machine-level types).
+    pub fn tag(self) -> u8 {
+        match self {
+            Ty::Nil | Ty::Ptr | Ty::Void => TAG_NIL,
+            Ty::False | Ty::True => TAG_BOOL,
+            Ty::Int => TAG_INT,
+            Ty::Num => TAG_FLOAT,
+            Ty::Str => TAG_STRING,
+            Ty::Tab => TAG_TABLE,
+            Ty::Func => TAG_LCLOSURE,
+            Ty::NFunc => TAG_NCLOSURE,
+            Ty::UData => TAG_USERDATA,
+            Ty::Thread => TAG_THREAD,
+            Ty::LightUd => TAG_LIGHTUD,
+        }
     }
 }
 

@@ -370,7 +370,7 @@ impl Lower<'_> {
                 let same_t = self
                     .b
                     .ins()
-                    .icmp_imm(IntCC::Equal, kt, tag_of(key.ty()) as i64);
+                    .icmp_imm(IntCC::Equal, kt, key.ty().tag() as i64);
                 let ok = self.b.ins().band(same_p, same_t);
                 self.guard(i, ok);
                 self.b.ins().iadd_imm(node, l.node_value as i64)
@@ -453,7 +453,7 @@ impl Lower<'_> {
         let mem = mem.flags();
         if check {
             let tag = self.b.ins().uload8(types::I32, mem, addr, off + 8);
-            let ok = self.b.ins().icmp_imm(IntCC::Equal, tag, tag_of(ty) as i64);
+            let ok = self.b.ins().icmp_imm(IntCC::Equal, tag, ty.tag() as i64);
             let ok = match ty {
                 Ty::False | Ty::True => {
                     let p = self.b.ins().load(types::I64, mem, addr, off);
@@ -481,7 +481,7 @@ impl Lower<'_> {
             _ => v,
         };
         self.b.ins().store(mem, payload, addr, off);
-        let tag = self.b.ins().iconst(types::I64, tag_of(r.ty()) as i64);
+        let tag = self.b.ins().iconst(types::I64, r.ty().tag() as i64);
         self.b.ins().store(mem, tag, addr, off + 8);
     }
 
@@ -540,23 +540,5 @@ fn cl_type(ty: Ty) -> types::Type {
         types::F64
     } else {
         types::I64
-    }
-}
-
-/// The runtime's value tag of an IR type.
-fn tag_of(ty: Ty) -> u8 {
-    match ty {
-        Ty::Nil => TAG_NIL,
-        Ty::False | Ty::True => TAG_BOOL,
-        Ty::Int => TAG_INT,
-        Ty::Num => TAG_FLOAT,
-        Ty::Str => TAG_STRING,
-        Ty::Tab => TAG_TABLE,
-        Ty::Func => TAG_LCLOSURE,
-        Ty::NFunc => TAG_NCLOSURE,
-        Ty::UData => TAG_USERDATA,
-        Ty::Thread => TAG_THREAD,
-        Ty::LightUd => TAG_LIGHTUD,
-        Ty::Ptr | Ty::Void => TAG_NIL,
     }
 }

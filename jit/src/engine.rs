@@ -75,7 +75,7 @@ struct CompiledTrace {
     /// trace did not get through one iteration.
     loop_snap: usize,
     early_exits: u64,
-    /// Object constants of the trace, kept alive with it.
+    /// Object constants of the trace, marked while it lives.
     consts: Vec<Value>,
 }
 
@@ -264,14 +264,14 @@ impl Engine {
         if self.opts.verbose {
             eprintln!("[TRACE {n:3} {} loop]", location(rec.proto, rec.start_pc));
         }
+        // The objects the trace names by address (strings, the closure and the natives
+        // whose identity it guards) must outlive it: a guard comparing with the
+        // address of a freed closure would pass for whatever is allocated there next.
         let consts = t
             .consts
             .iter()
             .filter_map(|c| match *c {
-                ferrous_ir::Const::Gc(ferrous_ir::Ty::Str, p) => {
-                    // Strings are the only object constants recorded so far.
-                    Some(Value::string(Gc::from_addr(p)))
-                }
+                ferrous_ir::Const::Gc(ty, p) => Some(Value::raw(p as u64, ty.tag())),
                 _ => None,
             })
             .collect();

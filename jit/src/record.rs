@@ -280,7 +280,7 @@ impl Recorder {
             Bc::ForLoop => self.for_loop(st, a, pc, op)?,
             Bc::GetUpval => {
                 let (up, v) = self.upval(st, i.b() as usize, pc)?;
-                let ty = ty_of(v).ok_or(Abort::NyiType(op))?;
+                let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
                 let r = self.trace.emit1(Op::ULoad, ty, up);
                 self.set(a, r);
             }
@@ -302,7 +302,7 @@ impl Recorder {
                 let k = proto.constants[i.c() as usize];
                 let key = self.konst(k, op)?;
                 let (slot, v) = self.table_slot(live_t, t, key, k, pc, op)?;
-                let ty = ty_of(v)
+                let ty = Ty::of(v)
                     .filter(|&t| t != Ty::Nil)
                     .ok_or(Abort::NyiTable(op))?;
                 let r = self.trace.emit1(Op::HLoad, ty, slot);
@@ -315,7 +315,7 @@ impl Recorder {
                 let (key, live_key) = self.key(st, &proto, op, i.c(), pc)?;
                 let live_t = self.live(st, b);
                 let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
-                let ty = ty_of(v)
+                let ty = Ty::of(v)
                     .filter(|&t| t != Ty::Nil)
                     .ok_or(Abort::NyiTable(op))?;
                 let load = if key.ty() == Ty::Int {
@@ -742,7 +742,7 @@ impl Recorder {
             return Ok(cur);
         }
         let v = st.thread.stack[self.base + r];
-        let ty = ty_of(v).ok_or(Abort::NyiType(op))?;
+        let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
         self.snap(pc);
         let ld = self
             .trace
@@ -832,23 +832,4 @@ fn arith_of(op: Bc) -> ArithOp {
         Bc::Shl => ArithOp::Shl,
         _ => ArithOp::Shr,
     }
-}
-
-/// The IR type of a live value.
-pub fn ty_of(v: Value) -> Option<Ty> {
-    Some(match v.tag() {
-        TAG_NIL => Ty::Nil,
-        TAG_BOOL if v.truthy() => Ty::True,
-        TAG_BOOL => Ty::False,
-        TAG_INT => Ty::Int,
-        TAG_FLOAT => Ty::Num,
-        TAG_STRING => Ty::Str,
-        TAG_TABLE => Ty::Tab,
-        TAG_LCLOSURE => Ty::Func,
-        TAG_NCLOSURE => Ty::NFunc,
-        TAG_USERDATA => Ty::UData,
-        TAG_THREAD => Ty::Thread,
-        TAG_LIGHTUD => Ty::LightUd,
-        _ => return None,
-    })
 }
