@@ -149,11 +149,6 @@ impl Ref {
         Ty::ALL[(self.0 >> 24) as usize]
     }
 
-    /// The same reference with another type (a value whose type a guard established).
-    pub fn with_ty(self, ty: Ty) -> Ref {
-        Ref(self.0 & !(0xff << 24) | (ty as u32) << 24)
-    }
-
     /// The operand word of an instruction.
     pub fn raw(self) -> u32 {
         self.0
@@ -249,7 +244,6 @@ mod tests {
             (k.index(), k.is_const(), k.ty()),
             (Ref::MAX_INDEX, true, Ty::Str)
         );
-        assert_eq!(k.with_ty(Ty::Int).ty(), Ty::Int);
         assert!(Ref::NONE.is_none() && !Ref::NONE.is_const());
         for (i, t) in Ty::ALL.iter().enumerate() {
             assert_eq!(*t as usize, i);

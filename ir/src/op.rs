@@ -104,24 +104,18 @@ ops! {
     ToNum    Pure    Ref  None "Integer `a` as a float.";
     ToInt    Guard   Ref  None "Float `a` as an integer, guarding that it has an exact one.";
     // Memory. Loads of Lua values guard the type the instruction carries.
-    SLoad    LoadGuard Lit Lit "Stack slot `a` of the trace's base frame; `b`: `SLoadFlags`.";
+    SLoad    LoadGuard Lit Lit "Stack slot `a` of the trace's base frame; `b`: flags from `sload`.";
     BaseFn   Load    None None "The base frame's function (the slot below its first register).";
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
     ARef     Pure    Ref  Ref  "Address of element `b` (an integer from 1) of the array part at address `a`.";
     HRefK    Guard   Ref  Ref  "Address of the value of the node slot `b` (a slot constant) of the nodes at `a`, guarding that it holds its key.";
-    HRef     Load    Ref  Ref  "Address of the value of key `b` in table `a` (absent: a nil slot).";
     ALoad    LoadGuard Ref None "The value at array address `a`.";
     HLoad    LoadGuard Ref None "The value at node address `a`.";
     NotNil   Guard   Ref  None "Guard that the value at address `a` is not nil (so a store there needs no `__newindex`).";
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
-    TBar     Store   Ref  None "The write barrier of table `a`, before a store into it.";
-    // Calls into the runtime.
-    CArg     Pure    Ref  Ref  "An argument list: `a` (another CArg or the first argument), then `b`.";
-    Call     Pure    Ref  Lit  "Helper `b` (a `Helper`) on the arguments `a`, without effects.";
-    CallS    Store   Ref  Lit  "Helper `b` on the arguments `a`, with effects (allocation, stores).";
 }
 
 /// The `math` functions `Op::Math` computes.
@@ -190,10 +184,6 @@ impl MathFn {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u32)]
 pub enum Field {
-    /// A table's metatable (a table or nil pointer).
-    TabMeta,
-    /// A table's metamethod-absence flags.
-    TabFlags,
     /// The address of a table's array part.
     TabArray,
     /// The length of a table's array part.
@@ -202,19 +192,14 @@ pub enum Field {
     TabNodes,
     /// The number of a table's node slots.
     TabHsize,
-    /// A string's length in bytes.
-    StrLen,
 }
 
 impl Field {
     pub const ALL: &'static [Field] = &[
-        Field::TabMeta,
-        Field::TabFlags,
         Field::TabArray,
         Field::TabAsize,
         Field::TabNodes,
         Field::TabHsize,
-        Field::StrLen,
     ];
 
     pub fn from_lit(n: u32) -> Option<Field> {
@@ -223,23 +208,18 @@ impl Field {
 
     pub fn name(self) -> &'static str {
         match self {
-            Field::TabMeta => "tab.meta",
-            Field::TabFlags => "tab.flags",
             Field::TabArray => "tab.array",
             Field::TabAsize => "tab.asize",
             Field::TabNodes => "tab.nodes",
             Field::TabHsize => "tab.hsize",
-            Field::StrLen => "str.len",
         }
     }
 }
 
 /// `SLoad` flags.
 pub mod sload {
-    /// Guard the slot's type (without it the type is known, as for a loop variable).
+    /// Guard the slot's type (without it the type is known).
     pub const TYPECHECK: u32 = 1;
-    /// The slot is the loop's control variable, written by the loop itself.
-    pub const INHERIT: u32 = 2;
 }
 
 #[cfg(test)]

@@ -72,9 +72,6 @@ fn literal(op: Op, first: bool, n: u32) -> String {
             if n & crate::op::sload::TYPECHECK != 0 {
                 s.push('T');
             }
-            if n & crate::op::sload::INHERIT != 0 {
-                s.push('I');
-            }
             s
         }
         (Op::FLoad, _) => Field::from_lit(n).map_or(format!("field{n}"), |f| f.name().into()),

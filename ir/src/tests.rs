@@ -14,7 +14,7 @@ fn sum_loop(opts: Opts) -> Trace {
     let mut t = Trace::new(opts);
     t.snapshot(3, 6, &[], &[]);
     let s = sload(&mut t, 1, Ty::Int);
-    let i = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Int, 5, sload::INHERIT));
+    let i = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Int, 5, 0));
     let two = t.kint(2);
     let m = t.emit(Op::Mul, Ty::Int, i, two);
     let s2 = t.emit(Op::Add, Ty::Int, s, m);
@@ -38,7 +38,7 @@ fn listing_of_a_loop() {
     let want = "\
 .... SNAP #0 pc 3 [ ] top 6
 0000 >  int SLoad  #1 T
-0001    int SLoad  #5 I
+0001    int SLoad  #5 
 0002    int Mul    0001 +2
 0003    int Add    0000 0002
 0004    int Add    0001 +1

@@ -97,8 +97,8 @@ pub struct Trace {
     pub snaps: Vec<Snapshot>,
     pub snap_entries: Vec<SnapEntry>,
     pub snap_frames: Vec<SnapFrame>,
-    /// The last instruction of each op (the head of its `prev` chain).
-    chain: HashMap<Op, u32>,
+    /// The last instruction of each op (the head of its `prev` chain), by op number.
+    chain: Vec<u32>,
     /// Index of the `Loop` marker, once emitted.
     pub loop_at: Option<usize>,
     pub opts: Opts,
@@ -200,8 +200,10 @@ impl Trace {
     pub fn append(&mut self, mut ins: Ins) -> Ref {
         let i = self.ins.len();
         assert!(i <= Ref::MAX_INDEX, "trace too long");
-        ins.prev = self.chain.get(&ins.op).copied().unwrap_or(NO_PREV);
-        self.chain.insert(ins.op, i as u32);
+        if self.chain.is_empty() {
+            self.chain = vec![NO_PREV; Op::ALL.len()];
+        }
+        ins.prev = std::mem::replace(&mut self.chain[ins.op as usize], i as u32);
         if ins.op == Op::Loop {
             self.loop_at = Some(i);
         }
@@ -211,7 +213,10 @@ impl Trace {
 
     /// The last instruction with `op`, the start of a backwards search.
     pub fn chain_head(&self, op: Op) -> Option<usize> {
-        self.chain.get(&op).map(|&i| i as usize)
+        match self.chain.get(op as usize) {
+            Some(&i) if i != NO_PREV => Some(i as usize),
+            _ => None,
+        }
     }
 
     /// Takes a snapshot that covers the instructions emitted from now on: resume at
@@ -252,6 +257,9 @@ impl Trace {
 
     /// The snapshot that covers instruction `i` (the guard's exit).
     pub fn snap_for(&self, i: usize) -> Option<usize> {
-        self.snaps.iter().rposition(|s| s.at as usize <= i)
+        // Snapshots are in instruction order.
+        self.snaps
+            .partition_point(|s| s.at as usize <= i)
+            .checked_sub(1)
     }
 }

@@ -2,11 +2,11 @@
 //!
 //! The function takes the address of the base frame's first stack slot and of a
 //! counter it adds its loop iterations to, and returns the number of the snapshot it
-//! left through. The pre-roll (the IR before `Loop`) is the
-//! entry block; the loop body is a header block whose parameters are the PHIs, and
-//! which jumps back to itself with the PHIs' second operands. Each guard branches to a
-//! cold exit block of its own that writes its snapshot's registers back to the stack
-//! (payload and tag, as `Value`'s layout contract gives them) and returns. Operations
+//! left through. The pre-roll (the IR before `Loop`) is the entry block; the loop body
+//! is a header block whose parameters are the PHIs, and which jumps back to itself with
+//! the PHIs' second operands. A failed guard branches to its snapshot's cold exit block
+//! (one per snapshot) that writes the snapshot's registers back to the stack (payload
+//! and tag, as `Value`'s layout contract gives them) and returns. Operations
 //! without a machine instruction call helpers in `helpers`, which never unwind.
 
 use crate::helpers;
@@ -330,15 +330,13 @@ impl Lower<'_> {
             Op::FLoad => {
                 let obj = self.val(a());
                 let l = layout();
-                let (off, ty) = match Field::from_lit(ins.b).ok_or("bad field")? {
-                    Field::TabArray => (l.table_array_ptr, types::I64),
-                    Field::TabAsize => (l.table_array_len, types::I64),
-                    Field::TabNodes => (l.table_nodes_ptr, types::I64),
-                    Field::TabHsize => (l.table_nodes_len, types::I64),
-                    Field::TabMeta => (l.table_meta, types::I64),
-                    f => return Err(format!("backend: NYI field {}", f.name())),
+                let off = match Field::from_lit(ins.b).ok_or("bad field")? {
+                    Field::TabArray => l.table_array_ptr,
+                    Field::TabAsize => l.table_array_len,
+                    Field::TabNodes => l.table_nodes_ptr,
+                    Field::TabHsize => l.table_nodes_len,
                 };
-                self.b.ins().load(ty, Mem::Table.flags(), obj, off)
+                self.b.ins().load(types::I64, Mem::Table.flags(), obj, off)
             }
             Op::ARef => {
                 // Element k (from 1) of 16-byte values.

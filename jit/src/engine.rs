@@ -79,12 +79,11 @@ struct CompiledTrace {
     consts: Vec<Value>,
 }
 
-/// Entries after which a trace that runs too few iterations per entry is retired.
+/// Entries after which a trace that averages under one loop iteration per entry, or
+/// leaves from its pre-roll more often than not, is retired: it mostly leaves before
+/// its first full iteration, and entering and leaving cost about what a few
+/// interpreted iterations do.
 const RETIRE_AFTER: u64 = 1000;
-/// The fewest loop iterations per entry a trace must average to stay in use: one that
-/// mostly leaves before its first full iteration is a loss (entering and leaving cost
-/// about what a few interpreted iterations do).
-const MIN_ITERATIONS: u64 = 1;
 
 /// A loop: its prototype's address and its first instruction.
 type LoopKey = (usize, u32);
@@ -166,7 +165,7 @@ impl Engine {
         let counter = Self::counter(tr.proto, tr.start_pc);
         let resume = tr.resume[exit];
         if tr.entries >= RETIRE_AFTER
-            && (tr.iterations < tr.entries * MIN_ITERATIONS || tr.early_exits * 2 > tr.entries)
+            && (tr.iterations < tr.entries || tr.early_exits * 2 > tr.entries)
         {
             // The trace leaves almost as soon as it starts (a branch or a type it did
             // not see while recording, and no side trace yet): entering it costs more
@@ -194,15 +193,19 @@ impl Engine {
     }
 
     fn abort(&mut self, rec: Recorder, why: Abort) {
+        self.abort_because(rec, why.reason());
+    }
+
+    /// Counts an aborted recording of `rec`'s loop, for `reason`.
+    fn abort_because(&mut self, rec: Recorder, reason: String) {
         let key = Self::key(rec.proto, rec.start_pc);
         let n = self.aborts.entry(key).or_insert(0);
         *n += 1;
-        *self.stats.aborts.entry(why.reason()).or_insert(0) += 1;
         if self.opts.verbose {
             eprintln!(
                 "[TRACE --- {} -- {}{}]",
                 location(rec.proto, rec.start_pc),
-                why.reason(),
+                reason,
                 if *n >= self.opts.max_aborts {
                     " (blacklisted)"
                 } else {
@@ -210,6 +213,7 @@ impl Engine {
                 }
             );
         }
+        *self.stats.aborts.entry(reason).or_insert(0) += 1;
     }
 
     /// Optimizes and compiles the recording just closed.
@@ -230,15 +234,7 @@ impl Engine {
         let compiled =
             match backend::compile(&mut self.module, &rec.trace, &name, self.opts.dump.asm) {
                 Ok(c) => c,
-                Err(e) => {
-                    if self.opts.verbose {
-                        eprintln!(
-                            "[TRACE --- {} -- backend: {e}]",
-                            location(rec.proto, rec.start_pc)
-                        );
-                    }
-                    return self.abort(rec, Abort::Interrupted);
-                }
+                Err(e) => return self.abort_because(rec, format!("backend: {e}")),
             };
         self.stats.compile.push(t0.elapsed());
         let t = &rec.trace;

@@ -40,8 +40,6 @@ pub enum Abort {
     TooLong,
     /// A register's type differs between the loop's entry and its back-edge.
     TypeInstability,
-    /// A loop-carried value would need two different PHIs.
-    PhiConflict,
     /// An operation that raises an error every time (division by zero).
     AlwaysErrors,
     /// A debug hook was set, or another recording took over.
@@ -59,7 +57,6 @@ impl Abort {
             Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
             Abort::TypeInstability => "loop type instability".into(),
-            Abort::PhiConflict => "PHI conflict".into(),
             Abort::AlwaysErrors => "operation always raises an error".into(),
             Abort::Interrupted => "interrupted".into(),
         }
@@ -80,8 +77,7 @@ pub struct Recorder {
     written: Vec<bool>,
     /// Whether a register was written since the last snapshot.
     dirty: bool,
-    recorded: usize,
-    /// The recorded instructions, for `--jit-dump`.
+    /// The recorded instructions.
     pub pcs: Vec<u32>,
     /// Whether the closure's identity is guarded yet.
     closure_guarded: bool,
@@ -102,7 +98,6 @@ impl Recorder {
             slots: vec![Ref::NONE; n],
             written: vec![false; n],
             dirty: true,
-            recorded: 0,
             pcs: Vec::new(),
             closure_guarded: false,
         }
@@ -121,15 +116,14 @@ impl Recorder {
         if th.frames.len() != self.frame + 1 || proto != self.proto {
             return Err(Abort::FrameChange);
         }
-        if pc == self.start_pc && self.recorded > 0 {
+        if pc == self.start_pc && !self.pcs.is_empty() {
             return Ok(true);
         }
         if self.pcs.last().is_some_and(|&prev| pc <= prev) {
             return Err(Abort::InnerLoop);
         }
-        self.recorded += 1;
         self.pcs.push(pc);
-        if self.recorded > MAX_RECORDED {
+        if self.pcs.len() > MAX_RECORDED {
             return Err(Abort::TooLong);
         }
         let i = Instr(proto.code[pc as usize]);
@@ -286,8 +280,7 @@ impl Recorder {
             }
             Bc::SetUpval => {
                 let v = self.get(st, a, pc, op)?;
-                if !matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num) {
-                    // Objects would need the write barrier.
+                if !needs_no_barrier(v) {
                     return Err(Abort::NyiType(op));
                 }
                 let (up, _) = self.upval(st, i.b() as usize, pc)?;
@@ -301,11 +294,7 @@ impl Recorder {
                 let t = self.trace.emit1(Op::ULoad, Ty::Tab, up);
                 let k = proto.constants[i.c() as usize];
                 let key = self.konst(k, op)?;
-                let (slot, v) = self.table_slot(live_t, t, key, k, pc, op)?;
-                let ty = Ty::of(v)
-                    .filter(|&t| t != Ty::Nil)
-                    .ok_or(Abort::NyiTable(op))?;
-                let r = self.trace.emit1(Op::HLoad, ty, slot);
+                let r = self.table_get(live_t, t, key, k, pc, op)?;
                 self.set(a, r);
             }
             Bc::Call => self.call(st, i, pc)?,
@@ -314,16 +303,7 @@ impl Recorder {
                 let t = self.get(st, b, pc, op)?;
                 let (key, live_key) = self.key(st, &proto, op, i.c(), pc)?;
                 let live_t = self.live(st, b);
-                let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
-                let ty = Ty::of(v)
-                    .filter(|&t| t != Ty::Nil)
-                    .ok_or(Abort::NyiTable(op))?;
-                let load = if key.ty() == Ty::Int {
-                    Op::ALoad
-                } else {
-                    Op::HLoad
-                };
-                let r = self.trace.emit1(load, ty, slot);
+                let r = self.table_get(live_t, t, key, live_key, pc, op)?;
                 self.set(a, r);
             }
             Bc::SetI | Bc::SetTable | Bc::SetField => {
@@ -334,8 +314,7 @@ impl Recorder {
                 } else {
                     self.get(st, i.c() as usize, pc, op)?
                 };
-                if !matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num) {
-                    // Objects would need the write barrier.
+                if !needs_no_barrier(v) {
                     return Err(Abort::NyiTable(op));
                 }
                 let live_t = self.live(st, a);
@@ -365,7 +344,7 @@ impl Recorder {
                 // R[A+1] counts the iterations left (unsigned).
                 let count = self.get(st, a + 1, pc, op)?;
                 let idx = self.get(st, a, pc, op)?;
-                if st.thread.stack[self.base + a + 1].as_int_unchecked() == 0 {
+                if self.live(st, a + 1).as_int_unchecked() == 0 {
                     return Err(Abort::LeftLoop);
                 }
                 let zero = self.trace.kint(0);
@@ -380,21 +359,15 @@ impl Recorder {
             Ty::Num => {
                 let limit = self.get(st, a + 1, pc, op)?;
                 let idx = self.get(st, a, pc, op)?;
-                let s = st.thread.stack[self.base + a + 2].as_float_unchecked();
-                let zero = self.trace.knum(0.0);
+                let float = |r| self.live(st, r).as_float_unchecked();
+                let (s, n, lim) = (float(a + 2), float(a) + float(a + 2), float(a + 1));
                 let up = s > 0.0;
-                self.guard(if up { Op::Gt } else { Op::Le }, step, zero, pc);
-                let next = self.trace.emit(Op::Add, Ty::Num, idx, step);
-                let old = st.thread.stack[self.base + a].as_float_unchecked();
-                let n = old + s;
-                let stays = if up {
-                    n <= limit_value(st, self.base + a + 1)
-                } else {
-                    limit_value(st, self.base + a + 1) <= n
-                };
-                if !stays {
+                if !(if up { n <= lim } else { lim <= n }) {
                     return Err(Abort::LeftLoop);
                 }
+                let zero = self.trace.knum(0.0);
+                self.guard(if up { Op::Gt } else { Op::Le }, step, zero, pc);
+                let next = self.trace.emit(Op::Add, Ty::Num, idx, step);
                 if up {
                     self.guard(Op::Le, next, limit, pc);
                 } else {
@@ -429,6 +402,29 @@ impl Recorder {
                 (self.konst(k, op)?, k)
             }
         })
+    }
+
+    /// `t[key]`, loaded from its slot with a guard on the type it holds now (not nil:
+    /// a missing key would consult `__index`).
+    fn table_get(
+        &mut self,
+        live_t: Value,
+        t: Ref,
+        key: Ref,
+        live_key: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<Ref, Abort> {
+        let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
+        let ty = Ty::of(v)
+            .filter(|&t| t != Ty::Nil)
+            .ok_or(Abort::NyiTable(op))?;
+        let load = if key.ty() == Ty::Int {
+            Op::ALoad
+        } else {
+            Op::HLoad
+        };
+        Ok(self.trace.emit1(load, ty, slot))
     }
 
     /// The address of the slot that holds `key` in table `t` (live: `live_t`,
@@ -597,9 +593,9 @@ impl Recorder {
 
     /// Whether the equality instruction `i` holds on the live values.
     fn live_eq(&self, st: &State, a: usize, op: Bc, i: Instr, p: &Proto) -> bool {
-        let x = st.thread.stack[self.base + a];
+        let x = self.live(st, a);
         let y = match op {
-            Bc::Eq => st.thread.stack[self.base + i.b() as usize],
+            Bc::Eq => self.live(st, i.b() as usize),
             Bc::EqK => p.constants[i.b() as usize],
             _ => Value::int(i.sb() as i64),
         };
@@ -609,10 +605,10 @@ impl Recorder {
     /// Whether the ordering instruction `i` holds on the live values (numbers of one
     /// type: the caller checked).
     fn live_order(&self, st: &State, a: usize, op: Bc, i: Instr) -> bool {
-        let x = st.thread.stack[self.base + a];
+        let x = self.live(st, a);
         let imm = i.sb() as i64;
         let y = match op {
-            Bc::Lt | Bc::Le => st.thread.stack[self.base + i.b() as usize],
+            Bc::Lt | Bc::Le => self.live(st, i.b() as usize),
             _ if x.tag() == TAG_FLOAT => Value::float(imm as f64),
             _ => Value::int(imm),
         };
@@ -741,8 +737,7 @@ impl Recorder {
         if !cur.is_none() {
             return Ok(cur);
         }
-        let v = st.thread.stack[self.base + r];
-        let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
+        let ty = Ty::of(self.live(st, r)).ok_or(Abort::NyiType(op))?;
         self.snap(pc);
         let ld = self
             .trace
@@ -787,8 +782,10 @@ impl Recorder {
     }
 }
 
-fn limit_value(st: &State, slot: usize) -> f64 {
-    st.thread.stack[slot].as_float_unchecked()
+/// Whether storing a value of `v`'s type needs no write barrier: it is no object.
+/// (Stores of objects are not recorded yet.)
+fn needs_no_barrier(v: Ref) -> bool {
+    matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num)
 }
 
 /// Equality of two numbers as Lua compares them, or `None` if either is not a number.

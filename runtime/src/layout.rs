@@ -12,8 +12,6 @@ use std::sync::OnceLock;
 /// Byte offsets, from the start of an object (its header).
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
-    /// `Table`: the metatable pointer (0 for none).
-    pub table_meta: i32,
     /// `Table`: the address of the array part's first slot, and its length.
     pub table_array_ptr: i32,
     pub table_array_len: i32,
@@ -39,7 +37,6 @@ pub fn layout() -> &'static Layout {
         let n = std::mem::offset_of!(Table, nodes) as i32;
         let (kp, kt) = Node::key_offsets();
         Layout {
-            table_meta: std::mem::offset_of!(Table, metatable) as i32,
             table_array_ptr: t + array_ptr,
             table_array_len: t + array_len,
             table_nodes_ptr: n + nodes_ptr,
@@ -108,6 +105,5 @@ mod tests {
         assert_eq!(at(l.table_array_len), t.array.len());
         assert_eq!(at(l.table_nodes_ptr), t.nodes.as_ptr() as usize);
         assert_eq!(at(l.table_nodes_len), t.nodes.len());
-        assert_eq!(at(l.table_meta), 0, "no metatable");
     }
 }

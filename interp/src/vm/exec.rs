@@ -297,9 +297,8 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
             };
         }
-        // Runs the `Jmp` at `pc`.
         // A loop back-edge to `pc`: with a JIT on, counts down the loop's hot counter
-        // and tells the JIT when it runs out. Without one, this is one test.
+        // and tells the JIT when it runs out. With it off, this is one test.
         macro_rules! loop_backedge {
             () => {{
                 if st.hot.enabled {
@@ -318,6 +317,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
             }};
         }
+        // Runs the `Jmp` at `pc`.
         macro_rules! take_jump {
             () => {
                 let j = fetch!();

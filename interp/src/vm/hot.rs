@@ -1,6 +1,7 @@
 //! The cold side of hot-loop counting (the counting itself is inline in `exec::run`).
 
 use ferrous_runtime::function::Proto;
+use ferrous_runtime::hot::JitEngine;
 use ferrous_runtime::thread::HOOK_RECORD;
 use ferrous_runtime::{Gc, State};
 
@@ -10,13 +11,7 @@ use ferrous_runtime::{Gc, State};
 #[inline(never)]
 pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> Option<u32> {
     st.hot.counts[slot] = st.hot.threshold;
-    let mut jit = st.jit.take()?;
-    let resume = jit.hot_loop(st, proto, pc);
-    // The engine may have been switched off (`jit.off`) meanwhile.
-    if st.jit.is_none() {
-        st.jit = Some(jit);
-    }
-    resume
+    with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)).flatten()
 }
 
 /// Recording: shows the JIT the instruction at `pc` of `proto` before it runs, and stops
@@ -24,19 +19,19 @@ pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> Optio
 #[cold]
 #[inline(never)]
 pub fn record(st: &mut State, proto: Gc<Proto>, pc: u32) {
-    let go_on = match st.jit.take() {
-        Some(mut jit) => {
-            let go_on = jit.record(st, proto, pc);
-            if st.jit.is_none() {
-                st.jit = Some(jit);
-            }
-            go_on
-        }
-        None => false,
-    };
-    if !go_on {
+    let go_on = with_jit(st, |jit, st| jit.record(st, proto, pc));
+    if go_on != Some(true) {
         st.thread.get_mut().hook.mask &= !HOOK_RECORD;
     }
+}
+
+/// Runs `f` on the installed JIT, taken out of the state while it runs (the engine
+/// and the state it works on are borrowed apart), or returns `None` without one.
+fn with_jit<R>(st: &mut State, f: impl FnOnce(&mut dyn JitEngine, &mut State) -> R) -> Option<R> {
+    let mut jit = st.jit.take()?;
+    let r = f(jit.as_mut(), st);
+    st.jit = Some(jit);
+    Some(r)
 }
 
 #[cfg(test)]
