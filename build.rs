@@ -3,6 +3,9 @@
 //! `tools/symbol_order.py`), so the executed code sits in few pages and the binary's
 //! resident size stays small (see docs/internals.md, "Code layout").
 //!
+//! `tools/rodata-order.ld` (written by `tools/rodata_order.py`) does the same for read-only
+//! data: a linker script that puts the constants a short run reads in one section first.
+//!
 //! The list is a hint to LLD (`--symbol-ordering-file`): names it does not find, from
 //! another toolchain or a renamed function, are skipped. It is only passed where LLD
 //! is known to be the linker: release builds for x86_64 Linux with Rust 1.90 or later
@@ -14,6 +17,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=tools/symbol-order.txt");
+    println!("cargo:rerun-if-changed=tools/rodata-order.ld");
     println!("cargo:rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     if env::var("TARGET").as_deref() != Ok("x86_64-unknown-linux-gnu")
         || env::var("PROFILE").as_deref() != Ok("release")
@@ -33,6 +37,10 @@ fn main() {
             order.display()
         );
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+    let rodata = Path::new(&dir).join("tools/rodata-order.ld");
+    if rodata.exists() {
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", rodata.display());
     }
 }
 
