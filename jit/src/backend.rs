@@ -1,13 +1,22 @@
-//! The Cranelift backend: lowers a peeled trace to one native function.
+//! The Cranelift backend: lowers a trace to one native function.
 //!
 //! The function takes the address of the base frame's first stack slot and of a
-//! counter it adds its loop iterations to, and returns the number of the snapshot it
-//! left through. The pre-roll (the IR before `Loop`) is the entry block; the loop body
-//! is a header block whose parameters are the PHIs, and which jumps back to itself with
-//! the PHIs' second operands. A failed guard branches to its snapshot's cold exit block
-//! (one per snapshot) that writes the snapshot's registers back to the stack (payload
-//! and tag, as `Value`'s layout contract gives them) and returns. Operations
-//! without a machine instruction call helpers in `helpers`, which never unwind.
+//! counter it adds its loop iterations to, and returns the trace's number and the
+//! snapshot it left through (`exit_code`). The pre-roll (the IR before `Loop`) is the
+//! entry block; the loop body is a header block whose parameters are the PHIs, and
+//! which jumps back to itself with the PHIs' second operands. A failed guard branches
+//! to its snapshot's cold exit block (one per snapshot) that writes the snapshot's
+//! registers back to the stack (payload and tag, as `Value`'s layout contract gives
+//! them). Operations without a machine instruction call helpers in `helpers`, which
+//! never unwind.
+//!
+//! Traces link through the stack, as the interpreter would run them: an exit block
+//! then reads its slot in the trace's link table and, once a side trace is attached
+//! there, tail-calls it instead of returning; a side trace (no loop) ends by writing
+//! its registers back and tail-calling its root trace, whose pre-roll reloads them.
+//! Cranelift cannot patch code, and the table is the patchable jump: one load and a
+//! branch on a path that is already cold. All trace functions use the `tail` calling
+//! convention for that; `trampoline` makes the one function Rust calls to run them.
 
 use crate::helpers;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -33,18 +42,75 @@ pub struct Compiled {
     pub disasm: Option<String>,
 }
 
+/// How a trace ends and links: its number (in exit codes), its link table (one word
+/// per snapshot: zero, or the code of the side trace attached to that exit), and,
+/// for a side trace, the code of the root trace it ends in.
+pub struct Links {
+    pub trace: u32,
+    pub table: *const usize,
+    pub root: Option<*const u8>,
+}
+
+/// What a trace returns when it leaves through snapshot `snap` of trace `trace`.
+pub fn exit_code(trace: u32, snap: u32) -> u64 {
+    (trace as u64) << 32 | snap as u64
+}
+
+/// The signature of every trace function: `(base, iterations) -> exit code`.
+fn trace_signature(ptr: types::Type) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(ptr));
+    sig.params.push(AbiParam::new(ptr));
+    sig.returns.push(AbiParam::new(types::I64));
+    sig
+}
+
+/// Compiles the function Rust runs traces through:
+/// `extern "C" fn(code, base, iterations) -> exit code` calls trace function `code`.
+pub fn trampoline(module: &mut JITModule) -> Result<*const u8, String> {
+    let mut ctx = module.make_context();
+    let ptr = module.target_config().pointer_type();
+    let sig = &mut ctx.func.signature;
+    sig.call_conv = CallConv::SystemV;
+    sig.params
+        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+    sig.returns.push(AbiParam::new(types::I64));
+    let mut fbc = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let callee = b.import_signature(trace_signature(ptr));
+        let call = b.ins().call_indirect(callee, p[0], &p[1..]);
+        let code = b.inst_results(call)[0];
+        b.ins().return_(&[code]);
+        b.seal_all_blocks();
+        b.finalize();
+    }
+    let id = module
+        .declare_function("trampoline", Linkage::Local, &ctx.func.signature)
+        .map_err(|e| e.to_string())?;
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    Ok(module.get_finalized_function(id))
+}
+
 /// Compiles `t` into `module` under `name`.
 pub fn compile(
     module: &mut JITModule,
     t: &Trace,
     name: &str,
+    links: &Links,
     disasm: bool,
 ) -> Result<Compiled, String> {
     let mut ctx = module.make_context();
     let ptr = module.target_config().pointer_type();
-    ctx.func.signature.params.push(AbiParam::new(ptr));
-    ctx.func.signature.params.push(AbiParam::new(ptr));
-    ctx.func.signature.returns.push(AbiParam::new(types::I32));
+    ctx.func.signature = trace_signature(ptr);
     ctx.set_disasm(disasm);
     let mut fbc = FunctionBuilderContext::new();
     {
@@ -54,6 +120,7 @@ pub fn compile(
         b.switch_to_block(entry);
         let base = b.block_params(entry)[0];
         let iterations = b.block_params(entry)[1];
+        let sig = b.import_signature(trace_signature(ptr));
         let mut l = Lower {
             b,
             t,
@@ -62,6 +129,8 @@ pub fn compile(
             iterations,
             header: None,
             exits: HashMap::new(),
+            links,
+            sig,
         };
         l.lower()?;
         l.b.finalize();
@@ -93,6 +162,9 @@ struct Lower<'a> {
     header: Option<Block>,
     /// The exit block of each snapshot, once a guard needed it.
     exits: HashMap<usize, Block>,
+    links: &'a Links,
+    /// The trace functions' signature, for tail calls.
+    sig: cranelift_codegen::ir::SigRef,
 }
 
 /// Memory a trace touches, in separate alias regions so that Cranelift may keep a
@@ -121,7 +193,9 @@ impl Mem {
 impl Lower<'_> {
     fn lower(&mut self) -> Result<(), String> {
         let t = self.t;
-        let loop_at = t.loop_at.ok_or("trace without a loop")?;
+        let Some(loop_at) = t.loop_at else {
+            return self.lower_side();
+        };
         let phis: Vec<(Ref, Ref)> = t.ins[loop_at..]
             .iter()
             .filter(|i| i.op == Op::Phi)
@@ -160,6 +234,34 @@ impl Lower<'_> {
         self.b.ins().jump(header, &args);
         self.b.seal_all_blocks();
         Ok(())
+    }
+
+    /// A side trace: its instructions, then its registers written back and a tail call
+    /// of the root trace.
+    fn lower_side(&mut self) -> Result<(), String> {
+        let root = self.links.root.ok_or("trace without a loop")?;
+        for i in 0..self.t.ins.len() {
+            self.vals[i] = self.ins(i)?;
+        }
+        let last = *self
+            .t
+            .snaps
+            .last()
+            .ok_or("side trace without its last snapshot")?;
+        self.write_back(last);
+        let callee = self.b.ins().iconst(types::I64, root as i64);
+        let args = [self.base, self.iterations];
+        self.b.ins().return_call_indirect(self.sig, callee, &args);
+        self.b.seal_all_blocks();
+        Ok(())
+    }
+
+    /// Writes the registers of snapshot `snap` back to the stack.
+    fn write_back(&mut self, snap: ferrous_ir::Snapshot) {
+        let base = self.base;
+        for e in self.t.entries(&snap).to_vec() {
+            self.store_value(e.r, (base, e.slot as i32 * 16, Mem::Stack));
+        }
     }
 
     /// The value of `r` where the builder stands.
@@ -500,12 +602,21 @@ impl Lower<'_> {
         self.b.set_cold_block(exit);
         self.b.ins().brif(ok, cont, &[], exit, &[]);
         self.b.switch_to_block(exit);
-        let snap = self.t.snaps[n];
-        let base = self.base;
-        for e in self.t.entries(&snap).to_vec() {
-            self.store_value(e.r, (base, e.slot as i32 * 16, Mem::Stack));
-        }
-        let code = self.b.ins().iconst(types::I32, n as i64);
+        self.write_back(self.t.snaps[n]);
+        // A side trace attached to this exit runs on from here.
+        let slot = self.links.table as i64 + 8 * n as i64;
+        let slot = self.b.ins().iconst(types::I64, slot);
+        let side = self.b.ins().load(types::I64, MemFlags::trusted(), slot, 0);
+        let (linked, back) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(linked);
+        self.b.set_cold_block(back);
+        self.b.ins().brif(side, linked, &[], back, &[]);
+        self.b.switch_to_block(linked);
+        let args = [self.base, self.iterations];
+        self.b.ins().return_call_indirect(self.sig, side, &args);
+        self.b.switch_to_block(back);
+        let code = exit_code(self.links.trace, n as u32);
+        let code = self.b.ins().iconst(types::I64, code as i64);
         self.b.ins().return_(&[code]);
         self.b.switch_to_block(cont);
     }

@@ -64,6 +64,13 @@ struct Stats {
 
 struct CompiledTrace {
     code: TraceCode,
+    /// One word per snapshot: the code of the side trace attached to that exit, or 0.
+    /// The trace's exit blocks read it (its address is in the code: it never moves).
+    links: Box<[usize]>,
+    /// The root trace (the trace itself for one), and the trace and exit a side trace
+    /// starts from.
+    root: usize,
+    parent: Option<(usize, u32)>,
     proto: Gc<Proto>,
     start_pc: u32,
     /// Where each snapshot resumes, by exit number.
@@ -84,6 +91,9 @@ struct CompiledTrace {
 /// its first full iteration, and entering and leaving cost about what a few
 /// interpreted iterations do.
 const RETIRE_AFTER: u64 = 1000;
+
+/// Times an exit is taken before a side trace is recorded from it (LuaJIT's default).
+const HOT_EXIT: u64 = 10;
 
 /// A loop: its prototype's address and its first instruction.
 type LoopKey = (usize, u32);
@@ -122,22 +132,32 @@ impl Hasher for LoopHasher {
 
 pub struct Engine {
     module: JITModule,
+    /// The module's `backend::trampoline`.
+    trampoline: *const u8,
     traces: Vec<CompiledTrace>,
     by_loop: LoopMap<usize>,
     aborts: LoopMap<u32>,
+    /// Aborted side trace recordings by trace and exit.
+    side_aborts: HashMap<(usize, u32), u32>,
     rec: Option<Recorder>,
+    /// The trace and exit the recording in progress starts from, for a side trace.
+    rec_parent: Option<(usize, u32)>,
     opts: JitOptions,
     stats: Stats,
 }
 
 impl Engine {
     pub fn new(opts: JitOptions) -> Result<Engine, String> {
+        let (module, trampoline) = new_module()?;
         Ok(Engine {
-            module: new_module()?,
+            module,
+            trampoline,
             traces: Vec::new(),
             by_loop: LoopMap::default(),
             aborts: LoopMap::default(),
+            side_aborts: HashMap::new(),
             rec: None,
+            rec_parent: None,
             opts,
             stats: Stats::default(),
         })
@@ -155,15 +175,21 @@ impl Engine {
     fn enter(&mut self, st: &mut State, n: usize) -> u32 {
         let base = st.thread.frames.last().expect("a running frame").base;
         let tr = &mut self.traces[n];
-        let exit = tr.code.run(st.thread.get_mut(), base, &mut tr.iterations) as usize;
-        tr.exits[exit] += 1;
+        let code = tr.code.run(st.thread.get_mut(), base, &mut tr.iterations);
+        let (left, exit) = ((code >> 32) as usize, code as u32);
         tr.entries += 1;
-        if exit < tr.loop_snap {
+        if left == n && (exit as usize) < tr.loop_snap {
             tr.early_exits += 1;
         }
         self.stats.entries += 1;
+        let from = &mut self.traces[left];
+        from.exits[exit as usize] += 1;
+        let resume = from.resume[exit as usize];
+        if from.exits[exit as usize] >= HOT_EXIT {
+            self.side_trace(st, left, exit);
+        }
+        let tr = &mut self.traces[n];
         let counter = Self::counter(tr.proto, tr.start_pc);
-        let resume = tr.resume[exit];
         if tr.entries >= RETIRE_AFTER
             && (tr.iterations < tr.entries || tr.early_exits * 2 > tr.entries)
         {
@@ -192,14 +218,43 @@ impl Engine {
         resume
     }
 
+    /// Starts recording a side trace from exit `exit` of trace `t`, which the running
+    /// frame just left through, unless one is attached already, or recorded too often
+    /// in vain, or another recording runs.
+    fn side_trace(&mut self, st: &mut State, t: usize, exit: u32) {
+        let tr = &self.traces[t];
+        if self.rec.is_some()
+            || tr.links[exit as usize] != 0
+            || self.side_aborts.get(&(t, exit)).copied().unwrap_or(0) >= self.opts.max_aborts
+        {
+            return;
+        }
+        let root = &self.traces[tr.root];
+        let resume = tr.resume[exit as usize];
+        self.rec = Some(Recorder::new(
+            st,
+            tr.proto,
+            resume,
+            Some(root.start_pc),
+            self.opts.opts,
+        ));
+        self.rec_parent = Some((t, exit));
+        st.thread.get_mut().hook.mask |= HOOK_RECORD;
+    }
+
     fn abort(&mut self, rec: Recorder, why: Abort) {
         self.abort_because(rec, why.reason());
     }
 
-    /// Counts an aborted recording of `rec`'s loop, for `reason`.
+    /// Counts an aborted recording of `rec`'s loop (or side trace), for `reason`.
     fn abort_because(&mut self, rec: Recorder, reason: String) {
-        let key = Self::key(rec.proto, rec.start_pc);
-        let n = self.aborts.entry(key).or_insert(0);
+        let n = match self.rec_parent.take() {
+            Some(parent) => self.side_aborts.entry(parent).or_insert(0),
+            None => self
+                .aborts
+                .entry(Self::key(rec.proto, rec.start_pc))
+                .or_insert(0),
+        };
         *n += 1;
         if self.opts.verbose {
             eprintln!(
@@ -219,27 +274,56 @@ impl Engine {
     /// Optimizes and compiles the recording just closed.
     fn finish(&mut self, st: &mut State, mut rec: Recorder) {
         let t0 = Instant::now();
-        let at_end = rec.written_entries();
-        if let Err(e) = peel::peel(&mut rec.trace, &at_end) {
-            let why = match e {
-                peel::PeelError::TypeInstability => Abort::TypeInstability,
-            };
-            return self.abort(rec, why);
+        let parent = self.rec_parent;
+        let root = parent.map(|(p, _)| self.traces[p].root);
+        if root.is_some() {
+            rec.close_side();
+        } else {
+            let at_end = rec.written_entries();
+            if let Err(e) = peel::peel(&mut rec.trace, &at_end) {
+                let why = match e {
+                    peel::PeelError::TypeInstability => Abort::TypeInstability,
+                };
+                return self.abort(rec, why);
+            }
         }
         if self.opts.opts.dce {
             dce::run(&mut rec.trace);
         }
         let n = self.traces.len() + 1;
         let name = format!("trace{n}");
-        let compiled =
-            match backend::compile(&mut self.module, &rec.trace, &name, self.opts.dump.asm) {
-                Ok(c) => c,
-                Err(e) => return self.abort_because(rec, format!("backend: {e}")),
-            };
+        let links = vec![0usize; rec.trace.snaps.len()].into_boxed_slice();
+        let how = backend::Links {
+            trace: self.traces.len() as u32,
+            table: links.as_ptr(),
+            root: root.map(|r| self.traces[r].code.entry()),
+        };
+        let compiled = match backend::compile(
+            &mut self.module,
+            &rec.trace,
+            &name,
+            &how,
+            self.opts.dump.asm,
+        ) {
+            Ok(c) => c,
+            Err(e) => return self.abort_because(rec, format!("backend: {e}")),
+        };
+        self.rec_parent = None;
         self.stats.compile.push(t0.elapsed());
         let t = &rec.trace;
+        let start = match parent {
+            Some((p, e)) => format!("{}/{e} ", p + 1),
+            None => String::new(),
+        };
+        let stop = match root {
+            Some(r) => format!("link TRACE {}", r + 1),
+            None => "loop".to_string(),
+        };
         if self.opts.dump.bytecode || self.opts.dump.ir || self.opts.dump.asm {
-            eprintln!("---- TRACE {n} start {}", location(rec.proto, rec.start_pc));
+            eprintln!(
+                "---- TRACE {n} start {start}{}",
+                location(rec.proto, rec.start_pc)
+            );
             if self.opts.dump.bytecode {
                 eprintln!("---- TRACE {n} bytecode");
                 for &pc in &rec.pcs {
@@ -255,10 +339,13 @@ impl Engine {
                 eprintln!("---- TRACE {n} mcode");
                 eprint!("{asm}");
             }
-            eprintln!("---- TRACE {n} stop -> loop");
+            eprintln!("---- TRACE {n} stop -> {stop}");
         }
         if self.opts.verbose {
-            eprintln!("[TRACE {n:3} {} loop]", location(rec.proto, rec.start_pc));
+            eprintln!(
+                "[TRACE {n:3} {start}{} {stop}]",
+                location(rec.proto, rec.start_pc)
+            );
         }
         // The objects the trace names by address (strings, the closure and the natives
         // whose identity it guards) must outlive it: a guard comparing with the
@@ -271,12 +358,20 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        let code = TraceCode::new(&compiled, rec.proto.max_stack as usize);
-        let key = Self::key(rec.proto, rec.start_pc);
-        self.by_loop.insert(key, self.traces.len());
-        st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = 1;
+        let code = TraceCode::new(&compiled, self.trampoline, rec.proto.max_stack as usize);
+        let me = self.traces.len();
+        match parent {
+            Some((p, e)) => self.traces[p].links[e as usize] = code.entry() as usize,
+            None => {
+                self.by_loop.insert(Self::key(rec.proto, rec.start_pc), me);
+                st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = 1;
+            }
+        }
         self.traces.push(CompiledTrace {
             code,
+            links,
+            root: root.unwrap_or(me),
+            parent,
             proto: rec.proto,
             start_pc: rec.start_pc,
             resume: t.snaps.iter().map(|s| s.pc).collect(),
@@ -316,8 +411,12 @@ impl Engine {
                 .filter(|(_, n)| **n > 0)
                 .map(|(e, n)| format!("#{e}:{n}"))
                 .collect();
+            let from = match t.parent {
+                Some((p, e)) => format!(" (side of {}/{e})", p + 1),
+                None => String::new(),
+            };
             s += &format!(
-                "trace {} at {}: {} entries, {} iterations, exits {}\n",
+                "trace {}{from} at {}: {} entries, {} iterations, exits {}\n",
                 i + 1,
                 location(t.proto, t.start_pc),
                 t.entries,
@@ -349,19 +448,20 @@ impl JitEngine for Engine {
             return None;
         }
         let key = Self::key(proto, pc);
-        if let Some(&n) = self.by_loop.get(&key) {
-            return Some(self.enter(st, n));
-        }
         if let Some(rec) = &self.rec {
             if st.thread.hook.mask & HOOK_RECORD != 0 && rec.is_live(st) {
                 // Other loops get hot while one is recorded (an inner loop, or this
-                // one at its back-edge, just before the recorder closes it).
+                // one at its back-edge, just before the recorder closes it), and no
+                // trace runs under the recorder's eyes.
                 return None;
             }
             // A recording that never closed (an error unwound its frame, or a debug
             // hook cut it).
             let rec = self.rec.take().unwrap();
             self.abort(rec, Abort::Interrupted);
+        }
+        if let Some(&n) = self.by_loop.get(&key) {
+            return Some(self.enter(st, n));
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
             // Blacklisted. Its counter may be another loop's too: it is left as it is.
@@ -372,7 +472,7 @@ impl JitEngine for Engine {
             // (and traces are not linked yet). It may come back with more to do.
             return None;
         }
-        self.rec = Some(Recorder::new(st, proto, pc, self.opts.opts));
+        self.rec = Some(Recorder::new(st, proto, pc, None, self.opts.opts));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
         None
     }
@@ -414,24 +514,31 @@ impl JitEngine for Engine {
 
     fn flush(&mut self) {
         self.rec = None;
+        self.rec_parent = None;
         self.by_loop.clear();
         self.aborts.clear();
+        self.side_aborts.clear();
         self.traces.clear();
         // No trace refers to the old code any more: free it all, and compile the next
         // generation into a new module. (Without a new module the old one stays; its
         // code is unreachable.)
-        if let Ok(m) = new_module() {
+        if let Ok((m, trampoline)) = new_module() {
             native::free_module(std::mem::replace(&mut self.module, m));
+            self.trampoline = trampoline;
         }
     }
 }
 
-/// A code module: the traces compiled into it are freed together (Cranelift cannot
-/// free one function).
-fn new_module() -> Result<JITModule, String> {
+/// A code module, and its trampoline: the traces compiled into it are freed together
+/// (Cranelift cannot free one function).
+fn new_module() -> Result<(JITModule, *const u8), String> {
     let mut flags = cranelift_codegen::settings::builder();
     use cranelift_codegen::settings::Configurable;
     flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+    // Cranelift's tail calls (trace linking) need frame pointers.
+    flags
+        .set("preserve_frame_pointers", "true")
+        .map_err(|e| e.to_string())?;
     // Cranelift's IR verifier costs a third of a compile: debug builds only.
     let verify = if cfg!(debug_assertions) {
         "true"
@@ -444,10 +551,9 @@ fn new_module() -> Result<JITModule, String> {
     let isa = cranelift_native::builder()?
         .finish(cranelift_codegen::settings::Flags::new(flags))
         .map_err(|e| e.to_string())?;
-    Ok(JITModule::new(JITBuilder::with_isa(
-        isa,
-        default_libcall_names(),
-    )))
+    let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+    let trampoline = backend::trampoline(&mut module)?;
+    Ok((module, trampoline))
 }
 
 /// Iterations a numeric `for` loop must have left for its recording to start.

@@ -6,29 +6,38 @@ use crate::backend::Compiled;
 use ferrous_runtime::thread::Thread;
 use ferrous_runtime::Value;
 
-/// The entry of a compiled trace:
-/// `extern "C" fn(base: *mut Value, iterations: *mut u64) -> u32`.
+/// A compiled trace, run through its module's trampoline
+/// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64) -> u64`).
 pub struct TraceCode {
     entry: *const u8,
+    trampoline: *const u8,
     /// Registers the trace reads or writes (its prototype's `max_stack`).
     slots: usize,
 }
 
 impl TraceCode {
     /// The code `backend::compile` made for a trace of a prototype with `slots`
-    /// registers. The caller keeps the module it was compiled into alive, unfreed, as
-    /// long as this value (the engine owns both, and frees no code).
-    pub fn new(code: &Compiled, slots: usize) -> TraceCode {
+    /// registers, and the `backend::trampoline` of the same module. The caller keeps
+    /// the module alive, unfreed, as long as this value (the engine owns both, and
+    /// frees no code but in `flush`).
+    pub fn new(code: &Compiled, trampoline: *const u8, slots: usize) -> TraceCode {
         TraceCode {
             entry: code.entry,
+            trampoline,
             slots,
         }
     }
 
+    /// The address of the trace's code, for the exits and side traces that link to it.
+    pub fn entry(&self) -> *const u8 {
+        self.entry
+    }
+
     /// Runs the trace on the running Lua frame of `th` whose first register is stack
-    /// slot `base`, until a guard fails; adds the loop iterations it ran to
-    /// `iterations` and returns that exit's snapshot number.
-    pub fn run(&self, th: &mut Thread, base: usize, iterations: &mut u64) -> u32 {
+    /// slot `base`, and the side traces and root traces it links to, until a guard
+    /// without a side trace fails; adds the loop iterations run to `iterations` and
+    /// returns that exit's code (`backend::exit_code`).
+    pub fn run(&self, th: &mut Thread, base: usize, iterations: &mut u64) -> u64 {
         // A running Lua frame has its `max_stack` registers inside the stack (precall
         // makes room before it runs, and the stack never shrinks).
         assert!(
@@ -36,18 +45,20 @@ impl TraceCode {
             "trace frame outside the stack"
         );
         let regs = th.stack.as_mut_ptr().wrapping_add(base);
-        // SAFETY: `entry` is a function `backend::compile` made (only it makes a
-        // `Compiled`), with this signature, in a module that is alive (see `new`). It
-        // reads and writes slots `0..slots` from `regs` (the registers of the
-        // prototype its trace was recorded in), which are in bounds (checked above);
+        // SAFETY: `trampoline` is the function `backend::trampoline` made, with this
+        // signature, and `entry` a trace function `backend::compile` made (only it
+        // makes a `Compiled`), both in a module that is alive (see `new`). The trace
+        // and the traces it links to (side traces recorded in the same frame of the
+        // same prototype, and their root) read and write slots `0..slots` from `regs`
+        // (the registers of that prototype), which are in bounds (checked above);
         // `iterations`, a valid `u64`; and table memory behind its guards: array
         // elements below the array's length and nodes below the node count, read from
         // live tables that the stack reaches (no collection runs during a trace, and
         // it stores only numbers, booleans and nil, which need no write barrier). `th`
         // and `iterations` are borrowed mutably, so no other reference to them is alive.
-        let f: extern "C" fn(*mut Value, *mut u64) -> u32 =
-            unsafe { std::mem::transmute(self.entry) };
-        f(regs, iterations)
+        let f: extern "C" fn(*const u8, *mut Value, *mut u64) -> u64 =
+            unsafe { std::mem::transmute(self.trampoline) };
+        f(self.entry, regs, iterations)
     }
 }
 

@@ -2,6 +2,12 @@
 //! instruction by instruction, before each runs, and emits IR specialized to the types
 //! and branch directions it sees, with a guard for each.
 //!
+//! A side trace is recorded the same way from a trace's hot exit: it starts where the
+//! exit resumes the interpreter and ends when control is back at its root trace's loop
+//! start, in the same frame. On the way it may leave the root's loop and pass through
+//! the back-edges of loops around it (a side trace from the end of an inner loop runs
+//! the rest of the outer loop's body until the inner loop starts again).
+//!
 //! The recorder keeps a map from the base frame's registers to the refs that hold their
 //! values. A register is loaded (`SLoad`, with a type guard) the first time it is read;
 //! a register written by the trace is remembered as written, and every snapshot lists
@@ -32,6 +38,8 @@ pub enum Abort {
     NyiTable(Bc),
     /// The recorded path left the loop before coming back to its start.
     LeftLoop,
+    /// A numeric `for` loop other than with integers counting by 1 or -1.
+    NyiForPrep,
     /// Control went back to an instruction that is not the loop's start: an inner loop
     /// (it gets its own trace).
     InnerLoop,
@@ -53,6 +61,7 @@ impl Abort {
             Abort::NyiType(op) => format!("NYI: operand types of {}", op.name()),
             Abort::NyiTable(op) => format!("NYI: table access of {}", op.name()),
             Abort::LeftLoop => "left the loop".into(),
+            Abort::NyiForPrep => "NYI: for loop other than integers by 1 or -1".into(),
             Abort::FrameChange => "NYI: call or return".into(),
             Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
@@ -66,8 +75,14 @@ impl Abort {
 /// A recording in progress.
 pub struct Recorder {
     pub proto: Gc<Proto>,
-    /// The loop's first instruction.
+    /// The first instruction recorded: the loop's first, or where a side trace's exit
+    /// resumes.
     pub start_pc: u32,
+    /// Where the recording ends: the loop's (or the root trace's loop's) first
+    /// instruction.
+    pub end_pc: u32,
+    /// Whether this is a side trace, which may leave the loop and pass back-edges.
+    pub side: bool,
     /// The base frame's index and first register.
     frame: usize,
     base: usize,
@@ -84,7 +99,15 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(st: &State, proto: Gc<Proto>, start_pc: u32, opts: Opts) -> Recorder {
+    /// A recording starting at `start_pc` in the running frame: of the loop starting
+    /// there, or with `side` the root loop's first instruction, of a side trace.
+    pub fn new(
+        st: &State,
+        proto: Gc<Proto>,
+        start_pc: u32,
+        side: Option<u32>,
+        opts: Opts,
+    ) -> Recorder {
         let th = st.thread;
         let frame = th.frames.len() - 1;
         let base = th.frames[frame].base;
@@ -92,6 +115,8 @@ impl Recorder {
         Recorder {
             proto,
             start_pc,
+            end_pc: side.unwrap_or(start_pc),
+            side: side.is_some(),
             frame,
             base,
             trace: Trace::new(opts),
@@ -116,10 +141,10 @@ impl Recorder {
         if th.frames.len() != self.frame + 1 || proto != self.proto {
             return Err(Abort::FrameChange);
         }
-        if pc == self.start_pc && !self.pcs.is_empty() {
+        if pc == self.end_pc && !self.pcs.is_empty() {
             return Ok(true);
         }
-        if self.pcs.last().is_some_and(|&prev| pc <= prev) {
+        if !self.side && self.pcs.last().is_some_and(|&prev| pc <= prev) {
             return Err(Abort::InnerLoop);
         }
         self.pcs.push(pc);
@@ -272,6 +297,7 @@ impl Recorder {
                 }
             }
             Bc::ForLoop => self.for_loop(st, a, pc, op)?,
+            Bc::ForPrep => self.for_prep(st, a, pc, op)?,
             Bc::GetUpval => {
                 let (up, v) = self.upval(st, i.b() as usize, pc)?;
                 let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
@@ -344,10 +370,15 @@ impl Recorder {
                 // R[A+1] counts the iterations left (unsigned).
                 let count = self.get(st, a + 1, pc, op)?;
                 let idx = self.get(st, a, pc, op)?;
-                if self.live(st, a + 1).as_int_unchecked() == 0 {
-                    return Err(Abort::LeftLoop);
-                }
                 let zero = self.trace.kint(0);
+                if self.live(st, a + 1).as_int_unchecked() == 0 {
+                    if !self.side {
+                        return Err(Abort::LeftLoop);
+                    }
+                    // The loop ends here, and the side trace goes on after it.
+                    self.guard(Op::Eq, count, zero, pc);
+                    return Ok(());
+                }
                 self.guard(Op::Ne, count, zero, pc);
                 let minus1 = self.trace.kint(-1);
                 let count = self.trace.emit(Op::Add, Ty::Int, count, minus1);
@@ -362,12 +393,17 @@ impl Recorder {
                 let float = |r| self.live(st, r).as_float_unchecked();
                 let (s, n, lim) = (float(a + 2), float(a) + float(a + 2), float(a + 1));
                 let up = s > 0.0;
-                if !(if up { n <= lim } else { lim <= n }) {
-                    return Err(Abort::LeftLoop);
-                }
                 let zero = self.trace.knum(0.0);
                 self.guard(if up { Op::Gt } else { Op::Le }, step, zero, pc);
                 let next = self.trace.emit(Op::Add, Ty::Num, idx, step);
+                if !(if up { n <= lim } else { lim <= n }) {
+                    if !self.side {
+                        return Err(Abort::LeftLoop);
+                    }
+                    // The loop ends here (NaN makes both guards fail: safe).
+                    self.guard(if up { Op::Gt } else { Op::Lt }, next, limit, pc);
+                    return Ok(());
+                }
                 if up {
                     self.guard(Op::Le, next, limit, pc);
                 } else {
@@ -377,6 +413,41 @@ impl Recorder {
                 self.set(a + 3, next);
             }
             _ => return Err(Abort::NyiType(op)),
+        }
+        Ok(())
+    }
+
+    /// The start of an integer `for` loop counting by 1 or -1: computes the iteration
+    /// count into R[A+1] and the control variable, or skips the loop, as observed.
+    fn for_prep(&mut self, st: &State, a: usize, pc: u32, op: Bc) -> Result<(), Abort> {
+        let init = self.get(st, a, pc, op)?;
+        let limit = self.get(st, a + 1, pc, op)?;
+        let step = self.get(st, a + 2, pc, op)?;
+        let s = self.trace.int_const(step).ok_or(Abort::NyiForPrep)?;
+        if init.ty() != Ty::Int || limit.ty() != Ty::Int || !(s == 1 || s == -1) {
+            return Err(Abort::NyiForPrep);
+        }
+        let (i0, lim) = (
+            self.live(st, a).as_int_unchecked(),
+            self.live(st, a + 1).as_int_unchecked(),
+        );
+        let runs = if s > 0 { i0 <= lim } else { i0 >= lim };
+        let cmp = match (s > 0, runs) {
+            (true, true) => Op::Le,
+            (true, false) => Op::Gt,
+            (false, true) => Op::Ge,
+            (false, false) => Op::Lt,
+        };
+        self.guard(cmp, init, limit, pc);
+        if runs {
+            // The count as an unsigned difference: the bits of the wrapping one.
+            let count = if s > 0 {
+                self.trace.emit(Op::Sub, Ty::Int, limit, init)
+            } else {
+                self.trace.emit(Op::Sub, Ty::Int, init, limit)
+            };
+            self.set(a + 1, count);
+            self.set(a + 3, init);
         }
         Ok(())
     }
@@ -768,6 +839,14 @@ impl Recorder {
         self.trace
             .snapshot(pc, self.proto.max_stack as u16, &entries, &[]);
         self.dirty = false;
+    }
+
+    /// Closes a side trace: a last snapshot, at the root loop's start, lists the
+    /// registers to write back before the root trace runs.
+    pub fn close_side(&mut self) {
+        let entries = self.written_entries();
+        self.trace
+            .snapshot(self.end_pc, self.proto.max_stack as u16, &entries, &[]);
     }
 
     /// The written registers and their refs, for a snapshot.
