@@ -44,7 +44,8 @@ pub struct Compiled {
 
 /// How a trace ends and links: its number (in exit codes), its link table (one word
 /// per snapshot: zero, or the code of the side trace attached to that exit), and,
-/// for a side trace, the code of the root trace it ends in.
+/// for a side trace, the code of the root trace it ends in (or none: it returns to the
+/// interpreter through its last snapshot).
 pub struct Links {
     pub trace: u32,
     pub table: *const usize,
@@ -237,21 +238,30 @@ impl Lower<'_> {
     }
 
     /// A side trace: its instructions, then its registers written back and a tail call
-    /// of the root trace.
+    /// of the root trace, or a return through its last snapshot.
     fn lower_side(&mut self) -> Result<(), String> {
-        let root = self.links.root.ok_or("trace without a loop")?;
         for i in 0..self.t.ins.len() {
             self.vals[i] = self.ins(i)?;
         }
+        let n = self.t.snaps.len();
         let last = *self
             .t
             .snaps
             .last()
             .ok_or("side trace without its last snapshot")?;
         self.write_back(last);
-        let callee = self.b.ins().iconst(types::I64, root as i64);
-        let args = [self.base, self.iterations];
-        self.b.ins().return_call_indirect(self.sig, callee, &args);
+        match self.links.root {
+            Some(root) => {
+                let callee = self.b.ins().iconst(types::I64, root as i64);
+                let args = [self.base, self.iterations];
+                self.b.ins().return_call_indirect(self.sig, callee, &args);
+            }
+            None => {
+                let code = exit_code(self.links.trace, n as u32 - 1);
+                let code = self.b.ins().iconst(types::I64, code as i64);
+                self.b.ins().return_(&[code]);
+            }
+        }
         self.b.seal_all_blocks();
         Ok(())
     }

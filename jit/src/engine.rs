@@ -71,6 +71,11 @@ struct CompiledTrace {
     /// starts from.
     root: usize,
     parent: Option<(usize, u32)>,
+    /// The last snapshot of a side trace that ends in the interpreter: not an exit to
+    /// attach side traces to.
+    stop: Option<u32>,
+    /// The side traces of a root trace.
+    sides: u32,
     proto: Gc<Proto>,
     start_pc: u32,
     /// Where each snapshot resumes, by exit number.
@@ -94,6 +99,9 @@ const RETIRE_AFTER: u64 = 1000;
 
 /// Times an exit is taken before a side trace is recorded from it (LuaJIT's default).
 const HOT_EXIT: u64 = 10;
+
+/// Side traces one root trace may have (directly or through other side traces).
+const MAX_SIDE: u32 = 40;
 
 /// A loop: its prototype's address and its first instruction.
 type LoopKey = (usize, u32);
@@ -185,7 +193,7 @@ impl Engine {
         let from = &mut self.traces[left];
         from.exits[exit as usize] += 1;
         let resume = from.resume[exit as usize];
-        if from.exits[exit as usize] >= HOT_EXIT {
+        if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop {
             self.side_trace(st, left, exit);
         }
         let tr = &mut self.traces[n];
@@ -230,14 +238,16 @@ impl Engine {
             return;
         }
         let root = &self.traces[tr.root];
+        if root.sides >= MAX_SIDE {
+            return;
+        }
         let resume = tr.resume[exit as usize];
-        self.rec = Some(Recorder::new(
-            st,
-            tr.proto,
-            resume,
-            Some(root.start_pc),
-            self.opts.opts,
-        ));
+        let mut rec = Recorder::new(st, tr.proto, resume, Some(root.start_pc), self.opts.opts);
+        rec.other_loops = (self.by_loop.iter())
+            .filter(|(&(p, _), _)| p == tr.proto.as_ptr() as usize)
+            .map(|(&(_, pc), _)| pc)
+            .collect();
+        self.rec = Some(rec);
         self.rec_parent = Some((t, exit));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
     }
@@ -248,7 +258,8 @@ impl Engine {
 
     /// Counts an aborted recording of `rec`'s loop (or side trace), for `reason`.
     fn abort_because(&mut self, rec: Recorder, reason: String) {
-        let n = match self.rec_parent.take() {
+        let parent = self.rec_parent.take();
+        let n = match parent {
             Some(parent) => self.side_aborts.entry(parent).or_insert(0),
             None => self
                 .aborts
@@ -258,7 +269,8 @@ impl Engine {
         *n += 1;
         if self.opts.verbose {
             eprintln!(
-                "[TRACE --- {} -- {}{}]",
+                "[TRACE --- {}{} -- {}{}]",
+                parent.map_or(String::new(), |(p, e)| format!("{}/{e} ", p + 1)),
                 location(rec.proto, rec.start_pc),
                 reason,
                 if *n >= self.opts.max_aborts {
@@ -276,6 +288,13 @@ impl Engine {
         let t0 = Instant::now();
         let parent = self.rec_parent;
         let root = parent.map(|(p, _)| self.traces[p].root);
+        // The trace a side trace ends in: its root's, or another loop's it got to.
+        let link = root.map(
+            |r| match self.by_loop.get(&Self::key(rec.proto, rec.end_pc)) {
+                Some(&other) => other,
+                None => r,
+            },
+        );
         if root.is_some() {
             rec.close_side();
         } else {
@@ -296,7 +315,9 @@ impl Engine {
         let how = backend::Links {
             trace: self.traces.len() as u32,
             table: links.as_ptr(),
-            root: root.map(|r| self.traces[r].code.entry()),
+            root: link
+                .filter(|_| !rec.to_interpreter)
+                .map(|r| self.traces[r].code.entry()),
         };
         let compiled = match backend::compile(
             &mut self.module,
@@ -315,7 +336,8 @@ impl Engine {
             Some((p, e)) => format!("{}/{e} ", p + 1),
             None => String::new(),
         };
-        let stop = match root {
+        let stop = match link {
+            Some(_) if rec.to_interpreter => "interpreter".to_string(),
             Some(r) => format!("link TRACE {}", r + 1),
             None => "loop".to_string(),
         };
@@ -361,7 +383,11 @@ impl Engine {
         let code = TraceCode::new(&compiled, self.trampoline, rec.proto.max_stack as usize);
         let me = self.traces.len();
         match parent {
-            Some((p, e)) => self.traces[p].links[e as usize] = code.entry() as usize,
+            Some((p, e)) => {
+                self.traces[p].links[e as usize] = code.entry() as usize;
+                let r = self.traces[p].root;
+                self.traces[r].sides += 1;
+            }
             None => {
                 self.by_loop.insert(Self::key(rec.proto, rec.start_pc), me);
                 st.hot.counts[Self::counter(rec.proto, rec.start_pc)] = 1;
@@ -372,6 +398,8 @@ impl Engine {
             links,
             root: root.unwrap_or(me),
             parent,
+            stop: rec.to_interpreter.then(|| t.snaps.len() as u32 - 1),
+            sides: 0,
             proto: rec.proto,
             start_pc: rec.start_pc,
             resume: t.snaps.iter().map(|s| s.pc).collect(),
@@ -467,11 +495,6 @@ impl JitEngine for Engine {
             // Blacklisted. Its counter may be another loop's too: it is left as it is.
             return None;
         }
-        if few_iterations_left(st, proto, pc) {
-            // Not now: a trace of a loop this short costs more to enter than it saves
-            // (and traces are not linked yet). It may come back with more to do.
-            return None;
-        }
         self.rec = Some(Recorder::new(st, proto, pc, None, self.opts.opts));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
         None
@@ -554,26 +577,6 @@ fn new_module() -> Result<(JITModule, *const u8), String> {
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
     let trampoline = backend::trampoline(&mut module)?;
     Ok((module, trampoline))
-}
-
-/// Iterations a numeric `for` loop must have left for its recording to start.
-const MIN_TRIP: u64 = 8;
-
-/// Whether the loop starting at `pc` is a numeric `for` loop with fewer than
-/// `MIN_TRIP` iterations left in the running frame.
-fn few_iterations_left(st: &State, p: Gc<Proto>, pc: u32) -> bool {
-    let Some(&prev) = (pc as usize).checked_sub(1).and_then(|i| p.code.get(i)) else {
-        return false;
-    };
-    let i = ferrous_interp::bytecode::Instr(prev);
-    if i.op() != ferrous_interp::bytecode::Op::ForPrep {
-        return false;
-    }
-    let th = st.thread;
-    let base = th.frames.last().expect("a running frame").base;
-    let count = th.stack[base + i.a() as usize + 1];
-    // An integer loop counts down the iterations left; a float loop has no count.
-    count.is_int() && (count.as_int_unchecked() as u64) < MIN_TRIP
 }
 
 /// `chunkname:line` of instruction `pc` of `p`.

@@ -83,6 +83,12 @@ pub struct Recorder {
     pub end_pc: u32,
     /// Whether this is a side trace, which may leave the loop and pass back-edges.
     pub side: bool,
+    /// Whether the side trace ends in the interpreter, at `end_pc` (a return from the
+    /// trace's frame), rather than in a root trace.
+    pub to_interpreter: bool,
+    /// The first instructions of the other loops of this prototype that have traces: a
+    /// side trace that gets to one ends there and links to that trace.
+    pub other_loops: Vec<u32>,
     /// The base frame's index and first register.
     frame: usize,
     base: usize,
@@ -117,6 +123,8 @@ impl Recorder {
             start_pc,
             end_pc: side.unwrap_or(start_pc),
             side: side.is_some(),
+            to_interpreter: false,
+            other_loops: Vec::new(),
             frame,
             base,
             trace: Trace::new(opts),
@@ -144,15 +152,31 @@ impl Recorder {
         if pc == self.end_pc && !self.pcs.is_empty() {
             return Ok(true);
         }
-        if !self.side && self.pcs.last().is_some_and(|&prev| pc <= prev) {
+        if self.side && !self.pcs.is_empty() && self.other_loops.contains(&pc) {
+            self.end_pc = pc;
+            return Ok(true);
+        }
+        // A side trace may jump back only to before its root's loop: to the loops
+        // around it. Other loops would be unrolled into it.
+        let back_ok = self.side && pc < self.end_pc;
+        if !back_ok && self.pcs.last().is_some_and(|&prev| pc <= prev) {
             return Err(Abort::InnerLoop);
+        }
+        let i = Instr(proto.code[pc as usize]);
+        let op = i.op();
+        if self.side && !self.pcs.is_empty() && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1)
+        {
+            // The function returns (calls are not followed yet): the side trace hands
+            // over to the interpreter here, which costs what the exit that started it
+            // did, after everything before it ran as machine code.
+            self.end_pc = pc;
+            self.to_interpreter = true;
+            return Ok(true);
         }
         self.pcs.push(pc);
         if self.pcs.len() > MAX_RECORDED {
             return Err(Abort::TooLong);
         }
-        let i = Instr(proto.code[pc as usize]);
-        let op = i.op();
         let a = i.a() as usize;
         match op {
             Bc::Move => {
