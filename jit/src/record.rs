@@ -38,7 +38,7 @@ pub enum Abort {
     NyiTable(Bc),
     /// The recorded path left the loop before coming back to its start.
     LeftLoop,
-    /// A numeric `for` loop other than with integers counting by 1 or -1.
+    /// A numeric `for` loop other than with integers counting up, or down by 1.
     NyiForPrep,
     /// Control went back to an instruction that is not the loop's start: an inner loop
     /// (it gets its own trace).
@@ -61,7 +61,7 @@ impl Abort {
             Abort::NyiType(op) => format!("NYI: operand types of {}", op.name()),
             Abort::NyiTable(op) => format!("NYI: table access of {}", op.name()),
             Abort::LeftLoop => "left the loop".into(),
-            Abort::NyiForPrep => "NYI: for loop other than integers by 1 or -1".into(),
+            Abort::NyiForPrep => "NYI: for loop other than integers up, or down by 1".into(),
             Abort::FrameChange => "NYI: call or return".into(),
             Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
@@ -441,15 +441,24 @@ impl Recorder {
         Ok(())
     }
 
-    /// The start of an integer `for` loop counting by 1 or -1: computes the iteration
-    /// count into R[A+1] and the control variable, or skips the loop, as observed.
+    /// The start of an integer `for` loop counting up, or down by 1: computes the
+    /// iteration count into R[A+1] and the control variable, or skips the loop, as
+    /// observed.
     fn for_prep(&mut self, st: &State, a: usize, pc: u32, op: Bc) -> Result<(), Abort> {
         let init = self.get(st, a, pc, op)?;
         let limit = self.get(st, a + 1, pc, op)?;
         let step = self.get(st, a + 2, pc, op)?;
-        let s = self.trace.int_const(step).ok_or(Abort::NyiForPrep)?;
-        if init.ty() != Ty::Int || limit.ty() != Ty::Int || !(s == 1 || s == -1) {
+        if init.ty() != Ty::Int || limit.ty() != Ty::Int || step.ty() != Ty::Int {
             return Err(Abort::NyiForPrep);
+        }
+        let k = self.trace.int_const(step);
+        let s = self.live(st, a + 2).as_int_unchecked();
+        if !(s > 0 || k == Some(-1)) {
+            return Err(Abort::NyiForPrep);
+        }
+        if k.is_none() {
+            let zero = self.trace.kint(0);
+            self.guard(Op::Gt, step, zero, pc);
         }
         let (i0, lim) = (
             self.live(st, a).as_int_unchecked(),
@@ -465,10 +474,17 @@ impl Recorder {
         self.guard(cmp, init, limit, pc);
         if runs {
             // The count as an unsigned difference: the bits of the wrapping one.
-            let count = if s > 0 {
+            let count = if k == Some(1) {
                 self.trace.emit(Op::Sub, Ty::Int, limit, init)
-            } else {
+            } else if s < 0 {
                 self.trace.emit(Op::Sub, Ty::Int, init, limit)
+            } else {
+                // (limit - init) // step, while the difference fits an integer (then
+                // floor division is the unsigned division the interpreter does).
+                let d = self.trace.emit(Op::Sub, Ty::Int, limit, init);
+                let zero = self.trace.kint(0);
+                self.guard(Op::Ge, d, zero, pc);
+                self.trace.emit(Op::IDiv, Ty::Int, d, step)
             };
             self.set(a + 1, count);
             self.set(a + 3, init);
