@@ -57,6 +57,11 @@ pub fn exit_code(trace: u32, snap: u32) -> u64 {
     (trace as u64) << 32 | snap as u64
 }
 
+/// The trace and snapshot an `exit_code` names.
+pub fn exit_of(code: u64) -> (usize, u32) {
+    ((code >> 32) as usize, code as u32)
+}
+
 /// The signature of every trace function: `(base, iterations) -> exit code`.
 fn trace_signature(ptr: types::Type) -> Signature {
     let mut sig = Signature::new(CallConv::Tail);

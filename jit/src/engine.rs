@@ -148,8 +148,6 @@ pub struct Engine {
     /// Aborted side trace recordings by trace and exit.
     side_aborts: HashMap<(usize, u32), u32>,
     rec: Option<Recorder>,
-    /// The trace and exit the recording in progress starts from, for a side trace.
-    rec_parent: Option<(usize, u32)>,
     opts: JitOptions,
     stats: Stats,
 }
@@ -165,7 +163,6 @@ impl Engine {
             aborts: LoopMap::default(),
             side_aborts: HashMap::new(),
             rec: None,
-            rec_parent: None,
             opts,
             stats: Stats::default(),
         })
@@ -184,7 +181,7 @@ impl Engine {
         let base = st.thread.frames.last().expect("a running frame").base;
         let tr = &mut self.traces[n];
         let code = tr.code.run(st.thread.get_mut(), base, &mut tr.iterations);
-        let (left, exit) = ((code >> 32) as usize, code as u32);
+        let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         if left == n && (exit as usize) < tr.loop_snap {
             tr.early_exits += 1;
@@ -242,13 +239,13 @@ impl Engine {
             return;
         }
         let resume = tr.resume[exit as usize];
-        let mut rec = Recorder::new(st, tr.proto, resume, Some(root.start_pc), self.opts.opts);
+        let side = Some(((t, exit), root.start_pc));
+        let mut rec = Recorder::new(st, tr.proto, resume, side, self.opts.opts);
         rec.other_loops = (self.by_loop.iter())
             .filter(|(&(p, _), _)| p == tr.proto.as_ptr() as usize)
             .map(|(&(_, pc), _)| pc)
             .collect();
         self.rec = Some(rec);
-        self.rec_parent = Some((t, exit));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
     }
 
@@ -258,8 +255,7 @@ impl Engine {
 
     /// Counts an aborted recording of `rec`'s loop (or side trace), for `reason`.
     fn abort_because(&mut self, rec: Recorder, reason: String) {
-        let parent = self.rec_parent.take();
-        let n = match parent {
+        let n = match rec.parent {
             Some(parent) => self.side_aborts.entry(parent).or_insert(0),
             None => self
                 .aborts
@@ -270,7 +266,7 @@ impl Engine {
         if self.opts.verbose {
             eprintln!(
                 "[TRACE --- {}{} -- {}{}]",
-                parent.map_or(String::new(), |(p, e)| format!("{}/{e} ", p + 1)),
+                side_of(rec.parent),
                 location(rec.proto, rec.start_pc),
                 reason,
                 if *n >= self.opts.max_aborts {
@@ -286,7 +282,7 @@ impl Engine {
     /// Optimizes and compiles the recording just closed.
     fn finish(&mut self, st: &mut State, mut rec: Recorder) {
         let t0 = Instant::now();
-        let parent = self.rec_parent;
+        let parent = rec.parent;
         let root = parent.map(|(p, _)| self.traces[p].root);
         // The trace a side trace ends in: its root's, or another loop's it got to.
         let link = root.map(
@@ -329,13 +325,9 @@ impl Engine {
             Ok(c) => c,
             Err(e) => return self.abort_because(rec, format!("backend: {e}")),
         };
-        self.rec_parent = None;
         self.stats.compile.push(t0.elapsed());
         let t = &rec.trace;
-        let start = match parent {
-            Some((p, e)) => format!("{}/{e} ", p + 1),
-            None => String::new(),
-        };
+        let start = side_of(parent);
         let stop = match link {
             Some(_) if rec.to_interpreter => "interpreter".to_string(),
             Some(r) => format!("link TRACE {}", r + 1),
@@ -439,9 +431,9 @@ impl Engine {
                 .filter(|(_, n)| **n > 0)
                 .map(|(e, n)| format!("#{e}:{n}"))
                 .collect();
-            let from = match t.parent {
-                Some((p, e)) => format!(" (side of {}/{e})", p + 1),
-                None => String::new(),
+            let from = match side_of(t.parent) {
+                label if label.is_empty() => label,
+                label => format!(" (side of {})", label.trim_end()),
             };
             s += &format!(
                 "trace {}{from} at {}: {} entries, {} iterations, exits {}\n",
@@ -537,7 +529,6 @@ impl JitEngine for Engine {
 
     fn flush(&mut self) {
         self.rec = None;
-        self.rec_parent = None;
         self.by_loop.clear();
         self.aborts.clear();
         self.side_aborts.clear();
@@ -577,6 +568,12 @@ fn new_module() -> Result<(JITModule, *const u8), String> {
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
     let trampoline = backend::trampoline(&mut module)?;
     Ok((module, trampoline))
+}
+
+/// `"T/E "` for a side trace of trace T's exit E (traces numbered from 1, as they are
+/// shown), nothing for a root trace.
+fn side_of(parent: Option<(usize, u32)>) -> String {
+    parent.map_or(String::new(), |(p, e)| format!("{}/{e} ", p + 1))
 }
 
 /// `chunkname:line` of instruction `pc` of `p`.

@@ -81,8 +81,9 @@ pub struct Recorder {
     /// Where the recording ends: the loop's (or the root trace's loop's) first
     /// instruction.
     pub end_pc: u32,
-    /// Whether this is a side trace, which may leave the loop and pass back-edges.
-    pub side: bool,
+    /// For a side trace (which may leave the loop and pass back-edges): the trace and
+    /// exit it starts from, as the engine numbers them.
+    pub parent: Option<(usize, u32)>,
     /// Whether the side trace ends in the interpreter, at `end_pc` (a return from the
     /// trace's frame), rather than in a root trace.
     pub to_interpreter: bool,
@@ -106,12 +107,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recording starting at `start_pc` in the running frame: of the loop starting
-    /// there, or with `side` the root loop's first instruction, of a side trace.
+    /// there, or of a side trace, given its parent exit and its root loop's first
+    /// instruction.
     pub fn new(
         st: &State,
         proto: Gc<Proto>,
         start_pc: u32,
-        side: Option<u32>,
+        side: Option<((usize, u32), u32)>,
         opts: Opts,
     ) -> Recorder {
         let th = st.thread;
@@ -121,8 +123,8 @@ impl Recorder {
         Recorder {
             proto,
             start_pc,
-            end_pc: side.unwrap_or(start_pc),
-            side: side.is_some(),
+            end_pc: side.map_or(start_pc, |(_, root_pc)| root_pc),
+            parent: side.map(|(parent, _)| parent),
             to_interpreter: false,
             other_loops: Vec::new(),
             frame,
@@ -149,29 +151,31 @@ impl Recorder {
         if th.frames.len() != self.frame + 1 || proto != self.proto {
             return Err(Abort::FrameChange);
         }
-        if pc == self.end_pc && !self.pcs.is_empty() {
-            return Ok(true);
-        }
-        if self.side && !self.pcs.is_empty() && self.other_loops.contains(&pc) {
-            self.end_pc = pc;
-            return Ok(true);
+        let side = self.parent.is_some();
+        let i = Instr(proto.code[pc as usize]);
+        let op = i.op();
+        if !self.pcs.is_empty() {
+            if pc == self.end_pc {
+                return Ok(true);
+            }
+            if side && self.other_loops.contains(&pc) {
+                self.end_pc = pc;
+                return Ok(true);
+            }
+            if side && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1) {
+                // The function returns (calls are not followed yet): the side trace
+                // hands over to the interpreter here, which costs what the exit that
+                // started it did, after everything before it ran as machine code.
+                self.end_pc = pc;
+                self.to_interpreter = true;
+                return Ok(true);
+            }
         }
         // A side trace may jump back only to before its root's loop: to the loops
         // around it. Other loops would be unrolled into it.
-        let back_ok = self.side && pc < self.end_pc;
+        let back_ok = side && pc < self.end_pc;
         if !back_ok && self.pcs.last().is_some_and(|&prev| pc <= prev) {
             return Err(Abort::InnerLoop);
-        }
-        let i = Instr(proto.code[pc as usize]);
-        let op = i.op();
-        if self.side && !self.pcs.is_empty() && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1)
-        {
-            // The function returns (calls are not followed yet): the side trace hands
-            // over to the interpreter here, which costs what the exit that started it
-            // did, after everything before it ran as machine code.
-            self.end_pc = pc;
-            self.to_interpreter = true;
-            return Ok(true);
         }
         self.pcs.push(pc);
         if self.pcs.len() > MAX_RECORDED {
@@ -209,10 +213,10 @@ impl Recorder {
                     self.set(r, k);
                 }
             }
-            Bc::AddI => {
+            Bc::AddI | Bc::ShrI => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.trace.kint(i.sc() as i64);
-                let v = self.arith(ArithOp::Add, x, y, pc, op)?;
+                let v = self.arith(arith_of(op), x, y, pc, op)?;
                 self.set(a, v);
             }
             Bc::AddK
@@ -228,12 +232,6 @@ impl Recorder {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.konst(proto.constants[i.c() as usize], op)?;
                 let v = self.arith(arith_of(op), x, y, pc, op)?;
-                self.set(a, v);
-            }
-            Bc::ShrI => {
-                let x = self.get(st, i.b() as usize, pc, op)?;
-                let y = self.trace.kint(i.sc() as i64);
-                let v = self.arith(ArithOp::Shr, x, y, pc, op)?;
                 self.set(a, v);
             }
             Bc::ShlI => {
@@ -396,7 +394,7 @@ impl Recorder {
                 let idx = self.get(st, a, pc, op)?;
                 let zero = self.trace.kint(0);
                 if self.live(st, a + 1).as_int_unchecked() == 0 {
-                    if !self.side {
+                    if self.parent.is_none() {
                         return Err(Abort::LeftLoop);
                     }
                     // The loop ends here, and the side trace goes on after it.
@@ -421,7 +419,7 @@ impl Recorder {
                 self.guard(if up { Op::Gt } else { Op::Le }, step, zero, pc);
                 let next = self.trace.emit(Op::Add, Ty::Num, idx, step);
                 if !(if up { n <= lim } else { lim <= n }) {
-                    if !self.side {
+                    if self.parent.is_none() {
                         return Err(Abort::LeftLoop);
                     }
                     // The loop ends here (NaN makes both guards fail: safe).
@@ -933,19 +931,7 @@ fn truthy(ty: Ty) -> bool {
     !matches!(ty, Ty::Nil | Ty::False)
 }
 
+/// The operator of an arithmetic instruction (the recorder only passes those).
 fn arith_of(op: Bc) -> ArithOp {
-    match op {
-        Bc::AddK | Bc::Add => ArithOp::Add,
-        Bc::SubK | Bc::Sub => ArithOp::Sub,
-        Bc::MulK | Bc::Mul => ArithOp::Mul,
-        Bc::ModK | Bc::Mod => ArithOp::Mod,
-        Bc::PowK | Bc::Pow => ArithOp::Pow,
-        Bc::DivK | Bc::Div => ArithOp::Div,
-        Bc::IDivK | Bc::IDiv => ArithOp::IDiv,
-        Bc::BAndK | Bc::BAnd => ArithOp::BAnd,
-        Bc::BOrK | Bc::BOr => ArithOp::BOr,
-        Bc::BXorK | Bc::BXor => ArithOp::BXor,
-        Bc::Shl => ArithOp::Shl,
-        _ => ArithOp::Shr,
-    }
+    ArithOp::of(op).expect("an arithmetic instruction")
 }

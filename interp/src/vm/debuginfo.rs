@@ -4,6 +4,7 @@
 //! names: to say "attempt to index a nil value (field 'b')", it finds the instruction that
 //! last wrote the offending register and reads the name off it (symbolic execution).
 
+use super::meta::ArithOp;
 use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::heap::TM_NAMES;
@@ -279,27 +280,13 @@ fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Name)> {
         Op::TForCall => return Some(("for iterator", b"for iterator".to_vec())),
         Op::SelfOp | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => Tm::Index,
         Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => Tm::NewIndex,
-        Op::AddI | Op::AddK | Op::Add => Tm::Add,
-        Op::SubK | Op::Sub => Tm::Sub,
-        Op::MulK | Op::Mul => Tm::Mul,
-        Op::ModK | Op::Mod => Tm::Mod,
-        Op::PowK | Op::Pow => Tm::Pow,
-        Op::DivK | Op::Div => Tm::Div,
-        Op::IDivK | Op::IDiv => Tm::IDiv,
-        Op::BAndK | Op::BAnd => Tm::BAnd,
-        Op::BOrK | Op::BOr => Tm::BOr,
-        Op::BXorK | Op::BXor => Tm::BXor,
-        Op::ShlI | Op::Shl => Tm::Shl,
-        Op::ShrI | Op::Shr => Tm::Shr,
-        Op::Unm => Tm::Unm,
-        Op::BNot => Tm::BNot,
         Op::Len => Tm::Len,
         Op::Concat => Tm::Concat,
         Op::Eq | Op::EqK | Op::EqI => Tm::Eq,
         Op::Lt | Op::LtI | Op::GtI => Tm::Lt,
         Op::Le | Op::LeI | Op::GeI => Tm::Le,
         Op::Close | Op::Return => Tm::Close,
-        _ => return None,
+        op => ArithOp::of(op)?.tm(),
     };
     // The event name without its "__", as PUC's `tmname[tm] + 2`.
     Some(("metamethod", TM_NAMES[tm as usize].as_bytes()[2..].to_vec()))

@@ -5,6 +5,7 @@
 
 use super::call::call_at_top;
 use super::debuginfo::{varinfo, Src};
+use crate::bytecode::Op;
 use ferrous_runtime::number::float_to_str;
 use ferrous_runtime::state::{fast_tm, number_to_bytes, to_integer, to_number, MAX_STRING_SIZE};
 use ferrous_runtime::value::*;
@@ -32,6 +33,28 @@ pub enum ArithOp {
 }
 
 impl ArithOp {
+    /// The operator an arithmetic or bitwise instruction applies (`AddI`, `AddK` and
+    /// `Add` all add), or `None` for other instructions.
+    pub fn of(op: Op) -> Option<ArithOp> {
+        Some(match op {
+            Op::AddI | Op::AddK | Op::Add => ArithOp::Add,
+            Op::SubK | Op::Sub => ArithOp::Sub,
+            Op::MulK | Op::Mul => ArithOp::Mul,
+            Op::ModK | Op::Mod => ArithOp::Mod,
+            Op::PowK | Op::Pow => ArithOp::Pow,
+            Op::DivK | Op::Div => ArithOp::Div,
+            Op::IDivK | Op::IDiv => ArithOp::IDiv,
+            Op::BAndK | Op::BAnd => ArithOp::BAnd,
+            Op::BOrK | Op::BOr => ArithOp::BOr,
+            Op::BXorK | Op::BXor => ArithOp::BXor,
+            Op::ShlI | Op::Shl => ArithOp::Shl,
+            Op::ShrI | Op::Shr => ArithOp::Shr,
+            Op::Unm => ArithOp::Unm,
+            Op::BNot => ArithOp::BNot,
+            _ => return None,
+        })
+    }
+
     pub fn tm(self) -> Tm {
         match self {
             ArithOp::Add => Tm::Add,
