@@ -4,14 +4,14 @@
 
 use crate::backend;
 use crate::native::{self, TraceCode};
-use crate::record::{Abort, Recorder};
+use crate::record::{call_results, location, Abort, Recorder};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
-use ferrous_ir::{dce, peel, print, Opts};
+use ferrous_ir::{dce, peel, print, Opts, SnapFrame};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::hot::{HotCounters, JitEngine};
-use ferrous_runtime::thread::HOOK_RECORD;
+use ferrous_runtime::thread::{Frame, HOOK_RECORD};
 use ferrous_runtime::{Gc, State, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -76,10 +76,16 @@ struct CompiledTrace {
     stop: Option<u32>,
     /// The side traces of a root trace.
     sides: u32,
+    /// The base frame's function, and the instruction the trace starts at (in the
+    /// function of a call it inlines, for a side trace starting there), and where that
+    /// is in the source.
     proto: Gc<Proto>,
     start_pc: u32,
-    /// Where each snapshot resumes, by exit number.
+    start: String,
+    /// Where each snapshot resumes, by exit number, and the frames of the calls it is
+    /// inside.
     resume: Vec<u32>,
+    frames: Vec<Box<[SnapFrame]>>,
     exits: Vec<u64>,
     entries: u64,
     iterations: u64,
@@ -140,6 +146,9 @@ impl Hasher for LoopHasher {
 
 pub struct Engine {
     module: JITModule,
+    /// Stack slots above its base frame's first register that any trace may use:
+    /// the stack has them before a trace runs.
+    max_slots: usize,
     /// The module's `backend::trampoline`.
     trampoline: *const u8,
     traces: Vec<CompiledTrace>,
@@ -157,6 +166,7 @@ impl Engine {
         let (module, trampoline) = new_module()?;
         Ok(Engine {
             module,
+            max_slots: 0,
             trampoline,
             traces: Vec::new(),
             by_loop: LoopMap::default(),
@@ -177,10 +187,17 @@ impl Engine {
         HotCounters::slot(&proto.code[pc as usize] as *const u32 as usize)
     }
 
-    fn enter(&mut self, st: &mut State, n: usize) -> u32 {
-        let base = st.thread.frames.last().expect("a running frame").base;
+    /// Runs trace `n` in the running frame. Returns false if the stack could not make
+    /// room for it.
+    fn enter(&mut self, st: &mut State, n: usize) -> bool {
+        let th = st.thread.get_mut();
+        let fi = th.frames.len() - 1;
+        let base = th.frames[fi].base;
+        if !th.ensure_abs(base + self.max_slots) {
+            return false;
+        }
         let tr = &mut self.traces[n];
-        let code = tr.code.run(st.thread.get_mut(), base, &mut tr.iterations);
+        let code = tr.code.run(th, base, self.max_slots, &mut tr.iterations);
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         if left == n && (exit as usize) < tr.loop_snap {
@@ -189,7 +206,12 @@ impl Engine {
         self.stats.entries += 1;
         let from = &mut self.traces[left];
         from.exits[exit as usize] += 1;
-        let resume = from.resume[exit as usize];
+        push_frames(
+            st,
+            fi,
+            &from.frames[exit as usize],
+            from.resume[exit as usize],
+        );
         if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop {
             self.side_trace(st, left, exit);
         }
@@ -206,7 +228,7 @@ impl Engine {
                 eprintln!(
                     "[TRACE {:3} {} retired: {} iterations in {} entries, {} left early]",
                     n + 1,
-                    location(proto, pc),
+                    location(&proto, pc),
                     tr.iterations,
                     tr.entries,
                     tr.early_exits
@@ -220,7 +242,7 @@ impl Engine {
             // Come back at the loop's next back-edge.
             st.hot.counts[counter] = 1;
         }
-        resume
+        true
     }
 
     /// Starts recording a side trace from exit `exit` of trace `t`, which the running
@@ -240,7 +262,8 @@ impl Engine {
         }
         let resume = tr.resume[exit as usize];
         let side = Some(((t, exit), root.start_pc));
-        let mut rec = Recorder::new(st, tr.proto, resume, side, self.opts.opts);
+        let frames = &tr.frames[exit as usize];
+        let mut rec = Recorder::new(st, tr.proto, resume, side, frames, self.opts.opts);
         rec.other_loops = (self.by_loop.iter())
             .filter(|(&(p, _), _)| p == tr.proto.as_ptr() as usize)
             .map(|(&(_, pc), _)| pc)
@@ -267,7 +290,7 @@ impl Engine {
             eprintln!(
                 "[TRACE --- {}{} -- {}{}]",
                 side_of(rec.parent),
-                location(rec.proto, rec.start_pc),
+                rec.start_location(),
                 reason,
                 if *n >= self.opts.max_aborts {
                     " (blacklisted)"
@@ -334,14 +357,16 @@ impl Engine {
             None => "loop".to_string(),
         };
         if self.opts.dump.bytecode || self.opts.dump.ir || self.opts.dump.asm {
-            eprintln!(
-                "---- TRACE {n} start {start}{}",
-                location(rec.proto, rec.start_pc)
-            );
+            eprintln!("---- TRACE {n} start {start}{}", rec.start_location());
             if self.opts.dump.bytecode {
                 eprintln!("---- TRACE {n} bytecode");
-                for &pc in &rec.pcs {
-                    let i = ferrous_interp::bytecode::Instr(rec.proto.code[pc as usize]);
+                let mut last = rec.proto;
+                for &(p, pc) in &rec.pcs {
+                    if p != last {
+                        eprintln!("     -- {}", location(&p, pc));
+                        last = p;
+                    }
+                    let i = ferrous_interp::bytecode::Instr(p.code[pc as usize]);
                     eprintln!("{:04} {}", pc, i.op().name());
                 }
             }
@@ -356,10 +381,7 @@ impl Engine {
             eprintln!("---- TRACE {n} stop -> {stop}");
         }
         if self.opts.verbose {
-            eprintln!(
-                "[TRACE {n:3} {start}{} {stop}]",
-                location(rec.proto, rec.start_pc)
-            );
+            eprintln!("[TRACE {n:3} {start}{} {stop}]", rec.start_location());
         }
         // The objects the trace names by address (strings, the closure and the natives
         // whose identity it guards) must outlive it: a guard comparing with the
@@ -372,7 +394,8 @@ impl Engine {
                 _ => None,
             })
             .collect();
-        let code = TraceCode::new(&compiled, self.trampoline, rec.proto.max_stack as usize);
+        let code = TraceCode::new(&compiled, self.trampoline);
+        self.max_slots = self.max_slots.max(rec.max_slots);
         let me = self.traces.len();
         match parent {
             Some((p, e)) => {
@@ -394,7 +417,9 @@ impl Engine {
             sides: 0,
             proto: rec.proto,
             start_pc: rec.start_pc,
+            start: rec.start_location(),
             resume: t.snaps.iter().map(|s| s.pc).collect(),
+            frames: t.snaps.iter().map(|s| t.frames(s).into()).collect(),
             exits: vec![0; t.snaps.len()],
             entries: 0,
             iterations: 0,
@@ -438,7 +463,7 @@ impl Engine {
             s += &format!(
                 "trace {}{from} at {}: {} entries, {} iterations, exits {}\n",
                 i + 1,
-                location(t.proto, t.start_pc),
+                t.start,
                 t.entries,
                 t.iterations,
                 if taken.is_empty() {
@@ -462,10 +487,10 @@ impl Engine {
 }
 
 impl JitEngine for Engine {
-    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32> {
+    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> bool {
         if st.thread.hook.mask & !HOOK_RECORD != 0 {
             // No traces under debug hooks: they would not see the trace's instructions.
-            return None;
+            return false;
         }
         let key = Self::key(proto, pc);
         if let Some(rec) = &self.rec {
@@ -473,7 +498,7 @@ impl JitEngine for Engine {
                 // Other loops get hot while one is recorded (an inner loop, or this
                 // one at its back-edge, just before the recorder closes it), and no
                 // trace runs under the recorder's eyes.
-                return None;
+                return false;
             }
             // A recording that never closed (an error unwound its frame, or a debug
             // hook cut it).
@@ -481,15 +506,15 @@ impl JitEngine for Engine {
             self.abort(rec, Abort::Interrupted);
         }
         if let Some(&n) = self.by_loop.get(&key) {
-            return Some(self.enter(st, n));
+            return self.enter(st, n);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
             // Blacklisted. Its counter may be another loop's too: it is left as it is.
-            return None;
+            return false;
         }
-        self.rec = Some(Recorder::new(st, proto, pc, None, self.opts.opts));
+        self.rec = Some(Recorder::new(st, proto, pc, None, &[], self.opts.opts));
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
-        None
+        false
     }
 
     fn record(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> bool {
@@ -533,6 +558,7 @@ impl JitEngine for Engine {
         self.aborts.clear();
         self.side_aborts.clear();
         self.traces.clear();
+        self.max_slots = 0;
         // No trace refers to the old code any more: free it all, and compile the next
         // generation into a new module. (Without a new module the old one stays; its
         // code is unreachable.)
@@ -576,10 +602,26 @@ fn side_of(parent: Option<(usize, u32)>) -> String {
     parent.map_or(String::new(), |(p, e)| format!("{}/{e} ", p + 1))
 }
 
-/// `chunkname:line` of instruction `pc` of `p`.
-fn location(p: Gc<Proto>, pc: u32) -> String {
-    let src = String::from_utf8_lossy(&p.source);
-    let src = src.strip_prefix(['@', '=']).unwrap_or(&src);
-    let line = p.line_info.get(pc as usize).copied().unwrap_or(0);
-    format!("{src}:{line}")
+/// Makes the thread's frames what an exit's snapshot says: the trace's base frame,
+/// frame `fi`, resumes at `pc`, or the calls it inlined (`frames`, outermost first)
+/// get their frames, the innermost resuming at `pc`.
+fn push_frames(st: &mut State, fi: usize, frames: &[SnapFrame], pc: u32) {
+    let th = st.thread.get_mut();
+    let base = th.frames[fi].base;
+    let mut caller = fi;
+    for f in frames {
+        th.frames[caller].pc = f.pc;
+        let caller_fn = th.stack[th.frames[caller].func].as_lclosure();
+        let caller_proto = caller_fn.expect("a Lua frame's function").proto;
+        let func = base + f.func_slot as usize;
+        let callee = th.stack[func].as_lclosure().expect("an inlined function");
+        let top = func + 1 + callee.proto.max_stack as usize;
+        let nres = call_results(&caller_proto, f.pc) as i32;
+        let pdepth = th.frames[caller].pdepth;
+        th.frames
+            .push(Frame::lua(func, func + 1, top, nres, 0, 0, pdepth));
+        th.top = top;
+        caller = th.frames.len() - 1;
+    }
+    th.frames[caller].pc = pc;
 }

@@ -11,20 +11,16 @@ use ferrous_runtime::Value;
 pub struct TraceCode {
     entry: *const u8,
     trampoline: *const u8,
-    /// Registers the trace reads or writes (its prototype's `max_stack`).
-    slots: usize,
 }
 
 impl TraceCode {
-    /// The code `backend::compile` made for a trace of a prototype with `slots`
-    /// registers, and the `backend::trampoline` of the same module. The caller keeps
-    /// the module alive, unfreed, as long as this value (the engine owns both, and
-    /// frees no code but in `flush`).
-    pub fn new(code: &Compiled, trampoline: *const u8, slots: usize) -> TraceCode {
+    /// The code `backend::compile` made for a trace, and the `backend::trampoline` of
+    /// the same module. The caller keeps the module alive, unfreed, as long as this
+    /// value (the engine owns both, and frees no code but in `flush`).
+    pub fn new(code: &Compiled, trampoline: *const u8) -> TraceCode {
         TraceCode {
             entry: code.entry,
             trampoline,
-            slots,
         }
     }
 
@@ -36,13 +32,13 @@ impl TraceCode {
     /// Runs the trace on the running Lua frame of `th` whose first register is stack
     /// slot `base`, and the side traces and root traces it links to, until a guard
     /// without a side trace fails; adds the loop iterations run to `iterations` and
-    /// returns that exit's code (`backend::exit_code`).
-    pub fn run(&self, th: &mut Thread, base: usize, iterations: &mut u64) -> u64 {
-        // A running Lua frame has its `max_stack` registers inside the stack (precall
-        // makes room before it runs, and the stack never shrinks).
+    /// returns that exit's code (`backend::exit_code`). None of those traces uses
+    /// more than `slots` slots from `base` on (its frame's registers and those of the
+    /// calls it inlined).
+    pub fn run(&self, th: &mut Thread, base: usize, slots: usize, iterations: &mut u64) -> u64 {
         assert!(
-            base + self.slots <= th.stack.len(),
-            "trace frame outside the stack"
+            base + slots <= th.stack.len(),
+            "trace frames outside the stack"
         );
         let regs = th.stack.as_mut_ptr().wrapping_add(base);
         // SAFETY: `trampoline` is the function `backend::trampoline` made, with this
@@ -50,7 +46,7 @@ impl TraceCode {
         // makes a `Compiled`), both in a module that is alive (see `new`). The trace
         // and the traces it links to (side traces recorded in the same frame of the
         // same prototype, and their root) read and write slots `0..slots` from `regs`
-        // (the registers of that prototype), which are in bounds (checked above);
+        // (the caller's word for it), which are in bounds (checked above);
         // `iterations`, a valid `u64`; and table memory behind its guards: array
         // elements below the array's length and nodes below the node count, read from
         // live tables that the stack reaches (no collection runs during a trace, and

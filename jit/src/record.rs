@@ -8,23 +8,37 @@
 //! the back-edges of loops around it (a side trace from the end of an inner loop runs
 //! the rest of the outer loop's body until the inner loop starts again).
 //!
-//! The recorder keeps a map from the base frame's registers to the refs that hold their
-//! values. A register is loaded (`SLoad`, with a type guard) the first time it is read;
-//! a register written by the trace is remembered as written, and every snapshot lists
-//! the written registers, so that an exit writes them back. A guard's snapshot resumes
-//! the interpreter at the instruction that emitted it, which then runs again from its
-//! start: guards come before an instruction's effects.
+//! The recorder keeps a map from stack slots to the refs that hold their values, slots
+//! counted from the trace's base frame's first register. A slot is loaded (`SLoad`,
+//! with a type guard) the first time it is read; a slot written by the trace is
+//! remembered as written, and every snapshot lists the written slots, so that an exit
+//! writes them back. A guard's snapshot resumes the interpreter at the instruction that
+//! emitted it, which then runs again from its start: guards come before an
+//! instruction's effects.
+//!
+//! Calls to Lua functions are inlined: the recorder follows the interpreter into the
+//! callee, whose registers are the slots above its function's slot, and back out at its
+//! return, which moves the results into the caller's registers. A snapshot taken inside
+//! a callee lists the frames of the calls it is in, so that an exit can push them for
+//! the interpreter.
 
 use ferrous_interp::bytecode::{Instr, Op as Bc};
 use ferrous_interp::vm::meta::ArithOp;
 use ferrous_ir::op::{sload, Field, MathFn};
-use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, Trace, Ty};
-use ferrous_runtime::function::Proto;
+use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
+use ferrous_runtime::function::{LuaClosure, Proto};
 use ferrous_runtime::value::*;
 use ferrous_runtime::{Gc, State, Value};
 
 /// Bytecode instructions one trace may record.
 const MAX_RECORDED: usize = 1000;
+
+/// Calls one trace may be inside at once.
+const MAX_INLINE: usize = 6;
+
+/// Frames of one function one trace may be inside at once (the trace's own frame
+/// counts): deeper recursion is not unrolled.
+const MAX_RECURSION: usize = 2;
 
 /// Why a recording stopped without a trace.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -43,8 +57,16 @@ pub enum Abort {
     /// Control went back to an instruction that is not the loop's start: an inner loop
     /// (it gets its own trace).
     InnerLoop,
-    /// The running frame changed (a call or a return): calls are not inlined yet.
+    /// The running frame changed other than by a call the recorder inlines or a return
+    /// from one (a metamethod or a native function calling Lua, a return from the
+    /// trace's own frame).
     FrameChange,
+    /// A call of a vararg function, with a variable number of arguments or results, or
+    /// from a tail call.
+    NyiCall,
+    /// A call more than `MAX_INLINE` deep, or more than `MAX_RECURSION` deep into one
+    /// function.
+    CallTooDeep,
     TooLong,
     /// A register's type differs between the loop's entry and its back-edge.
     TypeInstability,
@@ -62,7 +84,9 @@ impl Abort {
             Abort::NyiTable(op) => format!("NYI: table access of {}", op.name()),
             Abort::LeftLoop => "left the loop".into(),
             Abort::NyiForPrep => "NYI: for loop other than integers up, or down by 1".into(),
-            Abort::FrameChange => "NYI: call or return".into(),
+            Abort::FrameChange => "frame changed".into(),
+            Abort::NyiCall => "NYI: call of this kind".into(),
+            Abort::CallTooDeep => "calls nested too deep".into(),
             Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
             Abort::TypeInstability => "loop type instability".into(),
@@ -70,6 +94,17 @@ impl Abort {
             Abort::Interrupted => "interrupted".into(),
         }
     }
+}
+
+/// A call the trace is inside.
+struct Inlined {
+    /// The callee's function slot: its registers are the slots above it.
+    func: usize,
+    closure: Gc<LuaClosure>,
+    /// Where the caller goes on when it returns.
+    ret_pc: u32,
+    /// Results the caller wants.
+    nres: usize,
 }
 
 /// A recording in progress.
@@ -93,14 +128,20 @@ pub struct Recorder {
     /// The base frame's index and first register.
     frame: usize,
     base: usize,
+    /// The calls the running instruction is inside, innermost last.
+    inlined: Vec<Inlined>,
     pub trace: Trace,
-    /// Register -> its current ref (`Ref::NONE`: not loaded yet).
+    /// Slot -> its current ref (`Ref::NONE`: not loaded yet).
     slots: Vec<Ref>,
     written: Vec<bool>,
-    /// Whether a register was written since the last snapshot.
+    /// Whether a slot was written, or the frames changed, since the last snapshot.
     dirty: bool,
-    /// The recorded instructions.
-    pub pcs: Vec<u32>,
+    /// The recorded instructions, with their functions.
+    pub pcs: Vec<(Gc<Proto>, u32)>,
+    /// The call depth and index of the instruction recorded last.
+    last: Option<(usize, u32)>,
+    /// Slots the trace may read or write: the end of its deepest frame.
+    pub max_slots: usize,
     /// Whether the closure's identity is guarded yet.
     closure_guarded: bool,
 }
@@ -108,19 +149,21 @@ pub struct Recorder {
 impl Recorder {
     /// A recording starting at `start_pc` in the running frame: of the loop starting
     /// there, or of a side trace, given its parent exit and its root loop's first
-    /// instruction.
+    /// instruction. A side trace may start inside calls its parent inlined (`frames`,
+    /// which the running frame and those below it are): `proto` is then the function
+    /// of the frame below them, the trace's base frame.
     pub fn new(
         st: &State,
         proto: Gc<Proto>,
         start_pc: u32,
         side: Option<((usize, u32), u32)>,
+        frames: &[SnapFrame],
         opts: Opts,
     ) -> Recorder {
         let th = st.thread;
-        let frame = th.frames.len() - 1;
+        let frame = th.frames.len() - 1 - frames.len();
         let base = th.frames[frame].base;
-        let n = proto.max_stack as usize;
-        Recorder {
+        let mut rec = Recorder {
             proto,
             start_pc,
             end_pc: side.map_or(start_pc, |(_, root_pc)| root_pc),
@@ -129,32 +172,79 @@ impl Recorder {
             other_loops: Vec::new(),
             frame,
             base,
+            inlined: Vec::new(),
             trace: Trace::new(opts),
-            slots: vec![Ref::NONE; n],
-            written: vec![false; n],
+            slots: Vec::new(),
+            written: Vec::new(),
             dirty: true,
             pcs: Vec::new(),
+            last: None,
+            max_slots: 0,
             closure_guarded: false,
+        };
+        rec.make_room();
+        for f in frames {
+            let func = f.func_slot as usize;
+            let caller = rec.cur_proto();
+            let closure = th.stack[base + func]
+                .as_lclosure()
+                .expect("an inlined call's function in its slot");
+            rec.inlined.push(Inlined {
+                func,
+                closure,
+                ret_pc: f.pc,
+                nres: call_results(&caller, f.pc),
+            });
+            rec.make_room();
         }
+        rec
     }
 
-    /// Whether the recording's frame is still the running one on the running thread.
+    /// Where the recording starts, in the source.
+    pub fn start_location(&self) -> String {
+        let p = self.pcs.first().map_or(self.cur_proto(), |&(p, _)| p);
+        location(&p, self.start_pc)
+    }
+
+    /// The function of the running frame.
+    fn cur_proto(&self) -> Gc<Proto> {
+        self.inlined.last().map_or(self.proto, |f| f.closure.proto)
+    }
+
+    /// The slot of the running frame's first register.
+    fn off(&self) -> usize {
+        self.inlined.last().map_or(0, |f| f.func + 1)
+    }
+
+    /// Makes the slot map cover the running frame's registers.
+    fn make_room(&mut self) {
+        let end = self.off() + self.cur_proto().max_stack as usize;
+        if self.slots.len() < end {
+            self.slots.resize(end, Ref::NONE);
+            self.written.resize(end, false);
+        }
+        self.max_slots = self.max_slots.max(end);
+    }
+
+    /// Whether the recording's frames are still the running ones on the running thread.
     pub fn is_live(&self, st: &State) -> bool {
         let th = st.thread;
-        th.frames.len() == self.frame + 1 && th.frames[self.frame].base == self.base
+        th.frames.len() == self.frame + 1 + self.inlined.len()
+            && th.frames[self.frame].base == self.base
     }
 
     /// The instruction at `pc` of the running frame is about to run. Returns true when
     /// it closes the loop (the trace is then complete), false to go on recording.
     pub fn step(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Result<bool, Abort> {
         let th = st.thread;
-        if th.frames.len() != self.frame + 1 || proto != self.proto {
+        let depth = self.inlined.len();
+        if th.frames.len() != self.frame + 1 + depth || proto != self.cur_proto() {
             return Err(Abort::FrameChange);
         }
         let side = self.parent.is_some();
         let i = Instr(proto.code[pc as usize]);
         let op = i.op();
-        if !self.pcs.is_empty() {
+        if !self.pcs.is_empty() && depth == 0 {
             if pc == self.end_pc {
                 return Ok(true);
             }
@@ -173,11 +263,13 @@ impl Recorder {
         }
         // A side trace may jump back only to before its root's loop: to the loops
         // around it. Other loops would be unrolled into it.
-        let back_ok = side && pc < self.end_pc;
-        if !back_ok && self.pcs.last().is_some_and(|&prev| pc <= prev) {
+        let back_ok = side && depth == 0 && pc < self.end_pc;
+        let back = self.last.is_some_and(|(d, prev)| d == depth && pc <= prev);
+        if back && !back_ok {
             return Err(Abort::InnerLoop);
         }
-        self.pcs.push(pc);
+        self.last = Some((depth, pc));
+        self.pcs.push((proto, pc));
         if self.pcs.len() > MAX_RECORDED {
             return Err(Abort::TooLong);
         }
@@ -346,6 +438,9 @@ impl Recorder {
                 self.set(a, r);
             }
             Bc::Call => self.call(st, i, pc)?,
+            Bc::Return | Bc::Return0 | Bc::Return1 if depth > 0 => self.ret(st, i, pc)?,
+            Bc::Return | Bc::Return0 | Bc::Return1 => return Err(Abort::LeftLoop),
+            Bc::TailCall => return Err(Abort::NyiCall),
             Bc::GetI | Bc::GetTable | Bc::GetField => {
                 let b = i.b() as usize;
                 let t = self.get(st, b, pc, op)?;
@@ -594,14 +689,18 @@ impl Recorder {
         }
     }
 
-    /// Upvalue `n` of the base frame's closure, as a constant object, and its live
-    /// value. The first use guards the closure's identity: the trace is then specific
-    /// to it (another closure of the same function has other upvalues).
+    /// Upvalue `n` of the running frame's closure, as a constant object, and its live
+    /// value. In the base frame, the first use guards the closure's identity: the
+    /// trace is then specific to it (another closure of the same function has other
+    /// upvalues). An inlined call's closure is guarded at the call.
     fn upval(&mut self, st: &State, n: usize, pc: u32) -> Result<(Ref, Value), Abort> {
-        let cl = st.thread.stack[self.base - 1]
-            .as_lclosure()
-            .ok_or(Abort::Interrupted)?;
-        if !self.closure_guarded {
+        let cl = match self.inlined.last() {
+            Some(f) => f.closure,
+            None => st.thread.stack[self.base - 1]
+                .as_lclosure()
+                .ok_or(Abort::Interrupted)?,
+        };
+        if !self.closure_guarded && self.inlined.is_empty() {
             let f = self.trace.emit_raw(Ins::new(Op::BaseFn, Ty::Func, 0, 0));
             let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, "closure");
             self.guard(Op::Eq, f, k, pc);
@@ -612,13 +711,16 @@ impl Recorder {
         Ok((r, up.get()))
     }
 
-    /// A call, recorded when it is to a `math` function the IR computes (the callee's
-    /// identity guarded).
+    /// A call, recorded when it is to a Lua function (inlined) or to a `math` function
+    /// the IR computes, with the callee's identity guarded.
     fn call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
         let op = Bc::Call;
         let a = i.a() as usize;
         let (nargs, nres) = (i.b() as i32 - 1, i.c() as i32 - 1);
         let live_f = self.live(st, a);
+        if let Some(cl) = live_f.as_lclosure() {
+            return self.inline(st, i, cl, pc);
+        }
         let name = live_f
             .as_nclosure()
             .and_then(|nc| ferrous_interp::stdlib::math::jit_builtin(nc.f))
@@ -675,9 +777,76 @@ impl Recorder {
         Ok(())
     }
 
+    /// Enters the Lua function `cl` that `i` calls, after guarding its identity.
+    fn inline(&mut self, st: &State, i: Instr, cl: Gc<LuaClosure>, pc: u32) -> Result<(), Abort> {
+        let op = Bc::Call;
+        let a = i.a() as usize;
+        let p = cl.proto;
+        let (b, c) = (i.b() as usize, i.c() as usize);
+        if b == 0 || c == 0 || p.is_vararg {
+            return Err(Abort::NyiCall);
+        }
+        let same = self.inlined.iter().filter(|f| f.closure.proto == p).count()
+            + (self.proto == p) as usize;
+        if self.inlined.len() >= MAX_INLINE || same >= MAX_RECURSION {
+            return Err(Abort::CallTooDeep);
+        }
+        let f = self.get(st, a, pc, op)?;
+        let label = format!("function {}", location(&p, 0));
+        let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, label);
+        self.guard(Op::Eq, f, k, pc);
+        let func = self.off() + a;
+        self.inlined.push(Inlined {
+            func,
+            closure: cl,
+            ret_pc: pc + 1,
+            nres: c - 1,
+        });
+        self.make_room();
+        // Parameters without an argument are nil.
+        let nil = self.trace.konst(Const::Nil);
+        for r in b - 1..p.num_params as usize {
+            self.set(r, nil);
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// A return from an inlined call: its results go to the caller's registers from
+    /// the function's slot on, as many as the caller wants (nil for missing ones), and
+    /// the callee's registers above them are dead.
+    fn ret(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+        let op = i.op();
+        let a = i.a() as usize;
+        let n = match op {
+            Bc::Return0 => 0,
+            Bc::Return1 => 1,
+            // (k: the function may have variables to close; none of an inlined call
+            // can be open, as the trace creates no closures and no to-be-closed
+            // variables, and the call started in the trace or in its parent.)
+            _ if i.b() == 0 => return Err(Abort::NyiCall),
+            _ => i.b() as usize - 1,
+        };
+        let results = (0..n)
+            .map(|r| self.get(st, a + r, pc, op))
+            .collect::<Result<Vec<_>, _>>()?;
+        let f = self.inlined.pop().expect("a return from an inlined call");
+        let nil = self.trace.konst(Const::Nil);
+        let first = f.func - self.off();
+        for r in 0..f.nres {
+            self.set(first + r, results.get(r).copied().unwrap_or(nil));
+        }
+        for s in f.func + f.nres..self.slots.len() {
+            self.slots[s] = Ref::NONE;
+            self.written[s] = false;
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
     /// The live value of register `r`.
     fn live(&self, st: &State, r: usize) -> Value {
-        st.thread.stack[self.base + r]
+        st.thread.stack[self.base + self.off() + r]
     }
 
     /// Emits a one-operand guard under a snapshot that resumes at `pc`.
@@ -842,7 +1011,8 @@ impl Recorder {
 
     /// Register `r`'s value: its ref, or a fresh type-guarded load.
     fn get(&mut self, st: &State, r: usize, pc: u32, op: Bc) -> Result<Ref, Abort> {
-        let cur = self.slots[r];
+        let s = self.off() + r;
+        let cur = self.slots[s];
         if !cur.is_none() {
             return Ok(cur);
         }
@@ -850,14 +1020,16 @@ impl Recorder {
         self.snap(pc);
         let ld = self
             .trace
-            .emit_raw(Ins::new(Op::SLoad, ty, r as u32, sload::TYPECHECK));
-        self.slots[r] = ld;
+            .emit_raw(Ins::new(Op::SLoad, ty, s as u32, sload::TYPECHECK));
+        self.slots[s] = ld;
         Ok(ld)
     }
 
+    /// Sets register `r` of the running frame.
     fn set(&mut self, r: usize, v: Ref) {
-        self.slots[r] = v;
-        self.written[r] = true;
+        let s = self.off() + r;
+        self.slots[s] = v;
+        self.written[s] = true;
         self.dirty = true;
     }
 
@@ -874,8 +1046,14 @@ impl Recorder {
             return;
         }
         let entries = self.written_entries();
-        self.trace
-            .snapshot(pc, self.proto.max_stack as u16, &entries, &[]);
+        let frames: Vec<SnapFrame> = (self.inlined.iter())
+            .map(|f| SnapFrame {
+                func_slot: f.func as u16,
+                pc: f.ret_pc,
+            })
+            .collect();
+        let top = self.off() + self.cur_proto().max_stack as usize;
+        self.trace.snapshot(pc, top as u16, &entries, &frames);
         self.dirty = false;
     }
 
@@ -887,7 +1065,7 @@ impl Recorder {
             .snapshot(self.end_pc, self.proto.max_stack as u16, &entries, &[]);
     }
 
-    /// The written registers and their refs, for a snapshot.
+    /// The written slots and their refs, for a snapshot.
     pub fn written_entries(&self) -> Vec<SnapEntry> {
         (0..self.slots.len())
             .filter(|&r| self.written[r])
@@ -929,6 +1107,20 @@ fn negate(op: Op) -> Op {
 
 fn truthy(ty: Ty) -> bool {
     !matches!(ty, Ty::Nil | Ty::False)
+}
+
+/// Results wanted by the call just before instruction `ret_pc` of `p` (inlined calls
+/// have a fixed number).
+pub fn call_results(p: &Proto, ret_pc: u32) -> usize {
+    Instr(p.code[ret_pc as usize - 1]).c() as usize - 1
+}
+
+/// `chunkname:line` of instruction `pc` of `p`.
+pub fn location(p: &Proto, pc: u32) -> String {
+    let src = String::from_utf8_lossy(&p.source);
+    let src = src.strip_prefix(['@', '=']).unwrap_or(&src);
+    let line = p.line_info.get(pc as usize).copied().unwrap_or(0);
+    format!("{src}:{line}")
 }
 
 /// The operator of an arithmetic instruction (the recorder only passes those).

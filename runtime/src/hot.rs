@@ -53,10 +53,11 @@ impl HotCounters {
 pub trait JitEngine {
     /// The loop that starts at instruction `pc` of `proto`, in the running Lua frame,
     /// ran a counter's worth of iterations. The engine may start recording it (setting
-    /// `HOOK_RECORD` on the thread) or run its compiled trace. Returns the instruction
-    /// at which the interpreter goes on in that same frame when a trace ran, or `None`
-    /// to go on at `pc`.
-    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32>;
+    /// `HOOK_RECORD` on the thread) or run its compiled trace. Returns true when a
+    /// trace ran: the interpreter then goes on in the thread's top frame at its saved
+    /// `pc` (the trace may have left in a function it inlined, whose frames the engine
+    /// pushed). False: it goes on at `pc`.
+    fn hot_loop(&mut self, st: &mut State, proto: Gc<Proto>, pc: u32) -> bool;
 
     /// While recording: the instruction at `pc` of `proto`, in the running Lua frame,
     /// is about to run. Returns false when recording has ended (the interpreter then

@@ -308,11 +308,13 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     if n == 0 {
                         save_pc!();
                         let p = cl.get().proto;
-                        if let Some(at) = super::hot::loop_hot(st, slot, p, pc_index!() as u32) {
-                            // A trace ran and left this frame at instruction `at`.
-                            pc = code.get().wrapping_add(at as usize);
+                        if super::hot::loop_hot(st, slot, p, pc_index!() as u32) {
+                            // A trace ran, and left this frame or one of a function it
+                            // inlined: the top frame says where to go on.
+                            enter_frame!();
+                        } else {
+                            reload_base!();
                         }
-                        reload_base!();
                     }
                 }
             }};

@@ -6,12 +6,12 @@ use ferrous_runtime::thread::HOOK_RECORD;
 use ferrous_runtime::{Gc, State};
 
 /// Counter `slot` ran out at the back-edge to instruction `pc` of `proto`: restarts it
-/// and tells the JIT. Returns where the running frame goes on if a trace ran.
+/// and tells the JIT. Returns true if a trace ran (the top frame is then where to go on).
 #[cold]
 #[inline(never)]
-pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> Option<u32> {
+pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> bool {
     st.hot.counts[slot] = st.hot.threshold;
-    with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)).flatten()
+    with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)) == Some(true)
 }
 
 /// Recording: shows the JIT the instruction at `pc` of `proto` before it runs, and stops
@@ -47,9 +47,9 @@ mod tests {
     struct Probe(Rc<RefCell<Vec<(u32, u32)>>>);
 
     impl JitEngine for Probe {
-        fn hot_loop(&mut self, _st: &mut State, proto: Gc<Proto>, pc: u32) -> Option<u32> {
+        fn hot_loop(&mut self, _st: &mut State, proto: Gc<Proto>, pc: u32) -> bool {
             self.0.borrow_mut().push((proto.line_defined, pc));
-            None
+            false
         }
 
         fn record(&mut self, _st: &mut State, _proto: Gc<Proto>, _pc: u32) -> bool {
