@@ -116,6 +116,9 @@ ops! {
     NotNil   Guard   Ref  None "Guard that the value at address `a` is not nil (so a store there needs no `__newindex`).";
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
+    TRef     Load    Ref  Ref  "Address of the value of key `b` (an integer or a string) in table `a`, in either part, or of a nil value if it has none (a helper looks it up).";
+    KeyVal   Pure    Ref  Ref  "The pair of key `a` and value `b`: the operand of `TSet`.";
+    TSet     Store   Ref  Ref  "Table `a`'s key := value, of `KeyVal` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";
 }
 
 /// The `math` functions `Op::Math` computes.
@@ -192,6 +195,8 @@ pub enum Field {
     TabNodes,
     /// The number of a table's node slots.
     TabHsize,
+    /// A table's metatable, 0 for none.
+    TabMeta,
 }
 
 impl Field {
@@ -200,6 +205,7 @@ impl Field {
         Field::TabAsize,
         Field::TabNodes,
         Field::TabHsize,
+        Field::TabMeta,
     ];
 
     pub fn from_lit(n: u32) -> Option<Field> {
@@ -212,6 +218,7 @@ impl Field {
             Field::TabAsize => "tab.asize",
             Field::TabNodes => "tab.nodes",
             Field::TabHsize => "tab.hsize",
+            Field::TabMeta => "tab.meta",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The Cranelift backend: lowers a trace to one native function.
 //!
-//! The function takes the address of the base frame's first stack slot and of a
-//! counter it adds its loop iterations to, and returns the trace's number and the
+//! The function takes the address of the base frame's first stack slot, of a counter
+//! it adds its loop iterations to, and of the heap (for the helpers that store into
+//! tables), and returns the trace's number and the
 //! snapshot it left through (`exit_code`). The pre-roll (the IR before `Loop`) is the
 //! entry block; the loop body is a header block whose parameters are the PHIs, and
 //! which jumps back to itself with the PHIs' second operands. A failed guard branches
@@ -18,7 +19,7 @@
 //! branch on a path that is already cold. All trace functions use the `tail` calling
 //! convention for that; `trampoline` makes the one function Rust calls to run them.
 
-use crate::helpers;
+use crate::{helpers, native};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, AliasRegion, Block, BlockArg, InstBuilder, MemFlags, Signature,
@@ -62,9 +63,10 @@ pub fn exit_of(code: u64) -> (usize, u32) {
     ((code >> 32) as usize, code as u32)
 }
 
-/// The signature of every trace function: `(base, iterations) -> exit code`.
+/// The signature of every trace function: `(base, iterations, heap) -> exit code`.
 fn trace_signature(ptr: types::Type) -> Signature {
     let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(ptr));
     sig.params.push(AbiParam::new(ptr));
     sig.params.push(AbiParam::new(ptr));
     sig.returns.push(AbiParam::new(types::I64));
@@ -72,14 +74,14 @@ fn trace_signature(ptr: types::Type) -> Signature {
 }
 
 /// Compiles the function Rust runs traces through:
-/// `extern "C" fn(code, base, iterations) -> exit code` calls trace function `code`.
+/// `extern "C" fn(code, base, iterations, heap) -> exit code` calls trace function
+/// `code`.
 pub fn trampoline(module: &mut JITModule) -> Result<*const u8, String> {
     let mut ctx = module.make_context();
     let ptr = module.target_config().pointer_type();
     let sig = &mut ctx.func.signature;
     sig.call_conv = CallConv::SystemV;
-    sig.params
-        .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+    sig.params.extend([AbiParam::new(ptr); 4]);
     sig.returns.push(AbiParam::new(types::I64));
     let mut fbc = FunctionBuilderContext::new();
     {
@@ -126,6 +128,7 @@ pub fn compile(
         b.switch_to_block(entry);
         let base = b.block_params(entry)[0];
         let iterations = b.block_params(entry)[1];
+        let heap = b.block_params(entry)[2];
         let sig = b.import_signature(trace_signature(ptr));
         let mut l = Lower {
             b,
@@ -133,6 +136,7 @@ pub fn compile(
             vals: vec![None; t.ins.len()],
             base,
             iterations,
+            heap,
             header: None,
             exits: HashMap::new(),
             links,
@@ -165,6 +169,8 @@ struct Lower<'a> {
     base: CValue,
     /// Address of the trace's iteration counter.
     iterations: CValue,
+    /// Address of the `Heap`, for helpers.
+    heap: CValue,
     header: Option<Block>,
     /// The exit block of each snapshot, once a guard needed it.
     exits: HashMap<usize, Block>,
@@ -258,7 +264,7 @@ impl Lower<'_> {
         match self.links.root {
             Some(root) => {
                 let callee = self.b.ins().iconst(types::I64, root as i64);
-                let args = [self.base, self.iterations];
+                let args = [self.base, self.iterations, self.heap];
                 self.b.ins().return_call_indirect(self.sig, callee, &args);
             }
             None => {
@@ -452,6 +458,7 @@ impl Lower<'_> {
                     Field::TabAsize => l.table_array_len,
                     Field::TabNodes => l.table_nodes_ptr,
                     Field::TabHsize => l.table_nodes_len,
+                    Field::TabMeta => l.table_meta,
                 };
                 self.b.ins().load(types::I64, Mem::Table.flags(), obj, off)
             }
@@ -519,6 +526,24 @@ impl Lower<'_> {
             Op::AStore | Op::HStore => {
                 let addr = self.val(a());
                 self.store_value(b(), (addr, 0, Mem::Table));
+                return Ok(None);
+            }
+            Op::TRef => {
+                let t = self.val(a());
+                let (kp, kt) = self.value_words(b());
+                let f = helpers::table_slot as *const () as usize;
+                self.call_i64(f, &[t, kp, kt])
+            }
+            // The pair is its two operands, which `TSet` takes.
+            Op::KeyVal => return Ok(None),
+            Op::TSet => {
+                let kv = self.t.ins[b().index()];
+                let t = self.val(a());
+                let (kp, kt) = self.value_words(kv.ra());
+                let (vp, vt) = self.value_words(kv.rb());
+                let heap = self.heap;
+                let f = native::table_set as *const () as usize;
+                self.call(f, &[heap, t, kp, kt, vp, vt], None);
                 return Ok(None);
             }
             op => return Err(format!("backend: NYI {}", op.name())),
@@ -590,14 +615,20 @@ impl Lower<'_> {
     /// Stores the value of `r` as a `Value` (payload and tag) at `addr + off`.
     fn store_value(&mut self, r: Ref, (addr, off, mem): (CValue, i32, Mem)) {
         let mem = mem.flags();
+        let (payload, tag) = self.value_words(r);
+        self.b.ins().store(mem, payload, addr, off);
+        self.b.ins().store(mem, tag, addr, off + 8);
+    }
+
+    /// The value of `r` as the two words of a `Value`: payload and tag.
+    fn value_words(&mut self, r: Ref) -> (CValue, CValue) {
         let v = self.val(r);
         let payload = match r.ty() {
             Ty::Num => self.b.ins().bitcast(types::I64, MemFlags::new(), v),
             _ => v,
         };
-        self.b.ins().store(mem, payload, addr, off);
         let tag = self.b.ins().iconst(types::I64, r.ty().tag() as i64);
-        self.b.ins().store(mem, tag, addr, off + 8);
+        (payload, tag)
     }
 
     /// Goes on if `ok` holds; otherwise leaves through the snapshot of instruction `i`.
@@ -627,7 +658,7 @@ impl Lower<'_> {
         self.b.set_cold_block(back);
         self.b.ins().brif(side, linked, &[], back, &[]);
         self.b.switch_to_block(linked);
-        let args = [self.base, self.iterations];
+        let args = [self.base, self.iterations, self.heap];
         self.b.ins().return_call_indirect(self.sig, side, &args);
         self.b.switch_to_block(back);
         let code = exit_code(self.links.trace, n as u32);
@@ -637,25 +668,26 @@ impl Lower<'_> {
     }
 
     fn call_f64(&mut self, f: usize, args: &[CValue]) -> CValue {
-        self.call(f, args, types::F64)
+        self.call(f, args, Some(types::F64)).expect("a result")
     }
 
     fn call_i64(&mut self, f: usize, args: &[CValue]) -> CValue {
-        self.call(f, args, types::I64)
+        self.call(f, args, Some(types::I64)).expect("a result")
     }
 
-    /// Calls the helper at address `f` (an `extern "C"` function of `helpers`).
-    fn call(&mut self, f: usize, args: &[CValue], ret: types::Type) -> CValue {
+    /// Calls the helper at address `f` (an `extern "C"` function of `helpers`, or
+    /// `native::table_set`), which returns a value of type `ret` or nothing.
+    fn call(&mut self, f: usize, args: &[CValue], ret: Option<types::Type>) -> Option<CValue> {
         let mut sig = Signature::new(CallConv::SystemV);
         for &a in args {
             let ty = self.b.func.dfg.value_type(a);
             sig.params.push(AbiParam::new(ty));
         }
-        sig.returns.push(AbiParam::new(ret));
+        sig.returns.extend(ret.map(AbiParam::new));
         let sig = self.b.import_signature(sig);
         let callee = self.b.ins().iconst(types::I64, f as i64);
         let call = self.b.ins().call_indirect(sig, callee, args);
-        self.b.inst_results(call)[0]
+        self.b.inst_results(call).first().copied()
     }
 }
 

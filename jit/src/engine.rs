@@ -37,7 +37,7 @@ pub struct JitOptions {
     /// One line per trace event on stderr.
     pub verbose: bool,
     pub dump: Dump,
-    /// Aborts of one loop before it is blacklisted.
+    /// Aborted recordings of one loop, or from one exit, before it is blacklisted.
     pub max_aborts: u32,
 }
 
@@ -48,7 +48,7 @@ impl Default for JitOptions {
             opts: Opts::default(),
             verbose: false,
             dump: Dump::default(),
-            max_aborts: 4,
+            max_aborts: 6,
         }
     }
 }
@@ -103,8 +103,13 @@ struct CompiledTrace {
 /// interpreted iterations do.
 const RETIRE_AFTER: u64 = 1000;
 
-/// Times an exit is taken before a side trace is recorded from it (LuaJIT's default).
+/// Times an exit is taken before a side trace is recorded from it (LuaJIT's default),
+/// doubled after each aborted recording from it.
 const HOT_EXIT: u64 = 10;
+
+/// The largest penalty: iterations before a loop whose recordings aborted is
+/// recorded again (LuaJIT's).
+const MAX_PENALTY: u32 = 60000;
 
 /// Side traces one root trace may have (directly or through other side traces).
 const MAX_SIDE: u32 = 40;
@@ -159,6 +164,8 @@ pub struct Engine {
     rec: Option<Recorder>,
     opts: JitOptions,
     stats: Stats,
+    /// A pseudo-random state for the penalties' jitter.
+    seed: u32,
 }
 
 impl Engine {
@@ -175,6 +182,7 @@ impl Engine {
             rec: None,
             opts,
             stats: Stats::default(),
+            seed: 1,
         })
     }
 
@@ -197,7 +205,10 @@ impl Engine {
             return false;
         }
         let tr = &mut self.traces[n];
-        let code = tr.code.run(th, base, self.max_slots, &mut tr.iterations);
+        let heap = &mut st.heap;
+        let code = tr
+            .code
+            .run(th, heap, base, self.max_slots, &mut tr.iterations);
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         if left == n && (exit as usize) < tr.loop_snap {
@@ -212,7 +223,8 @@ impl Engine {
             &from.frames[exit as usize],
             from.resume[exit as usize],
         );
-        if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop {
+        let failed = self.side_aborts.get(&(left, exit)).copied().unwrap_or(0);
+        if from.exits[exit as usize] >= HOT_EXIT << failed.min(16) && Some(exit) != from.stop {
             self.side_trace(st, left, exit);
         }
         let tr = &mut self.traces[n];
@@ -272,12 +284,12 @@ impl Engine {
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
     }
 
-    fn abort(&mut self, rec: Recorder, why: Abort) {
-        self.abort_because(rec, why.reason());
+    fn abort(&mut self, st: &mut State, rec: Recorder, why: Abort) {
+        self.abort_because(st, rec, why.reason());
     }
 
     /// Counts an aborted recording of `rec`'s loop (or side trace), for `reason`.
-    fn abort_because(&mut self, rec: Recorder, reason: String) {
+    fn abort_because(&mut self, st: &mut State, rec: Recorder, reason: String) {
         let n = match rec.parent {
             Some(parent) => self.side_aborts.entry(parent).or_insert(0),
             None => self
@@ -286,6 +298,17 @@ impl Engine {
                 .or_insert(0),
         };
         *n += 1;
+        if rec.parent.is_none() {
+            // The loop is recorded again after a penalty, doubled at each abort, with
+            // a few iterations of jitter: a loop of a few iterations entered again
+            // and again would otherwise be recorded at the same iteration each time
+            // (its last, say, which leaves the loop).
+            self.seed = self.seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let jitter = (self.seed >> 16) % 16;
+            let penalty = (st.hot.threshold as u32) << (*n).min(10);
+            let counter = Self::counter(rec.proto, rec.start_pc);
+            st.hot.counts[counter] = (penalty.min(MAX_PENALTY) + jitter) as u16;
+        }
         if self.opts.verbose {
             eprintln!(
                 "[TRACE --- {}{} -- {}{}]",
@@ -322,7 +345,7 @@ impl Engine {
                 let why = match e {
                     peel::PeelError::TypeInstability => Abort::TypeInstability,
                 };
-                return self.abort(rec, why);
+                return self.abort(st, rec, why);
             }
         }
         if self.opts.opts.dce {
@@ -346,7 +369,7 @@ impl Engine {
             self.opts.dump.asm,
         ) {
             Ok(c) => c,
-            Err(e) => return self.abort_because(rec, format!("backend: {e}")),
+            Err(e) => return self.abort_because(st, rec, format!("backend: {e}")),
         };
         self.stats.compile.push(t0.elapsed());
         let t = &rec.trace;
@@ -503,7 +526,7 @@ impl JitEngine for Engine {
             // A recording that never closed (an error unwound its frame, or a debug
             // hook cut it).
             let rec = self.rec.take().unwrap();
-            self.abort(rec, Abort::Interrupted);
+            self.abort(st, rec, Abort::Interrupted);
         }
         if let Some(&n) = self.by_loop.get(&key) {
             return self.enter(st, n);
@@ -530,7 +553,7 @@ impl JitEngine for Engine {
             }
             Err(why) => {
                 let rec = self.rec.take().unwrap();
-                self.abort(rec, why);
+                self.abort(st, rec, why);
                 false
             }
         }

@@ -1,8 +1,22 @@
 //! Helpers that compiled traces call for operations without a machine instruction.
-//! Each is an `extern "C"` function of plain numbers, and none can unwind.
+//! Each is an `extern "C"` function of plain numbers and object addresses, and none
+//! can unwind. (The one that needs the heap is `native::table_set`.)
 
 use ferrous_ir::op::MathFn;
 use ferrous_runtime::number::{lua_fmod, lua_idiv, shift_left as lua_shl};
+use ferrous_runtime::{Gc, Table, Value};
+
+/// What a lookup of a missing key points at.
+static NIL: Value = Value::NIL;
+
+/// The address of the value of the key with `Value` words `kp`, `kt` in the live table
+/// at `t`, in either part, or of a nil value if the table has no slot for it. The
+/// trace loads from it at once, before anything can change the table.
+pub extern "C" fn table_slot(t: usize, kp: u64, kt: u64) -> *const Value {
+    let t: Gc<Table> = Gc::from_addr(t);
+    let key = Value::raw(kp, kt as u8);
+    t.slot(key).unwrap_or(&NIL) as *const Value
+}
 
 pub extern "C" fn num_mod(x: f64, y: f64) -> f64 {
     lua_fmod(x, y)

@@ -3,8 +3,9 @@
 #![allow(unsafe_code)]
 
 use crate::backend::Compiled;
+use ferrous_runtime::heap::Heap;
 use ferrous_runtime::thread::Thread;
-use ferrous_runtime::Value;
+use ferrous_runtime::{Gc, Table, Value};
 
 /// A compiled trace, run through its module's trampoline
 /// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64) -> u64`).
@@ -35,7 +36,14 @@ impl TraceCode {
     /// returns that exit's code (`backend::exit_code`). None of those traces uses
     /// more than `slots` slots from `base` on (its frame's registers and those of the
     /// calls it inlined).
-    pub fn run(&self, th: &mut Thread, base: usize, slots: usize, iterations: &mut u64) -> u64 {
+    pub fn run(
+        &self,
+        th: &mut Thread,
+        heap: &mut Heap,
+        base: usize,
+        slots: usize,
+        iterations: &mut u64,
+    ) -> u64 {
         assert!(
             base + slots <= th.stack.len(),
             "trace frames outside the stack"
@@ -50,12 +58,28 @@ impl TraceCode {
         // `iterations`, a valid `u64`; and table memory behind its guards: array
         // elements below the array's length and nodes below the node count, read from
         // live tables that the stack reaches (no collection runs during a trace, and
-        // it stores only numbers, booleans and nil, which need no write barrier). `th`
-        // and `iterations` are borrowed mutably, so no other reference to them is alive.
-        let f: extern "C" fn(*const u8, *mut Value, *mut u64) -> u64 =
+        // it stores in place only numbers, booleans and nil, which need no write
+        // barrier; other stores go through `table_set`, which is given `heap`). `th`,
+        // `heap` and `iterations` are borrowed mutably, so no other reference to them
+        // is alive.
+        let f: extern "C" fn(*const u8, *mut Value, *mut u64, *mut Heap) -> u64 =
             unsafe { std::mem::transmute(self.trampoline) };
-        f(self.entry, regs, iterations)
+        f(self.entry, regs, iterations, heap)
     }
+}
+
+/// The helper of `TSet`: a raw store of the value with words `vp`, `vt` under the key
+/// with words `kp`, `kt` (an integer or a string) in the live table at `t`, with the
+/// write barrier and the heap's accounting of a resize.
+pub extern "C" fn table_set(heap: *mut Heap, t: usize, kp: u64, kt: u64, vp: u64, vt: u64) {
+    // SAFETY: traces call this with the heap pointer `run` passed them, which is
+    // borrowed mutably for the whole run and used by nothing else while the trace
+    // runs (the trace itself never reads it).
+    let heap = unsafe { &mut *heap };
+    let t: Gc<Table> = Gc::from_addr(t);
+    let (key, val) = (Value::raw(kp, kt as u8), Value::raw(vp, vt as u8));
+    // Integer and string keys cannot fail.
+    let _ = heap.write_table(t, |t| t.set(key, val));
 }
 
 /// Frees the code of a module whose traces are all gone.

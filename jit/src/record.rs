@@ -28,7 +28,7 @@ use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
 use ferrous_runtime::function::{LuaClosure, Proto};
 use ferrous_runtime::value::*;
-use ferrous_runtime::{Gc, State, Value};
+use ferrous_runtime::{Gc, State, Table, Value};
 
 /// Bytecode instructions one trace may record.
 const MAX_RECORDED: usize = 1000;
@@ -120,7 +120,8 @@ pub struct Recorder {
     /// exit it starts from, as the engine numbers them.
     pub parent: Option<(usize, u32)>,
     /// Whether the side trace ends in the interpreter, at `end_pc` (a return from the
-    /// trace's frame), rather than in a root trace.
+    /// trace's frame, or the start of a loop without a trace), rather than in a root
+    /// trace.
     pub to_interpreter: bool,
     /// The first instructions of the other loops of this prototype that have traces: a
     /// side trace that gets to one ends there and links to that trace.
@@ -266,6 +267,13 @@ impl Recorder {
         let back_ok = side && depth == 0 && pc < self.end_pc;
         let back = self.last.is_some_and(|(d, prev)| d == depth && pc <= prev);
         if back && !back_ok {
+            if side {
+                // A loop without a trace yet: the side trace hands over to the
+                // interpreter at its start, where the loop can get hot and get one.
+                self.end_pc = pc;
+                self.to_interpreter = true;
+                return Ok(true);
+            }
             return Err(Abort::InnerLoop);
         }
         self.last = Some((depth, pc));
@@ -457,22 +465,8 @@ impl Recorder {
                 } else {
                     self.get(st, i.c() as usize, pc, op)?
                 };
-                if !needs_no_barrier(v) {
-                    return Err(Abort::NyiTable(op));
-                }
                 let live_t = self.live(st, a);
-                let (slot, old) = self.table_slot(live_t, t, key, live_key, pc, op)?;
-                if old.is_nil() {
-                    // A new key, or __newindex to consult.
-                    return Err(Abort::NyiTable(op));
-                }
-                self.guard1(Op::NotNil, slot, pc);
-                let store = if key.ty() == Ty::Int {
-                    Op::AStore
-                } else {
-                    Op::HStore
-                };
-                self.trace.emit(store, Ty::Void, slot, v);
+                self.table_set(live_t, t, key, live_key, v, pc, op)?;
             }
             _ => return Err(Abort::Nyi(op)),
         }
@@ -608,8 +602,9 @@ impl Recorder {
         })
     }
 
-    /// `t[key]`, loaded from its slot with a guard on the type it holds now (not nil:
-    /// a missing key would consult `__index`).
+    /// `t[key]`, loaded from its slot with a guard on the type it holds now. A slot
+    /// the recorder cannot address directly is looked up by a helper; a missing key
+    /// gives nil when the table has no metatable (guarded: `__index` would decide).
     fn table_get(
         &mut self,
         live_t: Value,
@@ -619,41 +614,96 @@ impl Recorder {
         pc: u32,
         op: Bc,
     ) -> Result<Ref, Abort> {
-        let (slot, v) = self.table_slot(live_t, t, key, live_key, pc, op)?;
-        let ty = Ty::of(v)
-            .filter(|&t| t != Ty::Nil)
-            .ok_or(Abort::NyiTable(op))?;
-        let load = if key.ty() == Ty::Int {
-            Op::ALoad
-        } else {
-            Op::HLoad
-        };
-        Ok(self.trace.emit1(load, ty, slot))
+        let tab = table_of(live_t, t, op)?;
+        let v = tab.get(live_key);
+        let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
+        if !v.is_nil() {
+            if let Some(slot) = self.table_slot(tab, t, key, live_key, pc) {
+                let load = if key.ty() == Ty::Int {
+                    Op::ALoad
+                } else {
+                    Op::HLoad
+                };
+                return Ok(self.trace.emit1(load, ty, slot));
+            }
+        } else if tab.metatable.is_some() {
+            return Err(Abort::NyiTable(op));
+        }
+        if !matches!(key.ty(), Ty::Int | Ty::Str) {
+            return Err(Abort::NyiTable(op));
+        }
+        if v.is_nil() {
+            self.no_metatable(t, pc);
+        }
+        let slot = self.trace.emit(Op::TRef, Ty::Ptr, t, key);
+        self.snap(pc);
+        Ok(self.trace.emit1(Op::HLoad, ty, slot))
     }
 
-    /// The address of the slot that holds `key` in table `t` (live: `live_t`,
-    /// `live_key`): an element of the array part for an integer key, a node for a
-    /// string constant, with the guards that keep it so. Returns it with the slot's
-    /// live value.
-    fn table_slot(
+    /// `t[key] = v`: stored in place when the key has a value the recorder can
+    /// address directly and `v` needs no write barrier, or else by a helper (which may
+    /// add the key), in a table without a metatable (guarded: `__newindex` could
+    /// decide).
+    #[allow(clippy::too_many_arguments)]
+    fn table_set(
         &mut self,
         live_t: Value,
         t: Ref,
         key: Ref,
         live_key: Value,
+        v: Ref,
         pc: u32,
         op: Bc,
-    ) -> Result<(Ref, Value), Abort> {
-        let tab = live_t
-            .as_table()
-            .filter(|_| t.ty() == Ty::Tab)
-            .ok_or(Abort::NyiType(op))?;
+    ) -> Result<(), Abort> {
+        let tab = table_of(live_t, t, op)?;
+        if !tab.get(live_key).is_nil() && needs_no_barrier(v) {
+            if let Some(slot) = self.table_slot(tab, t, key, live_key, pc) {
+                self.guard1(Op::NotNil, slot, pc);
+                let store = if key.ty() == Ty::Int {
+                    Op::AStore
+                } else {
+                    Op::HStore
+                };
+                self.trace.emit(store, Ty::Void, slot, v);
+                return Ok(());
+            }
+        }
+        if tab.metatable.is_some() || !matches!(key.ty(), Ty::Int | Ty::Str) {
+            return Err(Abort::NyiTable(op));
+        }
+        self.no_metatable(t, pc);
+        let kv = self.trace.emit(Op::KeyVal, Ty::Void, key, v);
+        self.trace.emit(Op::TSet, Ty::Void, t, kv);
+        Ok(())
+    }
+
+    /// Guards that table `t` has no metatable.
+    fn no_metatable(&mut self, t: Ref, pc: u32) {
+        let mt = self
+            .trace
+            .emit_lit(Op::FLoad, Ty::Int, t, Field::TabMeta as u32);
+        let zero = self.trace.kint(0);
+        self.guard(Op::Eq, mt, zero, pc);
+    }
+
+    /// The address of the slot that holds `key` in table `t` (live: `tab`,
+    /// `live_key`), with the guards that keep it so: an element of the array part for
+    /// an integer key in it, a node for a string constant the table has. `None` for
+    /// other keys (nothing emitted).
+    fn table_slot(
+        &mut self,
+        tab: Gc<Table>,
+        t: Ref,
+        key: Ref,
+        live_key: Value,
+        pc: u32,
+    ) -> Option<Ref> {
         match key.ty() {
             Ty::Int => {
                 let k = live_key.as_int_unchecked();
                 let n = tab.array_len() as i64;
                 if k < 1 || k > n {
-                    return Err(Abort::NyiTable(op));
+                    return None;
                 }
                 let arr = self
                     .trace
@@ -664,11 +714,10 @@ impl Recorder {
                 let one = self.trace.kint(1);
                 self.guard(Op::Ge, key, one, pc);
                 self.guard(Op::Le, key, size, pc);
-                let slot = self.trace.emit(Op::ARef, Ty::Ptr, arr, key);
-                Ok((slot, tab.get_int(k)))
+                Some(self.trace.emit(Op::ARef, Ty::Ptr, arr, key))
             }
             Ty::Str if key.is_const() => {
-                let node = tab.node_of(live_key).ok_or(Abort::NyiTable(op))?;
+                let node = tab.node_of(live_key)?;
                 let nodes = self
                     .trace
                     .emit_lit(Op::FLoad, Ty::Ptr, t, Field::TabNodes as u32);
@@ -682,10 +731,9 @@ impl Recorder {
                     slot: node as u32,
                 });
                 self.snap(pc);
-                let slot = self.trace.emit(Op::HRefK, Ty::Ptr, nodes, at);
-                Ok((slot, tab.get(live_key)))
+                Some(self.trace.emit(Op::HRefK, Ty::Ptr, nodes, at))
             }
-            _ => Err(Abort::NyiTable(op)),
+            _ => None,
         }
     }
 
@@ -1045,6 +1093,11 @@ impl Recorder {
         if !self.dirty && last_pc == Some(pc) {
             return;
         }
+        self.snapshot(pc);
+    }
+
+    /// Takes a snapshot resuming at `pc` in the running frame.
+    fn snapshot(&mut self, pc: u32) {
         let entries = self.written_entries();
         let frames: Vec<SnapFrame> = (self.inlined.iter())
             .map(|f| SnapFrame {
@@ -1057,12 +1110,10 @@ impl Recorder {
         self.dirty = false;
     }
 
-    /// Closes a side trace: a last snapshot, at the root loop's start, lists the
-    /// registers to write back before the root trace runs.
+    /// Closes a side trace: a last snapshot, where it ends, lists the registers to
+    /// write back before the trace it links to runs, or the interpreter.
     pub fn close_side(&mut self) {
-        let entries = self.written_entries();
-        self.trace
-            .snapshot(self.end_pc, self.proto.max_stack as u16, &entries, &[]);
+        self.snapshot(self.end_pc);
     }
 
     /// The written slots and their refs, for a snapshot.
@@ -1077,8 +1128,15 @@ impl Recorder {
     }
 }
 
+/// The live table of a table operand `t`.
+fn table_of(live_t: Value, t: Ref, op: Bc) -> Result<Gc<Table>, Abort> {
+    live_t
+        .as_table()
+        .filter(|_| t.ty() == Ty::Tab)
+        .ok_or(Abort::NyiType(op))
+}
+
 /// Whether storing a value of `v`'s type needs no write barrier: it is no object.
-/// (Stores of objects are not recorded yet.)
 fn needs_no_barrier(v: Ref) -> bool {
     matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num)
 }

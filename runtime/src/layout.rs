@@ -18,6 +18,8 @@ pub struct Layout {
     /// `Table`: the address of the first node, and the number of nodes.
     pub table_nodes_ptr: i32,
     pub table_nodes_len: i32,
+    /// `Table`: the metatable's address, zero for none.
+    pub table_meta: i32,
     /// `Node`: its value, and its key's payload and tag (a byte).
     pub node_value: i32,
     pub node_key_payload: i32,
@@ -41,6 +43,7 @@ pub fn layout() -> &'static Layout {
             table_array_len: t + array_len,
             table_nodes_ptr: n + nodes_ptr,
             table_nodes_len: n + nodes_len,
+            table_meta: std::mem::offset_of!(Table, metatable) as i32,
             node_value: std::mem::offset_of!(Node, val) as i32,
             node_key_payload: kp,
             node_key_tag: kt,
@@ -105,5 +108,10 @@ mod tests {
         assert_eq!(at(l.table_array_len), t.array.len());
         assert_eq!(at(l.table_nodes_ptr), t.nodes.as_ptr() as usize);
         assert_eq!(at(l.table_nodes_len), t.nodes.len());
+        assert_eq!(at(l.table_meta), 0);
+        let other = Table::new(0, 0);
+        let mt = crate::gc::Gc::from_addr(&other as *const Table as usize);
+        t.metatable = Some(mt);
+        assert_eq!(words_of(&t)[l.table_meta as usize / 8], mt.addr());
     }
 }

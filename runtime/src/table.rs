@@ -302,6 +302,20 @@ impl Table {
         }
     }
 
+    /// The slot that holds `key`'s value in either part, if the table has one (its
+    /// value may be nil). For the JIT, which loads from it.
+    pub fn slot(&self, key: Value) -> Option<&Value> {
+        let key = normalize_key(key);
+        if key.is_int() {
+            let i = key.as_int_unchecked();
+            if let Some(v) = self.array.get((i as u64).wrapping_sub(1) as usize) {
+                return Some(v);
+            }
+            return self.find_int(i).map(|s| &self.nodes[s].val);
+        }
+        self.find_slot(key).map(|s| &self.nodes[s].val)
+    }
+
     // ---------------------------------------------------------------- writes
 
     /// Raw store. Fails only for nil and NaN keys.
