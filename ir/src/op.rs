@@ -117,6 +117,7 @@ ops! {
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
     TRef     Load    Ref  Ref  "Address of the value of key `b` (an integer or a string) in table `a`, in either part, or of a nil value if it has none (a helper looks it up).";
+    TLen     Load    Ref  None "The border of table `a` (its `#` without `__len`, a helper's).";
     KeyVal   Pure    Ref  Ref  "The pair of key `a` and value `b`: the operand of `TSet`.";
     TSet     Store   Ref  Ref  "Table `a`'s key := value, of `KeyVal` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";
 }
@@ -197,6 +198,8 @@ pub enum Field {
     TabHsize,
     /// A table's metatable, 0 for none.
     TabMeta,
+    /// A string's length in bytes.
+    StrLen,
 }
 
 impl Field {
@@ -206,6 +209,7 @@ impl Field {
         Field::TabNodes,
         Field::TabHsize,
         Field::TabMeta,
+        Field::StrLen,
     ];
 
     pub fn from_lit(n: u32) -> Option<Field> {
@@ -219,6 +223,7 @@ impl Field {
             Field::TabNodes => "tab.nodes",
             Field::TabHsize => "tab.hsize",
             Field::TabMeta => "tab.meta",
+            Field::StrLen => "str.len",
         }
     }
 }

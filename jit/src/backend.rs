@@ -459,6 +459,7 @@ impl Lower<'_> {
                     Field::TabNodes => l.table_nodes_ptr,
                     Field::TabHsize => l.table_nodes_len,
                     Field::TabMeta => l.table_meta,
+                    Field::StrLen => l.str_len,
                 };
                 self.b.ins().load(types::I64, Mem::Table.flags(), obj, off)
             }
@@ -533,6 +534,10 @@ impl Lower<'_> {
                 let (kp, kt) = self.value_words(b());
                 let f = helpers::table_slot as *const () as usize;
                 self.call_i64(f, &[t, kp, kt])
+            }
+            Op::TLen => {
+                let t = self.val(a());
+                self.call_i64(helpers::table_len as *const () as usize, &[t])
             }
             // The pair is its two operands, which `TSet` takes.
             Op::KeyVal => return Ok(None),

@@ -101,7 +101,7 @@ struct CompiledTrace {
 /// leaves from its pre-roll more often than not, is retired: it mostly leaves before
 /// its first full iteration, and entering and leaving cost about what a few
 /// interpreted iterations do.
-const RETIRE_AFTER: u64 = 1000;
+const RETIRE_AFTER: u64 = 200;
 
 /// Times an exit is taken before a side trace is recorded from it (LuaJIT's default),
 /// doubled after each aborted recording from it.
@@ -532,7 +532,9 @@ impl JitEngine for Engine {
             return self.enter(st, n);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
-            // Blacklisted. Its counter may be another loop's too: it is left as it is.
+            // Blacklisted: asked about as rarely as the counter allows. (The counter
+            // may be another loop's too, which then gets hot that much later.)
+            st.hot.counts[Self::counter(proto, pc)] = u16::MAX;
             return false;
         }
         self.rec = Some(Recorder::new(st, proto, pc, None, &[], self.opts.opts));

@@ -9,6 +9,11 @@ use ferrous_runtime::{Gc, Table, Value};
 /// What a lookup of a missing key points at.
 static NIL: Value = Value::NIL;
 
+/// The border of the live table at `t` (its length without `__len`).
+pub extern "C" fn table_len(t: usize) -> i64 {
+    Gc::<Table>::from_addr(t).border() as i64
+}
+
 /// The address of the value of the key with `Value` words `kp`, `kt` in the live table
 /// at `t`, in either part, or of a nil value if the table has no slot for it. The
 /// trace loads from it at once, before anything can change the table.

@@ -36,10 +36,6 @@ const MAX_RECORDED: usize = 1000;
 /// Calls one trace may be inside at once.
 const MAX_INLINE: usize = 6;
 
-/// Frames of one function one trace may be inside at once (the trace's own frame
-/// counts): deeper recursion is not unrolled.
-const MAX_RECURSION: usize = 2;
-
 /// Why a recording stopped without a trace.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum Abort {
@@ -64,9 +60,11 @@ pub enum Abort {
     /// A call of a vararg function, with a variable number of arguments or results, or
     /// from a tail call.
     NyiCall,
-    /// A call more than `MAX_INLINE` deep, or more than `MAX_RECURSION` deep into one
-    /// function.
+    /// A call more than `MAX_INLINE` deep.
     CallTooDeep,
+    /// A call of a function the trace is inside already: recursion is not unrolled
+    /// (its traces would follow one path down a recursion that takes many).
+    Recursion,
     TooLong,
     /// A register's type differs between the loop's entry and its back-edge.
     TypeInstability,
@@ -87,6 +85,7 @@ impl Abort {
             Abort::FrameChange => "frame changed".into(),
             Abort::NyiCall => "NYI: call of this kind".into(),
             Abort::CallTooDeep => "calls nested too deep".into(),
+            Abort::Recursion => "recursive call".into(),
             Abort::InnerLoop => "inner loop".into(),
             Abort::TooLong => "trace too long".into(),
             Abort::TypeInstability => "loop type instability".into(),
@@ -379,6 +378,26 @@ impl Recorder {
                     Const::True
                 });
                 self.set(a, k);
+            }
+            Bc::Len => {
+                let b = i.b() as usize;
+                let x = self.get(st, b, pc, op)?;
+                let n = match x.ty() {
+                    Ty::Str => self
+                        .trace
+                        .emit_lit(Op::FLoad, Ty::Int, x, Field::StrLen as u32),
+                    Ty::Tab => {
+                        let live = self.live(st, b).as_table().expect("a table");
+                        if live.metatable.is_some() {
+                            // `__len` may decide.
+                            return Err(Abort::NyiType(op));
+                        }
+                        self.no_metatable(x, pc);
+                        self.trace.emit1(Op::TLen, Ty::Int, x)
+                    }
+                    _ => return Err(Abort::NyiType(op)),
+                };
+                self.set(a, n);
             }
             Bc::Jmp => {}
             Bc::Eq | Bc::EqK | Bc::EqI => {
@@ -834,10 +853,11 @@ impl Recorder {
         if b == 0 || c == 0 || p.is_vararg {
             return Err(Abort::NyiCall);
         }
-        let same = self.inlined.iter().filter(|f| f.closure.proto == p).count()
-            + (self.proto == p) as usize;
-        if self.inlined.len() >= MAX_INLINE || same >= MAX_RECURSION {
+        if self.inlined.len() >= MAX_INLINE {
             return Err(Abort::CallTooDeep);
+        }
+        if self.proto == p || self.inlined.iter().any(|f| f.closure.proto == p) {
+            return Err(Abort::Recursion);
         }
         let f = self.get(st, a, pc, op)?;
         let label = format!("function {}", location(&p, 0));

@@ -25,6 +25,8 @@ pub struct Layout {
     pub node_key_payload: i32,
     pub node_key_tag: i32,
     pub node_size: i32,
+    /// `LuaStr`: its length in bytes.
+    pub str_len: i32,
     /// `UpVal`: the address of the value (a stack slot while open).
     pub upval_slot: i32,
 }
@@ -48,6 +50,7 @@ pub fn layout() -> &'static Layout {
             node_key_payload: kp,
             node_key_tag: kt,
             node_size: std::mem::size_of::<Node>() as i32,
+            str_len: crate::string::LuaStr::len_offset(),
             upval_slot: UpVal::slot_offset(),
         }
     })

@@ -48,6 +48,10 @@ impl LuaStr {
     pub fn len(&self) -> usize {
         self.len
     }
+    /// Byte offset of the length field (for `layout`).
+    pub(crate) fn len_offset() -> i32 {
+        std::mem::offset_of!(LuaStr, len) as i32
+    }
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.len == 0

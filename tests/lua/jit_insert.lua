@@ -129,3 +129,22 @@ do
   for i = 1, 200, 2 do t[i] = nil; t[-i] = nil end
   print("removed", count(t))
 end
+
+-- Lengths: of strings, of tables growing and shrinking, and __len arriving mid-loop.
+do
+  local strs = { "", "a", "hello", "tab\there", string.rep("x", 100) }
+  local n = 0
+  for i = 1, 300 do n = n + #strs[i % #strs + 1] end
+  local t, m = {}, 0
+  for i = 1, 300 do
+    if i % 3 == 0 then t[#t] = nil else t[#t + 1] = i end
+    m = m + #t
+  end
+  local u, calls = { 1, 2, 3 }, 0
+  local k = 0
+  for i = 1, 300 do
+    if i == 150 then setmetatable(u, { __len = function() calls = calls + 1 return 10 end }) end
+    k = k + #u
+  end
+  print("lengths", n, #t, m, k, calls)
+end
