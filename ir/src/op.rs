@@ -108,6 +108,7 @@ ops! {
     BaseFn   Load    None None "The base frame's function (the slot below its first register).";
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
+    UAlias   Guard   Ref  Lit  "Guard that upvalue object `a` is open at stack slot `b` of the trace's base frame.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
     ARef     Pure    Ref  Ref  "Address of element `b` (an integer from 1) of the array part at address `a`.";
     HRefK    Guard   Ref  Ref  "Address of the value of the node slot `b` (a slot constant) of the nodes at `a`, guarding that it holds its key.";

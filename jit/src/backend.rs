@@ -292,8 +292,9 @@ impl Lower<'_> {
         }
         match self.vals[r.index()] {
             Some(v) => v,
-            // Values of nil and booleans are their types: no machine value.
-            None => self.b.ins().iconst(types::I64, 0),
+            // Values of nil and booleans are their types: no machine value (their
+            // payload, where one is stored, is 1 for true).
+            None => self.b.ins().iconst(types::I64, (r.ty() == Ty::True) as i64),
         }
     }
 
@@ -510,6 +511,14 @@ impl Lower<'_> {
                 let up = self.val(a());
                 let slot = self.upval_slot(up);
                 return Ok(self.load_value(i, (slot, 0, Mem::Any), ty, true));
+            }
+            Op::UAlias => {
+                let up = self.val(a());
+                let slot = self.upval_slot(up);
+                let want = self.b.ins().iadd_imm(self.base, ins.b as i64 * 16);
+                let ok = self.b.ins().icmp(IntCC::Equal, slot, want);
+                self.guard(i, ok);
+                return Ok(None);
             }
             Op::UStore => {
                 let up = self.val(a());

@@ -11,7 +11,7 @@ use ferrous_ir::{dce, peel, print, Opts, SnapFrame};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::hot::{HotCounters, JitEngine};
-use ferrous_runtime::thread::{Frame, HOOK_RECORD};
+use ferrous_runtime::thread::{Frame, HOOK_RECORD, MAX_STACK};
 use ferrous_runtime::{Gc, State, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -201,7 +201,10 @@ impl Engine {
         let th = st.thread.get_mut();
         let fi = th.frames.len() - 1;
         let base = th.frames[fi].base;
-        if !th.ensure_abs(base + self.max_slots) {
+        // Frames the interpreter would refuse (a stack overflow it is to raise) are
+        // not made by a trace either.
+        let end = base + self.max_slots;
+        if end > MAX_STACK || !th.ensure_abs(end) {
             return false;
         }
         let tr = &mut self.traces[n];
@@ -570,6 +573,13 @@ impl JitEngine for Engine {
         }
         if let Some(rec) = &self.rec {
             heap.mark_proto(rec.proto);
+            // The objects it names so far (a callee the iteration dropped the last
+            // reference to would otherwise be freed before the trace is compiled).
+            for c in &rec.trace.consts {
+                if let ferrous_ir::Const::Gc(ty, p) = *c {
+                    heap.mark_value(Value::raw(p as u64, ty.tag()));
+                }
+            }
         }
     }
 

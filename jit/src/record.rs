@@ -95,6 +95,15 @@ impl Abort {
     }
 }
 
+/// Where an upvalue's value is, for the trace.
+enum Upval {
+    /// In the upvalue object (a `Const::Ptr`): closed, or open outside the trace's
+    /// frames.
+    Obj(Ref),
+    /// In this slot of the trace's base frame.
+    Slot(usize),
+}
+
 /// A call the trace is inside.
 struct Inlined {
     /// The callee's function slot: its registers are the slots above it.
@@ -441,24 +450,34 @@ impl Recorder {
             Bc::ForPrep => self.for_prep(st, a, pc, op)?,
             Bc::GetUpval => {
                 let (up, v) = self.upval(st, i.b() as usize, pc)?;
-                let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
-                let r = self.trace.emit1(Op::ULoad, ty, up);
+                let r = match up {
+                    Upval::Obj(up) => {
+                        let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
+                        self.trace.emit1(Op::ULoad, ty, up)
+                    }
+                    Upval::Slot(s) => self.get_slot(st, s, pc, op)?,
+                };
                 self.set(a, r);
             }
             Bc::SetUpval => {
                 let v = self.get(st, a, pc, op)?;
-                if !needs_no_barrier(v) {
-                    return Err(Abort::NyiType(op));
+                match self.upval(st, i.b() as usize, pc)?.0 {
+                    Upval::Obj(_) if !needs_no_barrier(v) => return Err(Abort::NyiType(op)),
+                    Upval::Obj(up) => {
+                        self.trace.emit(Op::UStore, Ty::Void, up, v);
+                    }
+                    Upval::Slot(s) => self.set_slot(s, v),
                 }
-                let (up, _) = self.upval(st, i.b() as usize, pc)?;
-                self.trace.emit(Op::UStore, Ty::Void, up, v);
             }
             Bc::GetTabUp => {
                 let (up, live_t) = self.upval(st, i.b() as usize, pc)?;
                 if !live_t.is_table() {
                     return Err(Abort::NyiType(op));
                 }
-                let t = self.trace.emit1(Op::ULoad, Ty::Tab, up);
+                let t = match up {
+                    Upval::Obj(up) => self.trace.emit1(Op::ULoad, Ty::Tab, up),
+                    Upval::Slot(s) => self.get_slot(st, s, pc, op)?,
+                };
                 let k = proto.constants[i.c() as usize];
                 let key = self.konst(k, op)?;
                 let r = self.table_get(live_t, t, key, k, pc, op)?;
@@ -756,11 +775,13 @@ impl Recorder {
         }
     }
 
-    /// Upvalue `n` of the running frame's closure, as a constant object, and its live
-    /// value. In the base frame, the first use guards the closure's identity: the
-    /// trace is then specific to it (another closure of the same function has other
-    /// upvalues). An inlined call's closure is guarded at the call.
-    fn upval(&mut self, st: &State, n: usize, pc: u32) -> Result<(Ref, Value), Abort> {
+    /// Upvalue `n` of the running frame's closure, and its live value: a constant
+    /// object, or the slot of the base frame it is open at (guarded), which the trace
+    /// keeps in its slot map like any register. In the base frame, the first use
+    /// guards the closure's identity: the trace is then specific to it (another
+    /// closure of the same function has other upvalues). An inlined call's closure is
+    /// guarded at the call.
+    fn upval(&mut self, st: &State, n: usize, pc: u32) -> Result<(Upval, Value), Abort> {
         let cl = match self.inlined.last() {
             Some(f) => f.closure,
             None => st.thread.stack[self.base - 1]
@@ -775,7 +796,17 @@ impl Recorder {
         }
         let up = cl.upvals()[n];
         let r = self.trace.konst(Const::Ptr(up.as_ptr() as usize));
-        Ok((r, up.get()))
+        let th = st.thread;
+        let frame_end = self.base + self.proto.max_stack as usize;
+        if up.thread() == Some(th) && (self.base..frame_end).contains(&up.index()) {
+            // A closure of the base frame's function, called from it: its upvalue is
+            // one of the frame's registers, which the trace holds in its own values.
+            let s = up.index() - self.base;
+            self.snap(pc);
+            self.trace.emit_lit(Op::UAlias, Ty::Void, r, s as u32);
+            return Ok((Upval::Slot(s), up.get()));
+        }
+        Ok((Upval::Obj(r), up.get()))
     }
 
     /// A call, recorded when it is to a Lua function (inlined) or to a `math` function
@@ -1079,12 +1110,16 @@ impl Recorder {
 
     /// Register `r`'s value: its ref, or a fresh type-guarded load.
     fn get(&mut self, st: &State, r: usize, pc: u32, op: Bc) -> Result<Ref, Abort> {
-        let s = self.off() + r;
+        self.get_slot(st, self.off() + r, pc, op)
+    }
+
+    /// Slot `s`'s value: its ref, or a fresh type-guarded load.
+    fn get_slot(&mut self, st: &State, s: usize, pc: u32, op: Bc) -> Result<Ref, Abort> {
         let cur = self.slots[s];
         if !cur.is_none() {
             return Ok(cur);
         }
-        let ty = Ty::of(self.live(st, r)).ok_or(Abort::NyiType(op))?;
+        let ty = Ty::of(st.thread.stack[self.base + s]).ok_or(Abort::NyiType(op))?;
         self.snap(pc);
         let ld = self
             .trace
@@ -1095,7 +1130,10 @@ impl Recorder {
 
     /// Sets register `r` of the running frame.
     fn set(&mut self, r: usize, v: Ref) {
-        let s = self.off() + r;
+        self.set_slot(self.off() + r, v);
+    }
+
+    fn set_slot(&mut self, s: usize, v: Ref) {
         self.slots[s] = v;
         self.written[s] = true;
         self.dirty = true;

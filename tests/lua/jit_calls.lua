@@ -158,3 +158,43 @@ do
   for i = 1, 300 do a:add(i % 5) end
   print("methods", a.n)
 end
+
+-- Callees whose upvalues are registers of the loop's own frame (open upvalues): what
+-- the loop writes they read, what they write the loop reads.
+do
+  local x = 0
+  local function get() return x end
+  local function inc(k) x = x + k end
+  local s = 0
+  for i = 1, 300 do
+    x = i
+    s = s + get()
+    inc(2)
+    s = s + x
+  end
+  print("open upvalues", s, x)
+  -- The same closures, called from a loop in another frame: closed over the outer x.
+  local function run()
+    local t = 0
+    for _ = 1, 300 do inc(1) t = t + get() end
+    return t
+  end
+  print("open upvalues elsewhere", run(), x)
+end
+
+-- Booleans that are not constants: stored, returned and written back.
+do
+  local src, dst = { true, false }, {}
+  local last
+  for i = 1, 300 do
+    local flag = src[i % 2 + 1]
+    dst[i] = flag
+    last = flag
+  end
+  local n = 0
+  for i = 1, 300 do if dst[i] then n = n + 1 end end
+  local function id(v) return v end
+  local y
+  for i = 1, 300 do y = id(src[1]) end
+  print("booleans", n, last, dst[299], dst[300], y)
+end
