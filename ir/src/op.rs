@@ -217,6 +217,14 @@ impl Field {
         Self::ALL.get(n as usize).copied()
     }
 
+    /// The type of the field's value.
+    pub fn ty(self) -> crate::Ty {
+        match self {
+            Field::TabArray | Field::TabNodes => crate::Ty::Ptr,
+            _ => crate::Ty::Int,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Field::TabArray => "tab.array",

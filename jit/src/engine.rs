@@ -226,8 +226,7 @@ impl Engine {
             &from.frames[exit as usize],
             from.resume[exit as usize],
         );
-        let failed = self.side_aborts.get(&(left, exit)).copied().unwrap_or(0);
-        if from.exits[exit as usize] >= HOT_EXIT << failed.min(16) && Some(exit) != from.stop {
+        if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop {
             self.side_trace(st, left, exit);
         }
         let tr = &mut self.traces[n];
@@ -261,13 +260,16 @@ impl Engine {
     }
 
     /// Starts recording a side trace from exit `exit` of trace `t`, which the running
-    /// frame just left through, unless one is attached already, or recorded too often
-    /// in vain, or another recording runs.
+    /// frame just left through, unless one is attached already, or another recording
+    /// runs, or recordings from it aborted: then the exit waits twice as long after
+    /// each, and gets none after `max_aborts`.
     fn side_trace(&mut self, st: &mut State, t: usize, exit: u32) {
         let tr = &self.traces[t];
+        let failed = self.side_aborts.get(&(t, exit)).copied().unwrap_or(0);
         if self.rec.is_some()
             || tr.links[exit as usize] != 0
-            || self.side_aborts.get(&(t, exit)).copied().unwrap_or(0) >= self.opts.max_aborts
+            || failed >= self.opts.max_aborts
+            || tr.exits[exit as usize] < HOT_EXIT << failed.min(16)
         {
             return;
         }
@@ -412,14 +414,7 @@ impl Engine {
         // The objects the trace names by address (strings, the closure and the natives
         // whose identity it guards) must outlive it: a guard comparing with the
         // address of a freed closure would pass for whatever is allocated there next.
-        let consts = t
-            .consts
-            .iter()
-            .filter_map(|c| match *c {
-                ferrous_ir::Const::Gc(ty, p) => Some(Value::raw(p as u64, ty.tag())),
-                _ => None,
-            })
-            .collect();
+        let consts = objects(t).collect();
         let code = TraceCode::new(&compiled, self.trampoline);
         self.max_slots = self.max_slots.max(rec.max_slots);
         let me = self.traces.len();
@@ -575,10 +570,8 @@ impl JitEngine for Engine {
             heap.mark_proto(rec.proto);
             // The objects it names so far (a callee the iteration dropped the last
             // reference to would otherwise be freed before the trace is compiled).
-            for c in &rec.trace.consts {
-                if let ferrous_ir::Const::Gc(ty, p) = *c {
-                    heap.mark_value(Value::raw(p as u64, ty.tag()));
-                }
+            for v in objects(&rec.trace) {
+                heap.mark_value(v);
             }
         }
     }
@@ -629,6 +622,14 @@ fn new_module() -> Result<(JITModule, *const u8), String> {
     let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
     let trampoline = backend::trampoline(&mut module)?;
     Ok((module, trampoline))
+}
+
+/// The objects a trace names by address, among its constants.
+fn objects(t: &ferrous_ir::Trace) -> impl Iterator<Item = Value> + '_ {
+    t.consts.iter().filter_map(|c| match *c {
+        ferrous_ir::Const::Gc(ty, p) => Some(Value::raw(p as u64, ty.tag())),
+        _ => None,
+    })
 }
 
 /// `"T/E "` for a side trace of trace T's exit E (traces numbered from 1, as they are

@@ -8,7 +8,7 @@ use ferrous_runtime::thread::Thread;
 use ferrous_runtime::{Gc, Table, Value};
 
 /// A compiled trace, run through its module's trampoline
-/// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64) -> u64`).
+/// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64, heap: *mut Heap) -> u64`).
 pub struct TraceCode {
     entry: *const u8,
     trampoline: *const u8,
@@ -53,8 +53,9 @@ impl TraceCode {
         // signature, and `entry` a trace function `backend::compile` made (only it
         // makes a `Compiled`), both in a module that is alive (see `new`). The trace
         // and the traces it links to (side traces recorded in the same frame of the
-        // same prototype, and their root) read and write slots `0..slots` from `regs`
-        // (the caller's word for it), which are in bounds (checked above);
+        // same prototype, and their root, with the frames of the calls they inline)
+        // read and write slots `0..slots` from `regs` (the caller's word for it), which
+        // are in bounds (checked above);
         // `iterations`, a valid `u64`; and table memory behind its guards: array
         // elements below the array's length and nodes below the node count, read from
         // live tables that the stack reaches (no collection runs during a trace, and

@@ -43,8 +43,9 @@ pub enum Abort {
     Nyi(Bc),
     /// An operand of a type the recorder does not handle for this instruction.
     NyiType(Bc),
-    /// A table access the recorder does not specialize yet (a missing key, the hash
-    /// part with a variable key, a store of an object, an insertion).
+    /// A table access the recorder does not handle yet: in a table with a metatable
+    /// that may decide (a missing key, `__newindex`), or with a key that is neither an
+    /// integer nor a string.
     NyiTable(Bc),
     /// The recorded path left the loop before coming back to its start.
     LeftLoop,
@@ -262,12 +263,10 @@ impl Recorder {
                 return Ok(true);
             }
             if side && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1) {
-                // The function returns (calls are not followed yet): the side trace
-                // hands over to the interpreter here, which costs what the exit that
-                // started it did, after everything before it ran as machine code.
-                self.end_pc = pc;
-                self.to_interpreter = true;
-                return Ok(true);
+                // The trace's own frame returns: the side trace hands over to the
+                // interpreter here, which costs what the exit that started it did,
+                // after everything before it ran as machine code.
+                return Ok(self.stop_in_interpreter(pc));
             }
         }
         // A side trace may jump back only to before its root's loop: to the loops
@@ -278,9 +277,7 @@ impl Recorder {
             if side {
                 // A loop without a trace yet: the side trace hands over to the
                 // interpreter at its start, where the loop can get hot and get one.
-                self.end_pc = pc;
-                self.to_interpreter = true;
-                return Ok(true);
+                return Ok(self.stop_in_interpreter(pc));
             }
             return Err(Abort::InnerLoop);
         }
@@ -392,9 +389,7 @@ impl Recorder {
                 let b = i.b() as usize;
                 let x = self.get(st, b, pc, op)?;
                 let n = match x.ty() {
-                    Ty::Str => self
-                        .trace
-                        .emit_lit(Op::FLoad, Ty::Int, x, Field::StrLen as u32),
+                    Ty::Str => self.field(x, Field::StrLen),
                     Ty::Tab => {
                         let live = self.live(st, b).as_table().expect("a table");
                         if live.metatable.is_some() {
@@ -715,11 +710,14 @@ impl Recorder {
         Ok(())
     }
 
+    /// Field `f` of object `x`.
+    fn field(&mut self, x: Ref, f: Field) -> Ref {
+        self.trace.emit_lit(Op::FLoad, f.ty(), x, f as u32)
+    }
+
     /// Guards that table `t` has no metatable.
     fn no_metatable(&mut self, t: Ref, pc: u32) {
-        let mt = self
-            .trace
-            .emit_lit(Op::FLoad, Ty::Int, t, Field::TabMeta as u32);
+        let mt = self.field(t, Field::TabMeta);
         let zero = self.trace.kint(0);
         self.guard(Op::Eq, mt, zero, pc);
     }
@@ -743,12 +741,8 @@ impl Recorder {
                 if k < 1 || k > n {
                     return None;
                 }
-                let arr = self
-                    .trace
-                    .emit_lit(Op::FLoad, Ty::Ptr, t, Field::TabArray as u32);
-                let size = self
-                    .trace
-                    .emit_lit(Op::FLoad, Ty::Int, t, Field::TabAsize as u32);
+                let arr = self.field(t, Field::TabArray);
+                let size = self.field(t, Field::TabAsize);
                 let one = self.trace.kint(1);
                 self.guard(Op::Ge, key, one, pc);
                 self.guard(Op::Le, key, size, pc);
@@ -756,12 +750,8 @@ impl Recorder {
             }
             Ty::Str if key.is_const() => {
                 let node = tab.node_of(live_key)?;
-                let nodes = self
-                    .trace
-                    .emit_lit(Op::FLoad, Ty::Ptr, t, Field::TabNodes as u32);
-                let hsize = self
-                    .trace
-                    .emit_lit(Op::FLoad, Ty::Int, t, Field::TabHsize as u32);
+                let nodes = self.field(t, Field::TabNodes);
+                let hsize = self.field(t, Field::TabHsize);
                 let want = self.trace.kint(tab.hash_slots() as i64);
                 self.guard(Op::Eq, hsize, want, pc);
                 let at = self.trace.konst(Const::Slot {
@@ -946,6 +936,14 @@ impl Recorder {
     /// The live value of register `r`.
     fn live(&self, st: &State, r: usize) -> Value {
         st.thread.stack[self.base + self.off() + r]
+    }
+
+    /// Ends a side trace before instruction `pc`, in the interpreter. Returns true (the
+    /// recording is complete).
+    fn stop_in_interpreter(&mut self, pc: u32) -> bool {
+        self.end_pc = pc;
+        self.to_interpreter = true;
+        true
     }
 
     /// Emits a one-operand guard under a snapshot that resumes at `pc`.
