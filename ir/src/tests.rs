@@ -271,3 +271,76 @@ fn peeling_rejects_a_type_change() {
         Err(crate::peel::PeelError::TypeInstability)
     );
 }
+
+/// Array slots `i` and `i + 1` of table `tab` (the ARef addresses).
+fn two_slots(t: &mut Trace, tab: Ref) -> (Ref, Ref) {
+    let arr = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabArray as u32);
+    let i = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Int, 2, 0));
+    let one = t.kint(1);
+    let j = t.emit(Op::Add, Ty::Int, i, one);
+    (
+        t.emit(Op::ARef, Ty::Ptr, arr, i),
+        t.emit(Op::ARef, Ty::Ptr, arr, j),
+    )
+}
+
+#[test]
+fn loads_forward_across_stores_that_cannot_alias() {
+    let mut t = Trace::new(Opts::default());
+    let tab = t.kgc(Ty::Tab, 0x1000, "");
+    let (a, b) = two_slots(&mut t, tab);
+    let x = t.emit1(Op::ALoad, Ty::Num, a);
+    let two = t.knum(2.0);
+    let y = t.emit(Op::Mul, Ty::Num, x, two);
+    // A store to the neighbour leaves slot `a`; a store to `a` is what `a` then holds.
+    t.emit(Op::AStore, Ty::Void, b, y);
+    assert_eq!(t.emit1(Op::ALoad, Ty::Num, a), x);
+    assert_eq!(t.emit1(Op::ALoad, Ty::Num, b), y);
+    t.emit(Op::AStore, Ty::Void, a, y);
+    assert_eq!(t.emit1(Op::ALoad, Ty::Num, a), y);
+    // The header is the same until a helper may resize the table.
+    let arr = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabArray as u32);
+    assert_eq!(arr.index(), 0);
+    let kv = t.emit(Op::KeyVal, Ty::Void, two, y);
+    t.emit(Op::TSet, Ty::Void, tab, kv);
+    let again = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabArray as u32);
+    assert_ne!(again, arr);
+    // Switched off, every load is loaded.
+    let mut off = Trace::new(Opts {
+        fwd: false,
+        ..Opts::default()
+    });
+    let tab = off.kgc(Ty::Tab, 0x1000, "");
+    let (a, _) = two_slots(&mut off, tab);
+    let x = off.emit1(Op::ALoad, Ty::Num, a);
+    assert_ne!(off.emit1(Op::ALoad, Ty::Num, a), x);
+}
+
+#[test]
+fn loads_stay_behind_stores_that_may_alias() {
+    let mut t = Trace::new(Opts::default());
+    let tab = t.kgc(Ty::Tab, 0x1000, "");
+    let (a, _) = two_slots(&mut t, tab);
+    let x = t.emit1(Op::ALoad, Ty::Int, a);
+    // Another table's array: it may be the same table.
+    let other = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Tab, 3, sload::TYPECHECK));
+    let arr2 = t.emit_lit(Op::FLoad, Ty::Ptr, other, Field::TabArray as u32);
+    let k = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Int, 4, 0));
+    let c = t.emit(Op::ARef, Ty::Ptr, arr2, k);
+    let seven = t.kint(7);
+    t.emit(Op::AStore, Ty::Void, c, seven);
+    assert_ne!(t.emit1(Op::ALoad, Ty::Int, a), x);
+    // A store of another type: the load is emitted again, to guard its type.
+    let (_, b) = two_slots(&mut t, tab);
+    let f = t.knum(1.5);
+    t.emit(Op::AStore, Ty::Void, b, f);
+    let l = t.emit1(Op::ALoad, Ty::Int, b);
+    assert!(!l.is_const() && t.ins[l.index()].op == Op::ALoad);
+    // Upvalues: a store to another constant object leaves this one.
+    let u1 = t.konst(Const::Ptr(0x100));
+    let u2 = t.konst(Const::Ptr(0x200));
+    let v = t.emit1(Op::ULoad, Ty::Int, u1);
+    t.emit(Op::UStore, Ty::Void, u2, seven);
+    assert_eq!(t.emit1(Op::ULoad, Ty::Int, u1), v);
+    assert_eq!(t.emit1(Op::ULoad, Ty::Int, u2), seven);
+}

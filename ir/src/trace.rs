@@ -1,11 +1,11 @@
 //! A trace's IR under construction: the instructions, the interned constants and the
 //! snapshots, and `emit`, which runs each new instruction through the switched-on
-//! emit-time passes (folding, then CSE) before appending it.
+//! emit-time passes (folding, then CSE or load forwarding) before appending it.
 
 use crate::ins::{Ins, Ref, Ty, NO_PREV};
 use crate::op::{Mode, Op};
 use crate::snap::{SnapEntry, SnapFrame, Snapshot};
-use crate::{cse, fold};
+use crate::{cse, fold, fwd};
 use std::collections::HashMap;
 
 /// A constant.
@@ -62,6 +62,7 @@ impl Const {
 pub struct Opts {
     pub fold: bool,
     pub cse: bool,
+    pub fwd: bool,
     pub dce: bool,
 }
 
@@ -70,6 +71,7 @@ impl Default for Opts {
         Opts {
             fold: true,
             cse: true,
+            fwd: true,
             dce: true,
         }
     }
@@ -81,6 +83,7 @@ impl Opts {
         Opts {
             fold: false,
             cse: false,
+            fwd: false,
             dce: false,
         }
     }
@@ -178,9 +181,10 @@ impl Trace {
         self.emit_raw(Ins::new(op, ty, a.raw(), lit))
     }
 
-    /// Runs `ins` through folding and CSE and appends what is left. Returns the
-    /// reference to the instruction's value: a new instruction, an earlier one, or a
-    /// constant. A guard folded away as always true gives `Ref::NONE`.
+    /// Runs `ins` through folding, CSE and load forwarding and appends what is left.
+    /// Returns the reference to the instruction's value: a new instruction, an earlier
+    /// one, a constant, or for a load the value stored where it reads. A guard folded
+    /// away as always true gives `Ref::NONE`.
     pub fn emit_raw(&mut self, mut ins: Ins) -> Ref {
         if self.opts.fold {
             match fold::fold(self, ins) {
@@ -188,10 +192,18 @@ impl Trace {
                 fold::Folded::Ins(i) => ins = i,
             }
         }
-        if self.opts.cse && matches!(ins.op.mode(), Mode::Pure | Mode::Guard) {
-            if let Some(r) = cse::find(self, &ins) {
-                return r;
-            }
+        // A guard on memory (NotNil) is a load for these passes: a store in between
+        // may change its outcome.
+        let reads = ins.op == Op::NotNil || matches!(ins.op.mode(), Mode::Load | Mode::LoadGuard);
+        let found = if reads {
+            self.opts.fwd.then(|| fwd::find(self, &ins)).flatten()
+        } else if self.opts.cse && matches!(ins.op.mode(), Mode::Pure | Mode::Guard) {
+            cse::find(self, &ins)
+        } else {
+            None
+        };
+        if let Some(r) = found {
+            return r;
         }
         self.append(ins)
     }

@@ -34,7 +34,7 @@ pub struct Options {
     pub jit_stats: bool,
     /// `--jit-hotloop=N`: loop iterations before recording.
     pub jit_hotloop: Option<u16>,
-    /// `-O0` and `-Ono-PASS` (`fold`, `cse`, `dce`), in order.
+    /// `-O0` and `-Ono-PASS` (`fold`, `cse`, `fwd`, `dce`), in order.
     pub jit_passes: Vec<String>,
     /// `--compat`: open the Lua 5.1/LuaJIT compatibility library.
     pub compat: bool,
@@ -96,7 +96,7 @@ pub fn parse(argv: &[Vec<u8>]) -> Parsed {
             }
             b"-O0" => o.jit_passes.push("0".into()),
             _ if a.starts_with(b"-Ono-") => match &a[5..] {
-                b"fold" | b"cse" | b"dce" => o
+                b"fold" | b"cse" | b"fwd" | b"dce" => o
                     .jit_passes
                     .push(String::from_utf8_lossy(&a[5..]).into_owned()),
                 _ => return Parsed::Bad(i),
@@ -160,7 +160,7 @@ pub fn usage(progname: &str) -> String {
          --jit-dump[=LIST]   dump each trace: bc, ir, asm (default ir,asm)\n  \
          --jit-stats         print the JIT's statistics at exit\n  \
          --jit-hotloop=N     record loops after N iterations (default 56)\n  \
-         -O0, -Ono-PASS      switch off all, or one, of the passes fold, cse, dce\n  \
+         -O0, -Ono-PASS      switch off all, or one, of the passes fold, cse, fwd, dce\n  \
          --compat  Lua 5.1/LuaJIT compatibility (unpack, setfenv, module, ...)\n  \
          --help    show this help\n  \
          --        stop handling options\n  \

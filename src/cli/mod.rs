@@ -119,6 +119,7 @@ fn jit_options(o: &Options) -> ferrous_jit::JitOptions {
             "0" => j.opts = ferrous_jit::Opts::none(),
             "fold" => j.opts.fold = false,
             "cse" => j.opts.cse = false,
+            "fwd" => j.opts.fwd = false,
             _ => j.opts.dce = false,
         }
     }
