@@ -54,10 +54,7 @@ fn jit_off(st: &mut State) -> LuaResult<usize> {
 
 /// `jit.flush()`: drops every trace.
 fn jit_flush(st: &mut State) -> LuaResult<usize> {
-    st.thread.get_mut().hook.mask &= !HOOK_RECORD;
-    if let Some(jit) = st.jit.as_mut() {
-        jit.flush();
-    }
+    st.jit_flush();
     Ok(0)
 }
 

@@ -27,14 +27,18 @@ use ferrous_interp::vm::meta::ArithOp;
 use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
 use ferrous_runtime::function::{LuaClosure, Proto};
+use ferrous_runtime::state::type_mt_slot;
 use ferrous_runtime::value::*;
-use ferrous_runtime::{Gc, State, Table, Value};
+use ferrous_runtime::{Gc, State, Table, Tm, Value};
 
 /// Bytecode instructions one trace may record.
 const MAX_RECORDED: usize = 1000;
 
 /// Calls one trace may be inside at once.
 const MAX_INLINE: usize = 6;
+
+/// The longest chain of `__index` tables a lookup follows.
+const MAX_INDEX_CHAIN: usize = 4;
 
 /// Why a recording stopped without a trace.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -308,6 +312,10 @@ impl Recorder {
                 let k = self.trace.konst(Const::False);
                 self.set(a, k);
             }
+            Bc::LFalseSkip => {
+                let f = self.trace.konst(Const::False);
+                self.set(a, f);
+            }
             Bc::LoadTrue => {
                 let k = self.trace.konst(Const::True);
                 self.set(a, k);
@@ -475,7 +483,7 @@ impl Recorder {
                 };
                 let k = proto.constants[i.c() as usize];
                 let key = self.konst(k, op)?;
-                let r = self.table_get(live_t, t, key, k, pc, op)?;
+                let r = self.table_get(st, live_t, t, key, k, pc, op)?;
                 self.set(a, r);
             }
             Bc::Call => self.call(st, i, pc)?,
@@ -487,7 +495,26 @@ impl Recorder {
                 let t = self.get(st, b, pc, op)?;
                 let (key, live_key) = self.key(st, &proto, op, i.c(), pc)?;
                 let live_t = self.live(st, b);
-                let r = self.table_get(live_t, t, key, live_key, pc, op)?;
+                let r = self.table_get(st, live_t, t, key, live_key, pc, op)?;
+                self.set(a, r);
+            }
+            Bc::SelfOp => {
+                let b = i.b() as usize;
+                let obj = self.get(st, b, pc, op)?;
+                let live_obj = self.live(st, b);
+                let (key, live_key) = if i.k() {
+                    let k = proto.constants[i.c() as usize];
+                    (self.konst(k, op)?, k)
+                } else {
+                    let c = i.c() as usize;
+                    (self.get(st, c, pc, op)?, self.live(st, c))
+                };
+                let r = if obj.ty() == Ty::Str {
+                    self.string_method(st, key, live_key, pc, op)?
+                } else {
+                    self.table_get(st, live_obj, obj, key, live_key, pc, op)?
+                };
+                self.set(a + 1, obj);
                 self.set(a, r);
             }
             Bc::SetI | Bc::SetTable | Bc::SetField => {
@@ -499,7 +526,7 @@ impl Recorder {
                     self.get(st, i.c() as usize, pc, op)?
                 };
                 let live_t = self.live(st, a);
-                self.table_set(live_t, t, key, live_key, v, pc, op)?;
+                self.table_set(st, live_t, t, key, live_key, v, pc, op)?;
             }
             _ => return Err(Abort::Nyi(op)),
         }
@@ -635,11 +662,15 @@ impl Recorder {
         })
     }
 
-    /// `t[key]`, loaded from its slot with a guard on the type it holds now. A slot
-    /// the recorder cannot address directly is looked up by a helper; a missing key
-    /// gives nil when the table has no metatable (guarded: `__index` would decide).
+    /// `t[key]`, loaded from its slot with a guard on the type it holds now. A missing
+    /// key gives nil when the table has no metatable (guarded). In a table with a
+    /// metatable, a missing key (guarded) is looked up in the `__index` table, with the
+    /// metatable's identity and its `__index` guarded, down a chain of at most
+    /// `MAX_INDEX_CHAIN` tables.
+    #[allow(clippy::too_many_arguments)]
     fn table_get(
         &mut self,
+        st: &State,
         live_t: Value,
         t: Ref,
         key: Ref,
@@ -647,7 +678,46 @@ impl Recorder {
         pc: u32,
         op: Bc,
     ) -> Result<Ref, Abort> {
-        let tab = table_of(live_t, t, op)?;
+        let (mut tab, mut t) = (table_of(live_t, t, op)?, t);
+        for _ in 0..MAX_INDEX_CHAIN {
+            let missing = tab.get(live_key).is_nil();
+            let mt = match tab.metatable {
+                Some(mt) if missing => mt,
+                _ => {
+                    if missing {
+                        self.no_metatable(t, pc);
+                    }
+                    return self.raw_get(tab, t, key, live_key, pc, op);
+                }
+            };
+            self.raw_get(tab, t, key, live_key, pc, op)?;
+            let kmt = self.metatable_is(t, mt, pc);
+            let (index, live_index) = self.metamethod(st, mt, kmt, Tm::Index, pc, op)?;
+            match live_index.as_table() {
+                None if live_index.is_nil() => return Ok(self.trace.konst(Const::Nil)),
+                None => return Err(Abort::NyiTable(op)),
+                Some(next) => {
+                    let k = self.trace.kgc(Ty::Tab, next.as_ptr() as usize, "__index");
+                    self.guard(Op::Eq, index, k, pc);
+                    (tab, t) = (next, k);
+                }
+            }
+        }
+        Err(Abort::NyiTable(op))
+    }
+
+    /// `t[key]` without metamethods (live: `tab`), loaded from its slot with a guard on
+    /// the type it holds now. A slot the recorder cannot address directly is looked up
+    /// by a helper.
+    fn raw_get(
+        &mut self,
+        tab: Gc<Table>,
+        t: Ref,
+        key: Ref,
+        live_key: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<Ref, Abort> {
         let v = tab.get(live_key);
         let ty = Ty::of(v).ok_or(Abort::NyiType(op))?;
         if !v.is_nil() {
@@ -659,27 +729,69 @@ impl Recorder {
                 };
                 return Ok(self.trace.emit1(load, ty, slot));
             }
-        } else if tab.metatable.is_some() {
-            return Err(Abort::NyiTable(op));
         }
         if !matches!(key.ty(), Ty::Int | Ty::Str) {
             return Err(Abort::NyiTable(op));
-        }
-        if v.is_nil() {
-            self.no_metatable(t, pc);
         }
         let slot = self.trace.emit(Op::TRef, Ty::Ptr, t, key);
         self.snap(pc);
         Ok(self.trace.emit1(Op::HLoad, ty, slot))
     }
 
+    /// Guards that table `t`'s metatable is `mt`, a constant from now on.
+    fn metatable_is(&mut self, t: Ref, mt: Gc<Table>, pc: u32) -> Ref {
+        let kmt = self.trace.kgc(Ty::Tab, mt.as_ptr() as usize, "metatable");
+        let m = self.field(t, Field::TabMeta);
+        self.guard(Op::Eq, m, kmt, pc);
+        kmt
+    }
+
+    /// Metamethod `tm` of the constant metatable `mt` (ref `kmt`), a raw lookup, with
+    /// its live value.
+    fn metamethod(
+        &mut self,
+        st: &State,
+        mt: Gc<Table>,
+        kmt: Ref,
+        tm: Tm,
+        pc: u32,
+        op: Bc,
+    ) -> Result<(Ref, Value), Abort> {
+        let name = Value::string(st.heap.tm_name(tm));
+        let kname = self.konst(name, op)?;
+        Ok((self.raw_get(mt, kmt, kname, name, pc, op)?, mt.get(name)))
+    }
+
+    /// `s[key]` for a string `s`: `key` in the strings' metatable's `__index` table.
+    /// That metatable is a constant while traces live (setting it flushes them); its
+    /// `__index` is guarded.
+    fn string_method(
+        &mut self,
+        st: &State,
+        key: Ref,
+        live_key: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<Ref, Abort> {
+        let smt = st.type_mt[type_mt_slot(TAG_STRING)].ok_or(Abort::NyiType(op))?;
+        let kmt = self
+            .trace
+            .kgc(Ty::Tab, smt.as_ptr() as usize, "string metatable");
+        let (index, live_index) = self.metamethod(st, smt, kmt, Tm::Index, pc, op)?;
+        let lib = live_index.as_table().ok_or(Abort::NyiTable(op))?;
+        let k = self.trace.kgc(Ty::Tab, lib.as_ptr() as usize, "string");
+        self.guard(Op::Eq, index, k, pc);
+        self.table_get(st, Value::table(lib), k, key, live_key, pc, op)
+    }
+
     /// `t[key] = v`: stored in place when the key has a value the recorder can
     /// address directly and `v` needs no write barrier, or else by a helper (which may
-    /// add the key), in a table without a metatable (guarded: `__newindex` could
-    /// decide).
+    /// add the key), in a table without a metatable or whose metatable has no
+    /// `__newindex` (guarded).
     #[allow(clippy::too_many_arguments)]
     fn table_set(
         &mut self,
+        st: &State,
         live_t: Value,
         t: Ref,
         key: Ref,
@@ -701,10 +813,23 @@ impl Recorder {
                 return Ok(());
             }
         }
-        if tab.metatable.is_some() || !matches!(key.ty(), Ty::Int | Ty::Str) {
+        if !matches!(key.ty(), Ty::Int | Ty::Str) {
             return Err(Abort::NyiTable(op));
         }
-        self.no_metatable(t, pc);
+        match tab.metatable {
+            None => self.no_metatable(t, pc),
+            Some(mt) => {
+                // A raw store, while the metatable has no `__newindex` (guarded).
+                let kmt = self.metatable_is(t, mt, pc);
+                if !self
+                    .metamethod(st, mt, kmt, Tm::NewIndex, pc, op)?
+                    .1
+                    .is_nil()
+                {
+                    return Err(Abort::NyiTable(op));
+                }
+            }
+        }
         let kv = self.trace.emit(Op::KeyVal, Ty::Void, key, v);
         self.trace.emit(Op::TSet, Ty::Void, t, kv);
         Ok(())

@@ -445,6 +445,21 @@ impl State {
         }
     }
 
+    /// Sets the metatable shared by the values of a basic type (not tables, not full
+    /// userdata). Compiled traces take these as constants, so they are dropped.
+    pub fn set_type_metatable(&mut self, tag: u8, mt: Option<Gc<Table>>) {
+        self.type_mt[type_mt_slot(tag)] = mt;
+        self.jit_flush();
+    }
+
+    /// Drops every trace and recording of the JIT, if one is installed.
+    pub fn jit_flush(&mut self) {
+        self.thread.get_mut().hook.mask &= !crate::thread::HOOK_RECORD;
+        if let Some(jit) = self.jit.as_mut() {
+            jit.flush();
+        }
+    }
+
     /// Pins a value as a root while Rust code holds it.
     pub fn pin(&mut self, v: Value) {
         self.roots.push(v);

@@ -453,7 +453,7 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
     } else if let Some(u) = v.as_userdata() {
         st.heap.write(u).metatable = m;
     } else {
-        st.type_mt[ferrous_runtime::state::type_mt_slot(v.tag())] = m;
+        st.set_type_metatable(v.tag(), m);
     }
     if let Some(m) = m {
         if !m.get_str(st.heap.tm_name(ferrous_runtime::Tm::Gc)).is_nil() {
