@@ -117,6 +117,7 @@ ops! {
     NotNil   Guard   Ref  None "Guard that the value at address `a` is not nil (so a store there needs no `__newindex`).";
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
+    SByte    Pure    Ref  Ref  "Byte `b` (an integer from 1, known in range) of string `a`, as an integer.";
     TRef     Load    Ref  Ref  "Address of the value of key `b` (an integer or a string) in table `a`, in either part, or of a nil value if it has none (a helper looks it up).";
     TLen     Load    Ref  None "The border of table `a` (its `#` without `__len`, a helper's).";
     KeyVal   Pure    Ref  Ref  "The pair of key `a` and value `b`: the operand of `TSet`.";

@@ -464,6 +464,17 @@ impl Lower<'_> {
                 };
                 self.b.ins().load(types::I64, Mem::Table.flags(), obj, off)
             }
+            Op::SByte => {
+                // Strings never change: a load no store can alias.
+                let (s, k) = (self.val(a()), self.val(b()));
+                let p = self.b.ins().iadd(s, k);
+                let off = layout().str_data - 1;
+                let byte =
+                    self.b
+                        .ins()
+                        .load(types::I8, MemFlags::trusted().with_readonly(), p, off);
+                self.b.ins().uextend(types::I64, byte)
+            }
             Op::ARef => {
                 // Element k (from 1) of 16-byte values.
                 let (arr, k) = (self.val(a()), self.val(b()));

@@ -934,10 +934,11 @@ impl Recorder {
         if let Some(cl) = live_f.as_lclosure() {
             return self.inline(st, i, cl, pc);
         }
-        let name = live_f
-            .as_nclosure()
-            .and_then(|nc| ferrous_interp::stdlib::math::jit_builtin(nc.f))
-            .ok_or(Abort::Nyi(op))?;
+        let nf = live_f.as_nclosure().ok_or(Abort::Nyi(op))?.f;
+        if let Some(name) = ferrous_interp::stdlib::string::jit_builtin(nf) {
+            return self.string_call(st, i, name, pc);
+        }
+        let name = ferrous_interp::stdlib::math::jit_builtin(nf).ok_or(Abort::Nyi(op))?;
         if nargs != 1 || nres < 0 {
             return Err(Abort::Nyi(op));
         }
@@ -980,6 +981,50 @@ impl Recorder {
             ("log", _) => float(self, MathFn::Log)?,
             _ => return Err(Abort::NyiType(op)),
         };
+        if nres >= 1 {
+            self.set(a, v);
+            let nil = self.trace.konst(Const::Nil);
+            for r in 1..nres as usize {
+                self.set(a + r, nil);
+            }
+        }
+        Ok(())
+    }
+
+    /// A call of the `string` function `name` (`string.byte(s [, i])` of one byte in
+    /// range, guarded), with the callee's identity guarded.
+    fn string_call(&mut self, st: &State, i: Instr, name: &str, pc: u32) -> Result<(), Abort> {
+        let op = Bc::Call;
+        let a = i.a() as usize;
+        let (nargs, nres) = (i.b() as i32 - 1, i.c() as i32 - 1);
+        if !(1..=2).contains(&nargs) || nres < 0 {
+            return Err(Abort::NyiCall);
+        }
+        let f = self.get(st, a, pc, op)?;
+        let live_f = self.live(st, a);
+        let k = self
+            .trace
+            .kgc(Ty::NFunc, live_f.object_addr(), format!("string.{name}"));
+        self.guard(Op::Eq, f, k, pc);
+        let s = self.get(st, a + 1, pc, op)?;
+        let live_s = self.live(st, a + 1).as_string().ok_or(Abort::NyiType(op))?;
+        let (at, live_at) = if nargs == 2 {
+            (self.get(st, a + 2, pc, op)?, self.live(st, a + 2))
+        } else {
+            (self.trace.kint(1), Value::int(1))
+        };
+        if s.ty() != Ty::Str || at.ty() != Ty::Int {
+            return Err(Abort::NyiType(op));
+        }
+        let n = live_at.as_int_unchecked();
+        if n < 1 || n > live_s.len() as i64 {
+            return Err(Abort::NyiType(op));
+        }
+        let one = self.trace.kint(1);
+        self.guard(Op::Ge, at, one, pc);
+        let len = self.field(s, Field::StrLen);
+        self.guard(Op::Le, at, len, pc);
+        let v = self.trace.emit(Op::SByte, Ty::Int, s, at);
         if nres >= 1 {
             self.set(a, v);
             let nil = self.trace.konst(Const::Nil);

@@ -97,6 +97,11 @@ pub unsafe trait GcTail: GcObject {
     fn tail_len(&self) -> usize;
 }
 
+/// The byte offset of a `T`'s tail items from the start of the object.
+pub(crate) fn tail_offset<T: GcTail>() -> usize {
+    tail_layout::<T>(0).1
+}
+
 /// The layout of a `T` with `n` tail items, and the tail's offset.
 fn tail_layout<T: GcTail>(n: usize) -> (Layout, usize) {
     let items = Layout::array::<T::Item>(n).expect("object too large");
@@ -197,7 +202,7 @@ impl<T: GcTail> Gc<T> {
     #[inline(always)]
     pub fn tail<'a>(self) -> &'a [T::Item] {
         let n = self.tail_len();
-        let off = tail_layout::<T>(0).1;
+        let off = tail_offset::<T>();
         // SAFETY: the object was allocated by `alloc_tail` with `n` items at `off`
         // (GcTail contract), and the handle's pointer came from that allocation; the
         // object is live while reachable (module docs).
@@ -211,7 +216,7 @@ impl<T: GcTail> Gc<T> {
     #[allow(clippy::mut_from_ref)]
     pub(crate) fn tail_mut<'a>(self) -> &'a mut [T::Item] {
         let n = self.tail_len();
-        let off = tail_layout::<T>(0).1;
+        let off = tail_offset::<T>();
         // SAFETY: as in `tail`; exclusive use as in `get_mut`.
         unsafe {
             let first = (self.ptr.as_ptr() as *mut u8).add(off) as *mut T::Item;

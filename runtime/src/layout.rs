@@ -25,8 +25,9 @@ pub struct Layout {
     pub node_key_payload: i32,
     pub node_key_tag: i32,
     pub node_size: i32,
-    /// `LuaStr`: its length in bytes.
+    /// `LuaStr`: its length in bytes, and its first byte.
     pub str_len: i32,
+    pub str_data: i32,
     /// `UpVal`: the address of the value (a stack slot while open).
     pub upval_slot: i32,
 }
@@ -51,6 +52,7 @@ pub fn layout() -> &'static Layout {
             node_key_tag: kt,
             node_size: std::mem::size_of::<Node>() as i32,
             str_len: crate::string::LuaStr::len_offset(),
+            str_data: crate::gc::tail_offset::<crate::string::LuaStr>() as i32,
             upval_slot: UpVal::slot_offset(),
         }
     })

@@ -29,6 +29,11 @@ use pattern::{Cap, MatchState};
 
 /// Creates the `string` table, stores it in the globals, and installs the metatable
 /// shared by all strings.
+/// The `string` functions a JIT may compute inline, by name, when `f` is one of them.
+pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
+    std::ptr::fn_addr_eq(f, str_byte as ferrous_runtime::NativeFn).then_some("byte")
+}
+
 pub fn open(st: &mut State) {
     let t = st.new_table(0, 20);
     let fns: &[(&'static str, ferrous_runtime::NativeFn)] = &[
