@@ -41,10 +41,15 @@ pub fn peel(t: &mut Trace, at_end: &[SnapEntry]) -> Result<(), PeelError> {
     // Register state during the copy: the back-edge state, then what the copied
     // snapshots say.
     let mut regs: Vec<SnapEntry> = at_end.to_vec();
+    // A register's value at the back-edge is what the body's exits write back until
+    // the body writes it again: the previous iteration's, a PHI.
+    let mut candidates = Vec::new();
     for e in at_end {
         mark_carried(t, e.r);
+        if !e.r.is_const() && !e.r.is_none() {
+            candidates.push(e.r);
+        }
     }
-    let mut candidates = Vec::new();
     let mut next_snap = 0;
     for i in 0..n {
         while next_snap < nsnaps && t.snaps[next_snap].at as usize == i {
