@@ -108,6 +108,7 @@ ops! {
     BaseFn   Load    None None "The base frame's function (the slot below its first register).";
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
+    UOuter   Guard   Ref  None "Guard that upvalue object `a` is closed or open below the trace's base frame (not one of the trace's registers).";
     UAlias   Guard   Ref  Lit  "Guard that upvalue object `a` is open at stack slot `b` of the trace's base frame.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
     ARef     Pure    Ref  Ref  "Address of element `b` (an integer from 1) of the array part at address `a`.";
@@ -118,10 +119,13 @@ ops! {
     AStore   Store   Ref  Ref  "Array address `a` := `b`.";
     HStore   Store   Ref  Ref  "Node address `a` := `b`.";
     SByte    Pure    Ref  Ref  "Byte `b` (an integer from 1, known in range) of string `a`, as an integer.";
+    SSub     Pure    Ref  Ref  "`string.sub` of string `a` from and to the integers of `Pair` `b` (a helper: it allocates).";
+    Cat      Pure    Ref  Ref  "`a .. b` of two strings or numbers (a helper: it allocates).";
+    GcCheck  Guard   None None "Guard that no collection is due (a trace that allocates checks once an iteration).";
     TRef     Load    Ref  Ref  "Address of the value of key `b` (an integer or a string) in table `a`, in either part, or of a nil value if it has none (a helper looks it up).";
     TLen     Load    Ref  None "The border of table `a` (its `#` without `__len`, a helper's).";
-    KeyVal   Pure    Ref  Ref  "The pair of key `a` and value `b`: the operand of `TSet`.";
-    TSet     Store   Ref  Ref  "Table `a`'s key := value, of `KeyVal` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";
+    Pair     Pure    Ref  Ref  "The pair of `a` and `b`: the second operand of `TSet` (key, value) and `SSub` (first, last).";
+    TSet     Store   Ref  Ref  "Table `a`'s key := value, of `Pair` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";
 }
 
 /// The `math` functions `Op::Math` computes.

@@ -301,7 +301,7 @@ fn loads_forward_across_stores_that_cannot_alias() {
     // The header is the same until a helper may resize the table.
     let arr = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabArray as u32);
     assert_eq!(arr.index(), 0);
-    let kv = t.emit(Op::KeyVal, Ty::Void, two, y);
+    let kv = t.emit(Op::Pair, Ty::Void, two, y);
     t.emit(Op::TSet, Ty::Void, tab, kv);
     let again = t.emit_lit(Op::FLoad, Ty::Ptr, tab, Field::TabArray as u32);
     assert_ne!(again, arr);

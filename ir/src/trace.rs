@@ -197,7 +197,10 @@ impl Trace {
         let reads = ins.op == Op::NotNil || matches!(ins.op.mode(), Mode::Load | Mode::LoadGuard);
         let found = if reads {
             self.opts.fwd.then(|| fwd::find(self, &ins)).flatten()
-        } else if self.opts.cse && matches!(ins.op.mode(), Mode::Pure | Mode::Guard) {
+        } else if self.opts.cse
+            && matches!(ins.op.mode(), Mode::Pure | Mode::Guard)
+            && ins.op != Op::GcCheck
+        {
             cse::find(self, &ins)
         } else {
             None

@@ -252,7 +252,9 @@ impl Lower<'_> {
     /// of the root trace, or a return through its last snapshot.
     fn lower_side(&mut self) -> Result<(), String> {
         for i in 0..self.t.ins.len() {
-            self.vals[i] = self.ins(i)?;
+            if self.t.ins[i].op != Op::Nop {
+                self.vals[i] = self.ins(i)?;
+            }
         }
         let n = self.t.snaps.len();
         let last = *self
@@ -531,6 +533,16 @@ impl Lower<'_> {
                 self.guard(i, ok);
                 return Ok(None);
             }
+            Op::UOuter => {
+                let up = self.val(a());
+                let slot = self.upval_slot(up);
+                let own = self.b.ins().iadd_imm(up, layout().upval_value as i64);
+                let closed = self.b.ins().icmp(IntCC::Equal, slot, own);
+                let below = self.b.ins().icmp(IntCC::UnsignedLessThan, slot, self.base);
+                let ok = self.b.ins().bor(closed, below);
+                self.guard(i, ok);
+                return Ok(None);
+            }
             Op::UStore => {
                 let up = self.val(a());
                 let slot = self.upval_slot(up);
@@ -560,7 +572,7 @@ impl Lower<'_> {
                 self.call_i64(helpers::table_len as *const () as usize, &[t])
             }
             // The pair is its two operands, which `TSet` takes.
-            Op::KeyVal => return Ok(None),
+            Op::Pair => return Ok(None),
             Op::TSet => {
                 let kv = self.t.ins[b().index()];
                 let t = self.val(a());
@@ -569,6 +581,27 @@ impl Lower<'_> {
                 let heap = self.heap;
                 let f = native::table_set as *const () as usize;
                 self.call(f, &[heap, t, kp, kt, vp, vt], None);
+                return Ok(None);
+            }
+            Op::SSub => {
+                let range = self.t.ins[b().index()];
+                let s = self.val(a());
+                let (i, j) = (self.val(range.ra()), self.val(range.rb()));
+                let heap = self.heap;
+                self.call_i64(native::str_sub as *const () as usize, &[heap, s, i, j])
+            }
+            Op::Cat => {
+                let (ap, at) = self.value_words(a());
+                let (bp, bt) = self.value_words(b());
+                let heap = self.heap;
+                let f = native::concat as *const () as usize;
+                self.call_i64(f, &[heap, ap, at, bp, bt])
+            }
+            Op::GcCheck => {
+                let heap = self.heap;
+                let due = self.call_i64(native::gc_due as *const () as usize, &[heap]);
+                let ok = self.b.ins().icmp_imm(IntCC::Equal, due, 0);
+                self.guard(i, ok);
                 return Ok(None);
             }
             op => return Err(format!("backend: NYI {}", op.name())),

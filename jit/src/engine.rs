@@ -7,7 +7,7 @@ use crate::native::{self, TraceCode};
 use crate::record::{call_results, location, Abort, Recorder};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
-use ferrous_ir::{dce, peel, print, Opts, SnapFrame};
+use ferrous_ir::{dce, peel, print, Op, Opts, SnapFrame};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::hot::{HotCounters, JitEngine};
@@ -74,6 +74,9 @@ struct CompiledTrace {
     /// The last snapshot of a side trace that ends in the interpreter: not an exit to
     /// attach side traces to.
     stop: Option<u32>,
+    /// The exits of `GcCheck` guards: left for the interpreter to collect, not to
+    /// attach side traces to.
+    gc_exits: Vec<u32>,
     /// The side traces of a root trace.
     sides: u32,
     /// The base frame's function, and the instruction the trace starts at (in the
@@ -214,7 +217,9 @@ impl Engine {
             .run(th, heap, base, self.max_slots, &mut tr.iterations);
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
-        if left == n && (exit as usize) < tr.loop_snap {
+        let gc = self.traces[left].gc_exits.contains(&exit);
+        let tr = &mut self.traces[n];
+        if left == n && (exit as usize) < tr.loop_snap && !gc {
             tr.early_exits += 1;
         }
         self.stats.entries += 1;
@@ -226,7 +231,7 @@ impl Engine {
             &from.frames[exit as usize],
             from.resume[exit as usize],
         );
-        if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop {
+        if from.exits[exit as usize] >= HOT_EXIT && Some(exit) != from.stop && !gc {
             self.side_trace(st, left, exit);
         }
         let tr = &mut self.traces[n];
@@ -342,6 +347,9 @@ impl Engine {
                 None => r,
             },
         );
+        if rec.allocates {
+            rec.gc_check();
+        }
         if root.is_some() {
             rec.close_side();
         } else {
@@ -435,6 +443,10 @@ impl Engine {
             root: root.unwrap_or(me),
             parent,
             stop: rec.to_interpreter.then(|| t.snaps.len() as u32 - 1),
+            gc_exits: (t.ins.iter().enumerate())
+                .filter(|(_, x)| x.op == Op::GcCheck)
+                .filter_map(|(i, _)| t.snap_for(i).map(|n| n as u32))
+                .collect(),
             sides: 0,
             proto: rec.proto,
             start_pc: rec.start_pc,

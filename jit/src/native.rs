@@ -4,8 +4,9 @@
 
 use crate::backend::Compiled;
 use ferrous_runtime::heap::Heap;
+use ferrous_runtime::state::number_to_bytes;
 use ferrous_runtime::thread::Thread;
-use ferrous_runtime::{Gc, Table, Value};
+use ferrous_runtime::{Gc, LuaStr, Table, Value};
 
 /// A compiled trace, run through its module's trampoline
 /// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64, heap: *mut Heap) -> u64`).
@@ -81,6 +82,59 @@ pub extern "C" fn table_set(heap: *mut Heap, t: usize, kp: u64, kt: u64, vp: u64
     let (key, val) = (Value::raw(kp, kt as u8), Value::raw(vp, vt as u8));
     // Integer and string keys cannot fail.
     let _ = heap.write_table(t, |t| t.set(key, val));
+}
+
+/// The helper of `SSub`: `string.sub(s, i, j)` of the live string at `s`, interned,
+/// as an address.
+pub extern "C" fn str_sub(heap: *mut Heap, s: usize, i: i64, j: i64) -> usize {
+    // SAFETY: as in `table_set`.
+    let heap = unsafe { &mut *heap };
+    let s: Gc<LuaStr> = Gc::from_addr(s);
+    let bytes = s.as_bytes();
+    let len = bytes.len() as i64;
+    let first = match i {
+        i if i > 0 => i,
+        0 => 1,
+        i if i < -len => 1,
+        i => len + i + 1,
+    };
+    let last = match j {
+        j if j > len => len,
+        j if j >= 0 => j,
+        j if j < -len => 0,
+        j => len + j + 1,
+    };
+    let part = if first <= last {
+        &bytes[first as usize - 1..last as usize]
+    } else {
+        &[][..]
+    };
+    heap.intern(part).addr()
+}
+
+/// The helper of `Cat`: the concatenation of two strings or numbers (with words `ap`,
+/// `at` and `bp`, `bt`), interned, as an address.
+pub extern "C" fn concat(heap: *mut Heap, ap: u64, at: u64, bp: u64, bt: u64) -> usize {
+    // SAFETY: as in `table_set`.
+    let heap = unsafe { &mut *heap };
+    let mut out = text_of(Value::raw(ap, at as u8));
+    out.extend_from_slice(&text_of(Value::raw(bp, bt as u8)));
+    heap.intern(&out).addr()
+}
+
+/// A string's bytes, or a number's text as `tostring` writes it.
+fn text_of(v: Value) -> Vec<u8> {
+    match v.as_string() {
+        Some(s) => s.as_bytes().to_vec(),
+        None => number_to_bytes(v),
+    }
+}
+
+/// The helper of `GcCheck`: 1 when a collection is due, else 0.
+pub extern "C" fn gc_due(heap: *const Heap) -> i64 {
+    // SAFETY: as in `table_set` (a shared read).
+    let heap = unsafe { &*heap };
+    heap.should_collect() as i64
 }
 
 /// Frees the code of a module whose traces are all gone.

@@ -29,7 +29,7 @@ use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
 use ferrous_runtime::function::{LuaClosure, Proto};
 use ferrous_runtime::state::type_mt_slot;
 use ferrous_runtime::value::*;
-use ferrous_runtime::{Gc, State, Table, Tm, Value};
+use ferrous_runtime::{Gc, LuaStr, State, Table, Tm, Value};
 
 /// Bytecode instructions one trace may record.
 const MAX_RECORDED: usize = 1000;
@@ -158,6 +158,9 @@ pub struct Recorder {
     pub max_slots: usize,
     /// Whether the closure's identity is guarded yet.
     closure_guarded: bool,
+    /// Whether the trace allocates (then it checks once an iteration whether a
+    /// collection is due, and leaves for it).
+    pub allocates: bool,
 }
 
 impl Recorder {
@@ -195,6 +198,7 @@ impl Recorder {
             last: None,
             max_slots: 0,
             closure_guarded: false,
+            allocates: false,
         };
         rec.make_room();
         for f in frames {
@@ -497,6 +501,22 @@ impl Recorder {
                 let live_t = self.live(st, b);
                 let r = self.table_get(st, live_t, t, key, live_key, pc, op)?;
                 self.set(a, r);
+            }
+            Bc::Concat => {
+                // Strings and numbers only (no `__concat`), pairwise from the right.
+                let n = i.b() as usize;
+                let mut acc = self.get(st, a + n - 1, pc, op)?;
+                for r in (a..a + n - 1).rev() {
+                    let x = self.get(st, r, pc, op)?;
+                    if !matches!(x.ty(), Ty::Str | Ty::Int | Ty::Num)
+                        || !matches!(acc.ty(), Ty::Str | Ty::Int | Ty::Num)
+                    {
+                        return Err(Abort::NyiType(op));
+                    }
+                    acc = self.trace.emit(Op::Cat, Ty::Str, x, acc);
+                }
+                self.allocates = true;
+                self.set(a, acc);
             }
             Bc::SelfOp => {
                 let b = i.b() as usize;
@@ -830,7 +850,7 @@ impl Recorder {
                 }
             }
         }
-        let kv = self.trace.emit(Op::KeyVal, Ty::Void, key, v);
+        let kv = self.trace.emit(Op::Pair, Ty::Void, key, v);
         self.trace.emit(Op::TSet, Ty::Void, t, kv);
         Ok(())
     }
@@ -921,6 +941,10 @@ impl Recorder {
             self.trace.emit_lit(Op::UAlias, Ty::Void, r, s as u32);
             return Ok((Upval::Slot(s), up.get()));
         }
+        // Elsewhere, and it must stay so: another call of the same closure can have it
+        // open at a register of the trace's frames.
+        self.snap(pc);
+        self.trace.emit1(Op::UOuter, Ty::Void, r);
         Ok((Upval::Obj(r), up.get()))
     }
 
@@ -992,12 +1016,14 @@ impl Recorder {
     }
 
     /// A call of the `string` function `name` (`string.byte(s [, i])` of one byte in
-    /// range, guarded), with the callee's identity guarded.
+    /// range, guarded; `string.sub(s, i [, j])` through a helper), with the callee's
+    /// identity guarded.
     fn string_call(&mut self, st: &State, i: Instr, name: &str, pc: u32) -> Result<(), Abort> {
         let op = Bc::Call;
         let a = i.a() as usize;
         let (nargs, nres) = (i.b() as i32 - 1, i.c() as i32 - 1);
-        if !(1..=2).contains(&nargs) || nres < 0 {
+        let most = if name == "sub" { 3 } else { 2 };
+        if !(1..=most).contains(&nargs) || nres < 0 {
             return Err(Abort::NyiCall);
         }
         let f = self.get(st, a, pc, op)?;
@@ -1008,7 +1034,7 @@ impl Recorder {
         self.guard(Op::Eq, f, k, pc);
         let s = self.get(st, a + 1, pc, op)?;
         let live_s = self.live(st, a + 1).as_string().ok_or(Abort::NyiType(op))?;
-        let (at, live_at) = if nargs == 2 {
+        let (at, live_at) = if nargs >= 2 {
             (self.get(st, a + 2, pc, op)?, self.live(st, a + 2))
         } else {
             (self.trace.kint(1), Value::int(1))
@@ -1016,15 +1042,21 @@ impl Recorder {
         if s.ty() != Ty::Str || at.ty() != Ty::Int {
             return Err(Abort::NyiType(op));
         }
-        let n = live_at.as_int_unchecked();
-        if n < 1 || n > live_s.len() as i64 {
-            return Err(Abort::NyiType(op));
-        }
-        let one = self.trace.kint(1);
-        self.guard(Op::Ge, at, one, pc);
-        let len = self.field(s, Field::StrLen);
-        self.guard(Op::Le, at, len, pc);
-        let v = self.trace.emit(Op::SByte, Ty::Int, s, at);
+        let v = if name == "sub" {
+            let last = if nargs == 3 {
+                self.get(st, a + 3, pc, op)?
+            } else {
+                self.trace.kint(-1)
+            };
+            if last.ty() != Ty::Int || nargs < 2 {
+                return Err(Abort::NyiType(op));
+            }
+            let range = self.trace.emit(Op::Pair, Ty::Void, at, last);
+            self.allocates = true;
+            self.trace.emit(Op::SSub, Ty::Str, s, range)
+        } else {
+            self.byte(s, live_s, at, live_at, pc, op)?
+        };
         if nres >= 1 {
             self.set(a, v);
             let nil = self.trace.konst(Const::Nil);
@@ -1033,6 +1065,27 @@ impl Recorder {
             }
         }
         Ok(())
+    }
+
+    /// Byte `at` of string `s` (live: `live_s`, `live_at`), in range (guarded).
+    fn byte(
+        &mut self,
+        s: Ref,
+        live_s: Gc<LuaStr>,
+        at: Ref,
+        live_at: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<Ref, Abort> {
+        let n = live_at.as_int_unchecked();
+        if n < 1 || n > live_s.len() as i64 {
+            return Err(Abort::NyiType(op));
+        }
+        let one = self.trace.kint(1);
+        self.guard(Op::Ge, at, one, pc);
+        let len = self.field(s, Field::StrLen);
+        self.guard(Op::Le, at, len, pc);
+        Ok(self.trace.emit(Op::SByte, Ty::Int, s, at))
     }
 
     /// Enters the Lua function `cl` that `i` calls, after guarding its identity.
@@ -1334,6 +1387,14 @@ impl Recorder {
         let top = self.off() + self.cur_proto().max_stack as usize;
         self.trace.snapshot(pc, top as u16, &entries, &frames);
         self.dirty = false;
+    }
+
+    /// Leaves the trace, at the end of an iteration, when a collection is due (what
+    /// the iteration allocated made it so): the interpreter collects and the trace
+    /// is entered again at the next back-edge.
+    pub fn gc_check(&mut self) {
+        self.snapshot(self.end_pc);
+        self.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
     }
 
     /// Closes a side trace: a last snapshot, where it ends, lists the registers to

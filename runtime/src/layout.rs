@@ -28,8 +28,10 @@ pub struct Layout {
     /// `LuaStr`: its length in bytes, and its first byte.
     pub str_len: i32,
     pub str_data: i32,
-    /// `UpVal`: the address of the value (a stack slot while open).
+    /// `UpVal`: the address of the value (a stack slot while open), and the value
+    /// once closed.
     pub upval_slot: i32,
+    pub upval_value: i32,
 }
 
 /// The offsets of this build.
@@ -54,6 +56,7 @@ pub fn layout() -> &'static Layout {
             str_len: crate::string::LuaStr::len_offset(),
             str_data: crate::gc::tail_offset::<crate::string::LuaStr>() as i32,
             upval_slot: UpVal::slot_offset(),
+            upval_value: UpVal::value_offset(),
         }
     })
 }

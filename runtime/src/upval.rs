@@ -33,6 +33,10 @@ impl UpVal {
     pub(crate) fn slot_offset() -> i32 {
         std::mem::offset_of!(UpVal, slot) as i32
     }
+    /// Byte offset of the closed value (for `layout`).
+    pub(crate) fn value_offset() -> i32 {
+        std::mem::offset_of!(UpVal, value) as i32
+    }
 }
 
 // SAFETY: repr(C), header first, unique kind.

@@ -11,7 +11,15 @@ use ferrous_runtime::{Gc, State};
 #[inline(never)]
 pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> bool {
     st.hot.counts[slot] = st.hot.threshold;
-    with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)) == Some(true)
+    let ran = with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)) == Some(true);
+    if ran {
+        // Traces allocate without collecting (no collection runs while the JIT is
+        // out of the state); one that allocates leaves when a collection is due, for
+        // this one. The top frame's registers are all live.
+        let top = st.thread.top;
+        super::exec::gc_point(st, top);
+    }
+    ran
 }
 
 /// Recording: shows the JIT the instruction at `pc` of `proto` before it runs, and stops

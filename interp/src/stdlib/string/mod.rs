@@ -31,7 +31,12 @@ use pattern::{Cap, MatchState};
 /// shared by all strings.
 /// The `string` functions a JIT may compute inline, by name, when `f` is one of them.
 pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
-    std::ptr::fn_addr_eq(f, str_byte as ferrous_runtime::NativeFn).then_some("byte")
+    type F = ferrous_runtime::NativeFn;
+    let table: [(F, &'static str); 2] = [(str_byte, "byte"), (str_sub, "sub")];
+    table
+        .iter()
+        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
+        .map(|&(_, name)| name)
 }
 
 pub fn open(st: &mut State) {
