@@ -143,3 +143,28 @@ do
   for i = 1, 50 do s = s + t[i] * i end
   print("swaps", s, t[1], t[50])
 end
+
+-- A register the loop writes and only its exits read: each exit sees the value of
+-- the iteration before.
+do
+  local last, log = 0, {}
+  for i = 1, 40 do
+    if i % 5 == 0 then log[#log + 1] = last end
+    last = i * 10
+  end
+  print("exits see", table.concat(log, ","))
+end
+
+-- One closure called from two activations of a function: in the second its upvalue
+-- is a register of the frame the loop runs in.
+do
+  local function run(depth, f)
+    local x = 0
+    local g = f or function(k) x = x + k end
+    if depth == 0 then run(1, g) end
+    local s = 0
+    for i = 1, 100 do g(i); s = s + x end
+    return x, s
+  end
+  print("upvalue of another frame", run(0))
+end
