@@ -53,7 +53,8 @@ pub enum Abort {
     NyiTable(Bc),
     /// The recorded path left the loop before coming back to its start.
     LeftLoop,
-    /// A numeric `for` loop other than with integers counting up, or down by 1.
+    /// A numeric `for` loop other than with integers counting up or down by 1, or
+    /// floats.
     NyiForPrep,
     /// Control went back to an instruction that is not the loop's start: an inner loop
     /// (it gets its own trace).
@@ -86,7 +87,9 @@ impl Abort {
             Abort::NyiType(op) => format!("NYI: operand types of {}", op.name()),
             Abort::NyiTable(op) => format!("NYI: table access of {}", op.name()),
             Abort::LeftLoop => "left the loop".into(),
-            Abort::NyiForPrep => "NYI: for loop other than integers up, or down by 1".into(),
+            Abort::NyiForPrep => {
+                "NYI: for loop other than integers up or down by 1, or floats".into()
+            }
             Abort::FrameChange => "frame changed".into(),
             Abort::NyiCall => "NYI: call of this kind".into(),
             Abort::CallTooDeep => "calls nested too deep".into(),
@@ -615,11 +618,32 @@ impl Recorder {
         let init = self.get(st, a, pc, op)?;
         let limit = self.get(st, a + 1, pc, op)?;
         let step = self.get(st, a + 2, pc, op)?;
-        if init.ty() != Ty::Int || limit.ty() != Ty::Int || step.ty() != Ty::Int {
+        if [init, limit, step].iter().all(|r| r.ty() == Ty::Num) {
+            return self.float_for_prep(st, a, (init, limit, step), pc);
+        }
+        if init.ty() != Ty::Int || step.ty() != Ty::Int || !limit.ty().is_number() {
             return Err(Abort::NyiForPrep);
         }
         let k = self.trace.int_const(step);
         let s = self.live(st, a + 2).as_int_unchecked();
+        // A float limit of an integer loop is its floor (counting down, its ceiling),
+        // guarded to fit an integer (else Lua clips it: the interpreter's case).
+        let (limit, lim) = if limit.ty() == Ty::Num {
+            let f = self.live(st, a + 1).as_float_unchecked();
+            let (rounded, how) = if s > 0 {
+                (f.floor(), MathFn::Floor)
+            } else {
+                (f.ceil(), MathFn::Ceil)
+            };
+            if !(rounded >= -(2f64.powi(63)) && rounded < 2f64.powi(63)) {
+                return Err(Abort::NyiForPrep);
+            }
+            let r = self.trace.emit_lit(Op::Math, Ty::Num, limit, how as u32);
+            self.snap(pc);
+            (self.trace.emit1(Op::ToInt, Ty::Int, r), rounded as i64)
+        } else {
+            (limit, self.live(st, a + 1).as_int_unchecked())
+        };
         if !(s > 0 || k == Some(-1)) {
             return Err(Abort::NyiForPrep);
         }
@@ -627,10 +651,7 @@ impl Recorder {
             let zero = self.trace.kint(0);
             self.guard(Op::Gt, step, zero, pc);
         }
-        let (i0, lim) = (
-            self.live(st, a).as_int_unchecked(),
-            self.live(st, a + 1).as_int_unchecked(),
-        );
+        let i0 = self.live(st, a).as_int_unchecked();
         let runs = if s > 0 { i0 <= lim } else { i0 >= lim };
         let cmp = match (s > 0, runs) {
             (true, true) => Op::Le,
@@ -654,6 +675,36 @@ impl Recorder {
                 self.trace.emit(Op::IDiv, Ty::Int, d, step)
             };
             self.set(a + 1, count);
+            self.set(a + 3, init);
+        }
+        Ok(())
+    }
+
+    /// A `for` loop over floats: the step's sign and whether the loop runs at all are
+    /// guarded (a NaN fails either guard and exits).
+    fn float_for_prep(
+        &mut self,
+        st: &State,
+        a: usize,
+        (init, limit, step): (Ref, Ref, Ref),
+        pc: u32,
+    ) -> Result<(), Abort> {
+        let float = |r| self.live(st, r).as_float_unchecked();
+        let (i0, lim, s) = (float(a), float(a + 1), float(a + 2));
+        if s == 0.0 || s.is_nan() {
+            return Err(Abort::NyiForPrep);
+        }
+        let zero = self.trace.knum(0.0);
+        self.guard(if s > 0.0 { Op::Gt } else { Op::Lt }, step, zero, pc);
+        let runs = if s > 0.0 { i0 <= lim } else { i0 >= lim };
+        let cmp = match (s > 0.0, runs) {
+            (true, true) => Op::Le,
+            (true, false) => Op::Gt,
+            (false, true) => Op::Ge,
+            (false, false) => Op::Lt,
+        };
+        self.guard(cmp, init, limit, pc);
+        if runs {
             self.set(a + 3, init);
         }
         Ok(())

@@ -133,3 +133,34 @@ print("branches", evens, odds, big)
 local mix = 0
 for i = 1, 100 do mix = -mix + i * 0.5 - (i // 3) end
 print("mixed", mix)
+
+-- Inner loops that start inside a trace: float loops, and integer loops whose limit
+-- is a float (its floor, or its ceiling counting down), including limits out of the
+-- integers' range, infinities and NaN.
+do
+  local s = 0.0
+  for i = 1, 200 do
+    for x = 0.5, i / 50, 0.25 do s = s + x end
+  end
+  print("float inner", s)
+  local c = 0
+  for i = 1, 200 do
+    for j = 1, i / 3 do c = c + j end
+    for j = i, i / 7, -1 do c = c - 1 end
+  end
+  print("float limits", c)
+  local limits = { 2.5, 1/0, -1/0, 0/0, 2^63, -2^63, 3.0 }
+  local n = 0
+  for i = 1, 210 do
+    local lim = limits[i % #limits + 1]
+    for j = 1, lim do
+      n = n + 1
+      if j >= 3 then break end
+    end
+    for j = 0, lim, -1 do
+      n = n + 2
+      if j <= -3 then break end
+    end
+  end
+  print("odd limits", n)
+end

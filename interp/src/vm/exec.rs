@@ -1374,16 +1374,15 @@ fn for_limit(st: &mut State, init: i64, limit: Value, step: i64) -> LuaResult<(i
         TAG_INT => limit.as_int_unchecked(),
         TAG_FLOAT => {
             let f = limit.as_float_unchecked();
-            if f.is_nan() {
-                return Ok((0, true));
-            }
             let fl = if step < 0 { f.ceil() } else { f.floor() };
+            // Out of the integers' range, as PUC Lua decides: above it if positive,
+            // else (NaN too) below it.
             if fl >= 9223372036854775808.0 {
                 if step < 0 {
                     return Ok((0, true));
                 }
                 i64::MAX
-            } else if fl < -9223372036854775808.0 {
+            } else if fl < -9223372036854775808.0 || fl.is_nan() {
                 if step > 0 {
                     return Ok((0, true));
                 }
