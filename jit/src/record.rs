@@ -521,6 +521,18 @@ impl Recorder {
                 self.allocates = true;
                 self.set(a, acc);
             }
+            Bc::TForCall => self.tfor_call(st, i, pc)?,
+            Bc::TForLoop => {
+                // The iterator's first result, whose type the trace knows.
+                let v = self.get(st, a + 4, pc, op)?;
+                if v.ty() == Ty::Nil {
+                    if self.parent.is_none() {
+                        return Err(Abort::LeftLoop);
+                    }
+                } else {
+                    self.set(a + 2, v);
+                }
+            }
             Bc::SelfOp => {
                 let b = i.b() as usize;
                 let obj = self.get(st, b, pc, op)?;
@@ -997,6 +1009,43 @@ impl Recorder {
         self.snap(pc);
         self.trace.emit1(Op::UOuter, Ty::Void, r);
         Ok((Upval::Obj(r), up.get()))
+    }
+
+    /// The call of a generic `for`'s iterator, when it is `ipairs`'s (its identity
+    /// guarded): the next index, and the table's value there, read as `t[i]` is.
+    fn tfor_call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+        let op = Bc::TForCall;
+        let a = i.a() as usize;
+        let live_f = self.live(st, a);
+        let nf = live_f.as_nclosure().ok_or(Abort::Nyi(op))?.f;
+        if !ferrous_interp::stdlib::base::is_ipairs_iterator(nf) {
+            return Err(Abort::Nyi(op));
+        }
+        let f = self.get(st, a, pc, op)?;
+        let k = self
+            .trace
+            .kgc(Ty::NFunc, live_f.object_addr(), "ipairs iterator");
+        self.guard(Op::Eq, f, k, pc);
+        let t = self.get(st, a + 1, pc, op)?;
+        let ctl = self.get(st, a + 2, pc, op)?;
+        if ctl.ty() != Ty::Int {
+            return Err(Abort::NyiType(op));
+        }
+        let next = self.live(st, a + 2).as_int_unchecked().wrapping_add(1);
+        let one = self.trace.kint(1);
+        let key = self.trace.emit(Op::Add, Ty::Int, ctl, one);
+        let live_t = self.live(st, a + 1);
+        let v = self.table_get(st, live_t, t, key, Value::int(next), pc, op)?;
+        let nil = self.trace.konst(Const::Nil);
+        let results = if v.ty() == Ty::Nil {
+            [nil, nil]
+        } else {
+            [key, v]
+        };
+        for r in 0..i.c() as usize {
+            self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));
+        }
+        Ok(())
     }
 
     /// A call, recorded when it is to a Lua function (inlined) or to a `math` function

@@ -63,7 +63,8 @@ fn print(st: &mut State) -> LuaResult<usize> {
 
 fn lua_type(st: &mut State) -> LuaResult<usize> {
     let v = st.check_any(1)?;
-    st.push_str(v.type_name().as_bytes());
+    let name = st.heap.type_name(v.type_of());
+    st.push(Value::string(name));
     Ok(1)
 }
 
@@ -138,6 +139,11 @@ fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
         return None;
     }
     Some(if neg { n.wrapping_neg() } else { n })
+}
+
+/// Whether `f` is the iterator `ipairs` returns, which a JIT may compute inline.
+pub fn is_ipairs_iterator(f: ferrous_runtime::NativeFn) -> bool {
+    std::ptr::fn_addr_eq(f, ipairs_aux as ferrous_runtime::NativeFn)
 }
 
 fn ipairs_aux(st: &mut State) -> LuaResult<usize> {
