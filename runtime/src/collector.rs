@@ -106,6 +106,10 @@ impl Heap {
             let s = self.tm_names[i];
             self.mark_hdr(s.as_ptr() as *mut GcHeader);
         }
+        for i in 0..self.type_names.len() {
+            let s = self.type_names[i];
+            self.mark_hdr(s.as_ptr() as *mut GcHeader);
+        }
         let pending: Vec<Value> = self.tobefnz.iter().copied().collect();
         for v in pending {
             self.mark_value(v);

@@ -62,6 +62,8 @@ pub struct Heap {
     pub objects: ObjectList,
     pub strings: Interner,
     pub(crate) tm_names: Vec<Gc<LuaStr>>,
+    /// The names `type` returns, by `LuaType`: interned once, always live.
+    pub(crate) type_names: Vec<Gc<LuaStr>>,
     /// Collect when `objects.bytes` passes this.
     pub threshold: usize,
     /// `collectgarbage("stop")` clears it.
@@ -117,6 +119,7 @@ impl Heap {
             objects: ObjectList::default(),
             strings: Interner::default(),
             tm_names: Vec::new(),
+            type_names: Vec::new(),
             threshold: MIN_THRESHOLD,
             running: true,
             mode: GcMode::Generational,
@@ -138,6 +141,9 @@ impl Heap {
             stress: false,
         };
         h.tm_names = TM_NAMES.iter().map(|n| h.intern(n.as_bytes())).collect();
+        h.type_names = (crate::value::LuaType::ALL.iter())
+            .map(|t| h.intern(t.name().as_bytes()))
+            .collect();
         h
     }
 
@@ -164,6 +170,12 @@ impl Heap {
     #[inline(always)]
     pub fn tm_name(&self, tm: Tm) -> Gc<LuaStr> {
         self.tm_names[tm as usize]
+    }
+
+    /// The name of type `t`, as `type` returns it.
+    #[inline(always)]
+    pub fn type_name(&self, t: crate::value::LuaType) -> Gc<LuaStr> {
+        self.type_names[t as usize]
     }
 
     /// Estimated bytes in use.

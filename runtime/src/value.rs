@@ -65,6 +65,19 @@ pub enum LuaType {
 }
 
 impl LuaType {
+    /// Every type, in declaration order (`t as usize` indexes it).
+    pub const ALL: [LuaType; 9] = [
+        LuaType::Nil,
+        LuaType::Boolean,
+        LuaType::LightUserdata,
+        LuaType::Number,
+        LuaType::String,
+        LuaType::Table,
+        LuaType::Function,
+        LuaType::Userdata,
+        LuaType::Thread,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             LuaType::Nil => "nil",
