@@ -123,6 +123,9 @@ ops! {
     Cat      Pure    Ref  Ref  "`a .. b` of two strings or numbers (a helper: it allocates).";
     GcCheck  Guard   None None "Guard that no collection is due (a trace that allocates checks once an iteration).";
     TRef     Load    Ref  Ref  "Address of the value of key `b` (an integer or a string) in table `a`, in either part, or of a nil value if it has none (a helper looks it up).";
+    TNext    Load    Ref  Ref  "The traversal position (array slots first, then nodes) of the entry after key `b` in table `a`; -1 past the last, -2 for a key not in it (a helper).";
+    NRef     Pure    Ref  Ref  "Address of the value of node `b` (from 0) of the nodes at `a`.";
+    NKey     LoadGuard Ref None "The key of the node whose value is at address `a`.";
     TLen     Load    Ref  None "The border of table `a` (its `#` without `__len`, a helper's).";
     Pair     Pure    Ref  Ref  "The pair of `a` and `b`: the second operand of `TSet` (key, value) and `SSub` (first, last).";
     TSet     Store   Ref  Ref  "Table `a`'s key := value, of `Pair` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";

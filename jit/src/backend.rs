@@ -567,6 +567,27 @@ impl Lower<'_> {
                 let f = helpers::table_slot as *const () as usize;
                 self.call_i64(f, &[t, kp, kt])
             }
+            Op::TNext => {
+                let t = self.val(a());
+                let (kp, kt) = self.value_words(b());
+                self.call_i64(helpers::table_next as *const () as usize, &[t, kp, kt])
+            }
+            Op::NRef => {
+                let (nodes, k) = (self.val(a()), self.val(b()));
+                let l = layout();
+                let off = self.b.ins().imul_imm(k, l.node_size as i64);
+                let node = self.b.ins().iadd(nodes, off);
+                self.b.ins().iadd_imm(node, l.node_value as i64)
+            }
+            Op::NKey => {
+                let addr = self.val(a());
+                let l = layout();
+                if l.node_key_tag != l.node_key_payload + 8 {
+                    return Err("backend: a node's key is not laid out as a value".into());
+                }
+                let off = l.node_key_payload - l.node_value;
+                return Ok(self.load_value(i, (addr, off, Mem::Table), ty, true));
+            }
             Op::TLen => {
                 let t = self.val(a());
                 self.call_i64(helpers::table_len as *const () as usize, &[t])

@@ -14,6 +14,18 @@ pub extern "C" fn table_len(t: usize) -> i64 {
     Gc::<Table>::from_addr(t).border() as i64
 }
 
+/// The traversal position of the entry after the key with `Value` words `kp`, `kt` in
+/// the live table at `t` (`Table::next_position`): -1 past the last, -2 for a key the
+/// table does not have (`next` raises an error: the trace leaves for it).
+pub extern "C" fn table_next(t: usize, kp: u64, kt: u64) -> i64 {
+    let t = Gc::<Table>::from_addr(t);
+    match t.next_position(Value::raw(kp, kt as u8)) {
+        Ok(Some(p)) => p as i64,
+        Ok(None) => -1,
+        Err(_) => -2,
+    }
+}
+
 /// The address of the value of the key with `Value` words `kp`, `kt` in the live table
 /// at `t`, in either part, or of a nil value if the table has no slot for it. The
 /// trace loads from it at once, before anything can change the table.

@@ -1018,6 +1018,9 @@ impl Recorder {
         let a = i.a() as usize;
         let live_f = self.live(st, a);
         let nf = live_f.as_nclosure().ok_or(Abort::Nyi(op))?.f;
+        if ferrous_interp::stdlib::base::is_next(nf) {
+            return self.next_call(st, i, pc);
+        }
         if !ferrous_interp::stdlib::base::is_ipairs_iterator(nf) {
             return Err(Abort::Nyi(op));
         }
@@ -1041,6 +1044,60 @@ impl Recorder {
             [nil, nil]
         } else {
             [key, v]
+        };
+        for r in 0..i.c() as usize {
+            self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));
+        }
+        Ok(())
+    }
+
+    /// `next(t, k)` as a generic `for`'s iterator (`pairs`), its identity guarded: a
+    /// helper finds the position of the next entry, which is then loaded from the part
+    /// it was in when recorded (guarded), key and value with their types guarded.
+    fn next_call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+        let op = Bc::TForCall;
+        let a = i.a() as usize;
+        let live_f = self.live(st, a);
+        let f = self.get(st, a, pc, op)?;
+        let k = self.trace.kgc(Ty::NFunc, live_f.object_addr(), "next");
+        self.guard(Op::Eq, f, k, pc);
+        let t = self.get(st, a + 1, pc, op)?;
+        let key = self.get(st, a + 2, pc, op)?;
+        let tab = table_of(self.live(st, a + 1), t, op)?;
+        let pos = tab
+            .next_position(self.live(st, a + 2))
+            .map_err(|_| Abort::NyiType(op))?;
+        let at = self.trace.emit(Op::TNext, Ty::Int, t, key);
+        let nil = self.trace.konst(Const::Nil);
+        let results = match pos {
+            None => {
+                let end = self.trace.kint(-1);
+                self.guard(Op::Eq, at, end, pc);
+                [nil, nil]
+            }
+            Some(p) => {
+                let (live_k, live_v) = tab.entry_at(p);
+                let kty = Ty::of(live_k).ok_or(Abort::NyiType(op))?;
+                let vty = Ty::of(live_v).ok_or(Abort::NyiType(op))?;
+                let asize = self.field(t, Field::TabAsize);
+                if p < tab.array_len() {
+                    let zero = self.trace.kint(0);
+                    self.guard(Op::Ge, at, zero, pc);
+                    self.guard(Op::Lt, at, asize, pc);
+                    let one = self.trace.kint(1);
+                    let k = self.trace.emit(Op::Add, Ty::Int, at, one);
+                    let arr = self.field(t, Field::TabArray);
+                    let slot = self.trace.emit(Op::ARef, Ty::Ptr, arr, k);
+                    [k, self.trace.emit1(Op::ALoad, vty, slot)]
+                } else {
+                    self.guard(Op::Ge, at, asize, pc);
+                    let n = self.trace.emit(Op::Sub, Ty::Int, at, asize);
+                    let nodes = self.field(t, Field::TabNodes);
+                    let slot = self.trace.emit(Op::NRef, Ty::Ptr, nodes, n);
+                    let k = self.trace.emit1(Op::NKey, kty, slot);
+                    [k, self.trace.emit1(Op::HLoad, vty, slot)]
+                }
+            }
         };
         for r in 0..i.c() as usize {
             self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));

@@ -646,6 +646,23 @@ impl Table {
 
     /// The entry after `key` in traversal order (`next`); `Ok(None)` at the end.
     pub fn next(&self, key: Value) -> Result<Option<(Value, Value)>, InvalidKey> {
+        Ok(self.next_position(key)?.map(|p| self.entry_at(p)))
+    }
+
+    /// The key and value at traversal position `p` (array slots first, then nodes).
+    pub fn entry_at(&self, p: usize) -> (Value, Value) {
+        match self.array.get(p) {
+            Some(&v) => (Value::int(p as i64 + 1), v),
+            None => {
+                let n = &self.nodes[p - self.array.len()];
+                (n.key(), n.val)
+            }
+        }
+    }
+
+    /// The traversal position of the entry after `key` (array slots first, then
+    /// nodes); `Ok(None)` at the end.
+    pub fn next_position(&self, key: Value) -> Result<Option<usize>, InvalidKey> {
         let key = normalize_key(key);
         let mut start_array = 0usize;
         let mut start_hash = 0usize;
@@ -669,13 +686,12 @@ impl Table {
         }
         for i in start_array..self.array.len() {
             if !self.array[i].is_nil() {
-                return Ok(Some((Value::int(i as i64 + 1), self.array[i])));
+                return Ok(Some(i));
             }
         }
         for i in start_hash..self.nodes.len() {
-            let n = &self.nodes[i];
-            if !n.val.is_nil() {
-                return Ok(Some((n.key(), n.val)));
+            if !self.nodes[i].val.is_nil() {
+                return Ok(Some(self.array.len() + i));
             }
         }
         Ok(None)

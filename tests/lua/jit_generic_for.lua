@@ -94,3 +94,36 @@ do
   for i in range(300) do r = r + i end
   print("others", s, r)
 end
+
+-- pairs: array and hash parts, keys of several types, values changed during the
+-- traversal (allowed), entries cleared during it (allowed), nested traversals.
+do
+  local t = {}
+  for i = 1, 100 do t[i] = i end
+  for i = 1, 100 do t["s" .. i] = i * 2 end
+  for i = 1, 50 do t[i + 0.5] = i * 3 end
+  t[true] = 7
+  local sum, ints, strs, floats, others = 0, 0, 0, 0, 0
+  for k, v in pairs(t) do
+    sum = sum + v
+    if math.type(k) == "integer" then ints = ints + 1
+    elseif type(k) == "string" then strs = strs + 1
+    elseif type(k) == "number" then floats = floats + 1
+    else others = others + 1 end
+  end
+  print("pairs", sum, ints, strs, floats, others)
+  for k, v in pairs(t) do t[k] = v * 2 end
+  local s2 = 0
+  for _, v in pairs(t) do s2 = s2 + v end
+  for k in pairs(t) do if type(k) == "string" then t[k] = nil end end
+  local left = 0
+  for _ in pairs(t) do left = left + 1 end
+  print("changed", s2, left)
+  local m = {}
+  for i = 1, 20 do m["r" .. i] = { a = i, b = i * 2 } end
+  local tot = 0
+  for _, row in pairs(m) do
+    for _, x in pairs(row) do tot = tot + x end
+  end
+  print("nested pairs", tot)
+end

@@ -141,6 +141,12 @@ fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
     Some(if neg { n.wrapping_neg() } else { n })
 }
 
+/// Whether `f` is `next` (the iterator `pairs` returns), which a JIT may compute
+/// inline.
+pub fn is_next(f: ferrous_runtime::NativeFn) -> bool {
+    std::ptr::fn_addr_eq(f, next as ferrous_runtime::NativeFn)
+}
+
 /// Whether `f` is the iterator `ipairs` returns, which a JIT may compute inline.
 pub fn is_ipairs_iterator(f: ferrous_runtime::NativeFn) -> bool {
     std::ptr::fn_addr_eq(f, ipairs_aux as ferrous_runtime::NativeFn)
