@@ -13,6 +13,8 @@
 //! - Upvalue objects that are different constants are different.
 //! - `TSet` is a helper that may add a key and resize its table: it may write any
 //!   table slot and change any table's shape (array and node addresses and sizes).
+//! - A table's border (`TLen`) and the entries a traversal visits (`TNext`) change with
+//!   any store of a value.
 //! - No op of a trace changes a metatable, a string or the base frame's function.
 
 use crate::ins::{Ins, Ref};
@@ -77,7 +79,8 @@ fn effect(t: &Trace, load: &Ins, s: &Ins) -> Effect {
                 Effect::Clobbers
             }
         }
-        (Op::TLen, Op::AStore | Op::HStore) => Effect::Clobbers,
+        // A stored nil moves the border and makes an entry one traversal skips.
+        (Op::TLen | Op::TNext, Op::AStore | Op::HStore) => Effect::Clobbers,
         _ => Effect::None,
     }
 }

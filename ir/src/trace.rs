@@ -226,6 +226,15 @@ impl Trace {
         Ref::ins(i, ins.ty)
     }
 
+    /// Removes instruction `i` (it becomes a `Nop`; nothing may refer to it).
+    pub fn nop(&mut self, i: usize) {
+        let prev = self.ins[i].prev;
+        self.ins[i] = Ins {
+            prev,
+            ..Ins::new(Op::Nop, Ty::Void, 0, 0)
+        };
+    }
+
     /// The last instruction with `op`, the start of a backwards search.
     pub fn chain_head(&self, op: Op) -> Option<usize> {
         match self.chain.get(op as usize) {

@@ -347,9 +347,7 @@ impl Engine {
                 None => r,
             },
         );
-        if rec.allocates {
-            rec.gc_check();
-        }
+        rec.place_gc_check();
         if root.is_some() {
             rec.close_side();
         } else {

@@ -218,6 +218,12 @@ impl Recorder {
             });
             rec.make_room();
         }
+        if side.is_none() {
+            // A root trace starts with the check for a collection, should it allocate:
+            // its side traces come back to its start, where nothing else can check.
+            rec.snapshot(start_pc);
+            rec.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
+        }
         rec
     }
 
@@ -1546,12 +1552,21 @@ impl Recorder {
         self.dirty = false;
     }
 
-    /// Leaves the trace, at the end of an iteration, when a collection is due (what
-    /// the iteration allocated made it so): the interpreter collects and the trace
-    /// is entered again at the next back-edge.
-    pub fn gc_check(&mut self) {
-        self.snapshot(self.end_pc);
-        self.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
+    /// Where a trace checks whether a collection is due, and leaves for it (what
+    /// the trace allocated made it so; the interpreter collects and enters the trace
+    /// again at the next back-edge): a root trace that allocates at its start, which
+    /// peeling copies to the start of every iteration (and which is removed from a
+    /// root trace that does not); a side trace that allocates at its end, before it
+    /// goes on in its root.
+    pub fn place_gc_check(&mut self) {
+        match (self.parent, self.allocates) {
+            (None, false) => self.trace.nop(0),
+            (Some(_), true) => {
+                self.snapshot(self.end_pc);
+                self.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
+            }
+            _ => {}
+        }
     }
 
     /// Closes a side trace: a last snapshot, where it ends, lists the registers to
