@@ -500,7 +500,7 @@ fn check_ferrous_jit(script: &Script) -> Result<(), String> {
 }
 
 /// Scripts whose output depends on when collections happen (finalizer order).
-const GC_TIMING_DEPENDENT: &[&str] = &["gc_weak"];
+const GC_TIMING_DEPENDENT: &[&str] = &["gc_weak", "jit_gc_exit"];
 
 fn check_ferrous_gc_stress(script: &Script) -> Result<(), String> {
     if GC_TIMING_DEPENDENT.contains(&script.name.as_str()) {

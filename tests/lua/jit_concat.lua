@@ -64,19 +64,3 @@ do
   for i = 1, 300 do r[i] = "v" .. vals[i] end
   print("metamethod", r[199], r[200], r[300])
 end
-
--- The loop's allocating path runs in its trace and every iteration leaves it for a
--- side trace that goes back to its start: the collector still runs during the loop
--- (it finalizes an object dropped before it).
-do
-  local finalized = false
-  local function drop() setmetatable({}, { __gc = function() finalized = true end }) end
-  drop()
-  local s, seen = 0, false
-  for i = 1, 300000 do
-    local str = "abcdefghijklmnopqrstuvwxyz" .. i
-    if i > 100 then s = s + #str else s = s - 1 end
-    seen = seen or finalized
-  end
-  print("side trace loop", s, seen)
-end
