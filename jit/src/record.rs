@@ -671,13 +671,7 @@ impl Recorder {
         }
         let i0 = self.live(st, a).as_int_unchecked();
         let runs = if s > 0 { i0 <= lim } else { i0 >= lim };
-        let cmp = match (s > 0, runs) {
-            (true, true) => Op::Le,
-            (true, false) => Op::Gt,
-            (false, true) => Op::Ge,
-            (false, false) => Op::Lt,
-        };
-        self.guard(cmp, init, limit, pc);
+        self.guard_runs(s > 0, runs, (init, limit), pc);
         if runs {
             // The count as an unsigned difference: the bits of the wrapping one.
             let count = if k == Some(1) {
@@ -715,17 +709,23 @@ impl Recorder {
         let zero = self.trace.knum(0.0);
         self.guard(if s > 0.0 { Op::Gt } else { Op::Lt }, step, zero, pc);
         let runs = if s > 0.0 { i0 <= lim } else { i0 >= lim };
-        let cmp = match (s > 0.0, runs) {
+        self.guard_runs(s > 0.0, runs, (init, limit), pc);
+        if runs {
+            self.set(a + 3, init);
+        }
+        Ok(())
+    }
+
+    /// Guards whether a `for` loop counting `up` (or down) from `init` to `limit`
+    /// runs at all, as it did (`runs`) when recorded.
+    fn guard_runs(&mut self, up: bool, runs: bool, (init, limit): (Ref, Ref), pc: u32) {
+        let cmp = match (up, runs) {
             (true, true) => Op::Le,
             (true, false) => Op::Gt,
             (false, true) => Op::Ge,
             (false, false) => Op::Lt,
         };
         self.guard(cmp, init, limit, pc);
-        if runs {
-            self.set(a + 3, init);
-        }
-        Ok(())
     }
 
     /// The key operand `n` of a table access `op`, and its live value: an immediate
@@ -1017,24 +1017,40 @@ impl Recorder {
         Ok((Upval::Obj(r), up.get()))
     }
 
-    /// The call of a generic `for`'s iterator, when it is `ipairs`'s (its identity
-    /// guarded): the next index, and the table's value there, read as `t[i]` is.
+    /// The call of a generic `for`'s iterator, when it is `ipairs`'s or `next` (for
+    /// `pairs`), its identity guarded: its two results, or nil where the traversal
+    /// ends.
     fn tfor_call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
         let op = Bc::TForCall;
         let a = i.a() as usize;
         let live_f = self.live(st, a);
         let nf = live_f.as_nclosure().ok_or(Abort::Nyi(op))?.f;
-        if ferrous_interp::stdlib::base::is_next(nf) {
-            return self.next_call(st, i, pc);
-        }
-        if !ferrous_interp::stdlib::base::is_ipairs_iterator(nf) {
+        let name = if ferrous_interp::stdlib::base::is_next(nf) {
+            "next"
+        } else if ferrous_interp::stdlib::base::is_ipairs_iterator(nf) {
+            "ipairs iterator"
+        } else {
             return Err(Abort::Nyi(op));
-        }
+        };
         let f = self.get(st, a, pc, op)?;
-        let k = self
-            .trace
-            .kgc(Ty::NFunc, live_f.object_addr(), "ipairs iterator");
+        let k = self.trace.kgc(Ty::NFunc, live_f.object_addr(), name);
         self.guard(Op::Eq, f, k, pc);
+        let results = if name == "next" {
+            self.next_entry(st, a, pc)?
+        } else {
+            self.ipairs_entry(st, a, pc)?
+        };
+        let nil = self.trace.konst(Const::Nil);
+        for r in 0..i.c() as usize {
+            self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));
+        }
+        Ok(())
+    }
+
+    /// `ipairs`'s iterator on the table and index in registers `a + 1`, `a + 2`: the
+    /// next index and the table's value there, read as `t[i]` is.
+    fn ipairs_entry(&mut self, st: &State, a: usize, pc: u32) -> Result<[Ref; 2], Abort> {
+        let op = Bc::TForCall;
         let t = self.get(st, a + 1, pc, op)?;
         let ctl = self.get(st, a + 2, pc, op)?;
         if ctl.ty() != Ty::Int {
@@ -1046,27 +1062,18 @@ impl Recorder {
         let live_t = self.live(st, a + 1);
         let v = self.table_get(st, live_t, t, key, Value::int(next), pc, op)?;
         let nil = self.trace.konst(Const::Nil);
-        let results = if v.ty() == Ty::Nil {
+        Ok(if v.ty() == Ty::Nil {
             [nil, nil]
         } else {
             [key, v]
-        };
-        for r in 0..i.c() as usize {
-            self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));
-        }
-        Ok(())
+        })
     }
 
-    /// `next(t, k)` as a generic `for`'s iterator (`pairs`), its identity guarded: a
-    /// helper finds the position of the next entry, which is then loaded from the part
-    /// it was in when recorded (guarded), key and value with their types guarded.
-    fn next_call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+    /// `next` on the table and key in registers `a + 1`, `a + 2`: a helper finds the
+    /// position of the next entry, which is then loaded from the part it was in when
+    /// recorded (guarded), key and value with their types guarded.
+    fn next_entry(&mut self, st: &State, a: usize, pc: u32) -> Result<[Ref; 2], Abort> {
         let op = Bc::TForCall;
-        let a = i.a() as usize;
-        let live_f = self.live(st, a);
-        let f = self.get(st, a, pc, op)?;
-        let k = self.trace.kgc(Ty::NFunc, live_f.object_addr(), "next");
-        self.guard(Op::Eq, f, k, pc);
         let t = self.get(st, a + 1, pc, op)?;
         let key = self.get(st, a + 2, pc, op)?;
         let tab = table_of(self.live(st, a + 1), t, op)?;
@@ -1074,41 +1081,33 @@ impl Recorder {
             .next_position(self.live(st, a + 2))
             .map_err(|_| Abort::NyiType(op))?;
         let at = self.trace.emit(Op::TNext, Ty::Int, t, key);
-        let nil = self.trace.konst(Const::Nil);
-        let results = match pos {
-            None => {
-                let end = self.trace.kint(-1);
-                self.guard(Op::Eq, at, end, pc);
-                [nil, nil]
-            }
-            Some(p) => {
-                let (live_k, live_v) = tab.entry_at(p);
-                let kty = Ty::of(live_k).ok_or(Abort::NyiType(op))?;
-                let vty = Ty::of(live_v).ok_or(Abort::NyiType(op))?;
-                let asize = self.field(t, Field::TabAsize);
-                if p < tab.array_len() {
-                    let zero = self.trace.kint(0);
-                    self.guard(Op::Ge, at, zero, pc);
-                    self.guard(Op::Lt, at, asize, pc);
-                    let one = self.trace.kint(1);
-                    let k = self.trace.emit(Op::Add, Ty::Int, at, one);
-                    let arr = self.field(t, Field::TabArray);
-                    let slot = self.trace.emit(Op::ARef, Ty::Ptr, arr, k);
-                    [k, self.trace.emit1(Op::ALoad, vty, slot)]
-                } else {
-                    self.guard(Op::Ge, at, asize, pc);
-                    let n = self.trace.emit(Op::Sub, Ty::Int, at, asize);
-                    let nodes = self.field(t, Field::TabNodes);
-                    let slot = self.trace.emit(Op::NRef, Ty::Ptr, nodes, n);
-                    let k = self.trace.emit1(Op::NKey, kty, slot);
-                    [k, self.trace.emit1(Op::HLoad, vty, slot)]
-                }
-            }
+        let Some(p) = pos else {
+            let end = self.trace.kint(-1);
+            self.guard(Op::Eq, at, end, pc);
+            let nil = self.trace.konst(Const::Nil);
+            return Ok([nil, nil]);
         };
-        for r in 0..i.c() as usize {
-            self.set(a + 4 + r, results.get(r).copied().unwrap_or(nil));
-        }
-        Ok(())
+        let (live_k, live_v) = tab.entry_at(p);
+        let kty = Ty::of(live_k).ok_or(Abort::NyiType(op))?;
+        let vty = Ty::of(live_v).ok_or(Abort::NyiType(op))?;
+        let asize = self.field(t, Field::TabAsize);
+        Ok(if p < tab.array_len() {
+            let zero = self.trace.kint(0);
+            self.guard(Op::Ge, at, zero, pc);
+            self.guard(Op::Lt, at, asize, pc);
+            let one = self.trace.kint(1);
+            let k = self.trace.emit(Op::Add, Ty::Int, at, one);
+            let arr = self.field(t, Field::TabArray);
+            let slot = self.trace.emit(Op::ARef, Ty::Ptr, arr, k);
+            [k, self.trace.emit1(Op::ALoad, vty, slot)]
+        } else {
+            self.guard(Op::Ge, at, asize, pc);
+            let n = self.trace.emit(Op::Sub, Ty::Int, at, asize);
+            let nodes = self.field(t, Field::TabNodes);
+            let slot = self.trace.emit(Op::NRef, Ty::Ptr, nodes, n);
+            let k = self.trace.emit1(Op::NKey, kty, slot);
+            [k, self.trace.emit1(Op::HLoad, vty, slot)]
+        })
     }
 
     /// A call, recorded when it is to a Lua function (inlined) or to a `math` function
@@ -1168,14 +1167,17 @@ impl Recorder {
             ("log", _) => float(self, MathFn::Log)?,
             _ => return Err(Abort::NyiType(op)),
         };
-        if nres >= 1 {
-            self.set(a, v);
-            let nil = self.trace.konst(Const::Nil);
-            for r in 1..nres as usize {
-                self.set(a + r, nil);
-            }
-        }
+        self.set_results(a, v, nres as usize);
         Ok(())
+    }
+
+    /// The `n` results of a call of a library function that returns `v`, from
+    /// register `a` on: `v`, then nils.
+    fn set_results(&mut self, a: usize, v: Ref, n: usize) {
+        let nil = self.trace.konst(Const::Nil);
+        for r in 0..n {
+            self.set(a + r, if r == 0 { v } else { nil });
+        }
     }
 
     /// A call of the `string` function `name` (`string.byte(s [, i])` of one byte in
@@ -1220,13 +1222,7 @@ impl Recorder {
         } else {
             self.byte(s, live_s, at, live_at, pc, op)?
         };
-        if nres >= 1 {
-            self.set(a, v);
-            let nil = self.trace.konst(Const::Nil);
-            for r in 1..nres as usize {
-                self.set(a + r, nil);
-            }
-        }
+        self.set_results(a, v, nres as usize);
         Ok(())
     }
 
