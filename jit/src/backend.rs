@@ -2,14 +2,14 @@
 //!
 //! The function takes the address of the base frame's first stack slot, of a counter
 //! it adds its loop iterations to, and of the heap (for the helpers that store into
-//! tables), and returns the trace's number and the
-//! snapshot it left through (`exit_code`). The pre-roll (the IR before `Loop`) is the
-//! entry block; the loop body is a header block whose parameters are the PHIs, and
-//! which jumps back to itself with the PHIs' second operands. A failed guard branches
-//! to its snapshot's cold exit block (one per snapshot) that writes the snapshot's
-//! registers back to the stack (payload and tag, as `Value`'s layout contract gives
-//! them). Operations without a machine instruction call helpers in `helpers`, which
-//! never unwind.
+//! tables, allocate, or check whether a collection is due), and returns the trace's
+//! number and the snapshot it left through (`exit_code`). The pre-roll (the IR before
+//! `Loop`) is the entry block; the loop body is a header block whose parameters are
+//! the PHIs, and which jumps back to itself with the PHIs' second operands. A failed
+//! guard branches to its snapshot's cold exit block (one per snapshot) that writes the
+//! snapshot's registers back to the stack (payload and tag, as `Value`'s layout
+//! contract gives them). Operations without a machine instruction call helpers in
+//! `helpers` and `native`, which never unwind.
 //!
 //! Traces link through the stack, as the interpreter would run them: an exit block
 //! then reads its slot in the trace's link table and, once a side trace is attached
@@ -754,8 +754,8 @@ impl Lower<'_> {
         self.call(f, args, Some(types::I64)).expect("a result")
     }
 
-    /// Calls the helper at address `f` (an `extern "C"` function of `helpers`, or
-    /// `native::table_set`), which returns a value of type `ret` or nothing.
+    /// Calls the helper at address `f` (an `extern "C"` function of `helpers` or
+    /// `native`), which returns a value of type `ret` or nothing.
     fn call(&mut self, f: usize, args: &[CValue], ret: Option<types::Type>) -> Option<CValue> {
         let mut sig = Signature::new(CallConv::SystemV);
         for &a in args {

@@ -1,6 +1,6 @@
 //! Helpers that compiled traces call for operations without a machine instruction.
 //! Each is an `extern "C"` function of plain numbers and object addresses, and none
-//! can unwind. (The one that needs the heap is `native::table_set`.)
+//! can unwind. (Those that need the heap are in `native`.)
 
 use ferrous_ir::op::MathFn;
 use ferrous_runtime::number::{lua_fmod, lua_idiv, shift_left as lua_shl};

@@ -3,6 +3,7 @@
 #![allow(unsafe_code)]
 
 use crate::backend::Compiled;
+use ferrous_interp::stdlib::string::sub_bytes;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::state::number_to_bytes;
 use ferrous_runtime::thread::Thread;
@@ -90,26 +91,7 @@ pub extern "C" fn str_sub(heap: *mut Heap, s: usize, i: i64, j: i64) -> usize {
     // SAFETY: as in `table_set`.
     let heap = unsafe { &mut *heap };
     let s: Gc<LuaStr> = Gc::from_addr(s);
-    let bytes = s.as_bytes();
-    let len = bytes.len() as i64;
-    let first = match i {
-        i if i > 0 => i,
-        0 => 1,
-        i if i < -len => 1,
-        i => len + i + 1,
-    };
-    let last = match j {
-        j if j > len => len,
-        j if j >= 0 => j,
-        j if j < -len => 0,
-        j => len + j + 1,
-    };
-    let part = if first <= last {
-        &bytes[first as usize - 1..last as usize]
-    } else {
-        &[][..]
-    };
-    heap.intern(part).addr()
+    heap.intern(sub_bytes(s.as_bytes(), i, j)).addr()
 }
 
 /// The helper of `Cat`: the concatenation of two strings or numbers (with words `ap`,
@@ -117,17 +99,15 @@ pub extern "C" fn str_sub(heap: *mut Heap, s: usize, i: i64, j: i64) -> usize {
 pub extern "C" fn concat(heap: *mut Heap, ap: u64, at: u64, bp: u64, bt: u64) -> usize {
     // SAFETY: as in `table_set`.
     let heap = unsafe { &mut *heap };
-    let mut out = text_of(Value::raw(ap, at as u8));
-    out.extend_from_slice(&text_of(Value::raw(bp, bt as u8)));
-    heap.intern(&out).addr()
-}
-
-/// A string's bytes, or a number's text as `tostring` writes it.
-fn text_of(v: Value) -> Vec<u8> {
-    match v.as_string() {
-        Some(s) => s.as_bytes().to_vec(),
-        None => number_to_bytes(v),
+    let mut out = Vec::new();
+    for v in [Value::raw(ap, at as u8), Value::raw(bp, bt as u8)] {
+        // A string's bytes, or a number's text as `tostring` writes it.
+        match v.as_string() {
+            Some(s) => out.extend_from_slice(s.as_bytes()),
+            None => out.extend(number_to_bytes(v)),
+        }
     }
+    heap.intern(&out).addr()
 }
 
 /// The helper of `GcCheck`: 1 when a collection is due, else 0.

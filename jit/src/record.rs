@@ -1032,9 +1032,7 @@ impl Recorder {
         } else {
             return Err(Abort::Nyi(op));
         };
-        let f = self.get(st, a, pc, op)?;
-        let k = self.trace.kgc(Ty::NFunc, live_f.object_addr(), name);
-        self.guard(Op::Eq, f, k, pc);
+        self.callee_is(st, a, name, pc, op)?;
         let results = if name == "next" {
             self.next_entry(st, a, pc)?
         } else {
@@ -1128,11 +1126,7 @@ impl Recorder {
         if nargs != 1 || nres < 0 {
             return Err(Abort::Nyi(op));
         }
-        let f = self.get(st, a, pc, op)?;
-        let k = self
-            .trace
-            .kgc(Ty::NFunc, live_f.object_addr(), format!("math.{name}"));
-        self.guard(Op::Eq, f, k, pc);
+        self.callee_is(st, a, format!("math.{name}"), pc, op)?;
         let x = self.get(st, a + 1, pc, op)?;
         let float = |r: &mut Self, f: MathFn| -> Result<Ref, Abort> {
             if !x.ty().is_number() {
@@ -1191,12 +1185,7 @@ impl Recorder {
         if !(1..=most).contains(&nargs) || nres < 0 {
             return Err(Abort::NyiCall);
         }
-        let f = self.get(st, a, pc, op)?;
-        let live_f = self.live(st, a);
-        let k = self
-            .trace
-            .kgc(Ty::NFunc, live_f.object_addr(), format!("string.{name}"));
-        self.guard(Op::Eq, f, k, pc);
+        self.callee_is(st, a, format!("string.{name}"), pc, op)?;
         let s = self.get(st, a + 1, pc, op)?;
         let live_s = self.live(st, a + 1).as_string().ok_or(Abort::NyiType(op))?;
         let (at, live_at) = if nargs >= 2 {
@@ -1247,6 +1236,23 @@ impl Recorder {
         Ok(self.trace.emit(Op::SByte, Ty::Int, s, at))
     }
 
+    /// Guards that register `a` holds the function it holds now (shown as `label`):
+    /// the trace computes or inlines that one.
+    fn callee_is(
+        &mut self,
+        st: &State,
+        a: usize,
+        label: impl Into<String>,
+        pc: u32,
+        op: Bc,
+    ) -> Result<(), Abort> {
+        let f = self.get(st, a, pc, op)?;
+        let live = self.live(st, a);
+        let k = self.trace.kgc(f.ty(), live.object_addr(), label);
+        self.guard(Op::Eq, f, k, pc);
+        Ok(())
+    }
+
     /// Enters the Lua function `cl` that `i` calls, after guarding its identity.
     fn inline(&mut self, st: &State, i: Instr, cl: Gc<LuaClosure>, pc: u32) -> Result<(), Abort> {
         let op = Bc::Call;
@@ -1262,10 +1268,7 @@ impl Recorder {
         if self.proto == p || self.inlined.iter().any(|f| f.closure.proto == p) {
             return Err(Abort::Recursion);
         }
-        let f = self.get(st, a, pc, op)?;
-        let label = format!("function {}", location(&p, 0));
-        let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, label);
-        self.guard(Op::Eq, f, k, pc);
+        self.callee_is(st, a, format!("function {}", location(&p, 0)), pc, op)?;
         let func = self.off() + a;
         self.inlined.push(Inlined {
             func,

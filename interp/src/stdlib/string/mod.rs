@@ -27,8 +27,6 @@ use crate::vm::api;
 use crate::vm::meta::{self, ArithOp};
 use pattern::{Cap, MatchState};
 
-/// Creates the `string` table, stores it in the globals, and installs the metatable
-/// shared by all strings.
 /// The `string` functions a JIT may compute inline, by name, when `f` is one of them.
 pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
     type F = ferrous_runtime::NativeFn;
@@ -39,6 +37,8 @@ pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
         .map(|&(_, name)| name)
 }
 
+/// Creates the `string` table, stores it in the globals, and installs the metatable
+/// shared by all strings.
 pub fn open(st: &mut State) {
     let t = st.new_table(0, 20);
     let fns: &[(&'static str, ferrous_runtime::NativeFn)] = &[
@@ -97,6 +97,16 @@ fn posrelat_start(pos: i64, len: usize) -> usize {
         1
     } else {
         (len as i64 + pos + 1) as usize
+    }
+}
+
+/// `string.sub(s, i, j)` of the bytes `s`.
+pub fn sub_bytes(s: &[u8], i: i64, j: i64) -> &[u8] {
+    let (start, end) = (posrelat_start(i, s.len()), posrelat_end(j, s.len()));
+    if start <= end {
+        &s[start - 1..end]
+    } else {
+        &[]
     }
 }
 
@@ -192,14 +202,8 @@ fn str_len(st: &mut State) -> LuaResult<usize> {
 
 fn str_sub(st: &mut State) -> LuaResult<usize> {
     let s = st.check_str(1)?;
-    let l = s.len();
-    let start = posrelat_start(st.check_int(2)?, l);
-    let end = posrelat_end(st.opt_int(3, -1)?, l);
-    if start <= end {
-        st.push_str(&s.as_bytes()[start - 1..end]);
-    } else {
-        st.push_str(b"");
-    }
+    let (i, j) = (st.check_int(2)?, st.opt_int(3, -1)?);
+    st.push_str(sub_bytes(s.as_bytes(), i, j));
     Ok(1)
 }
 
