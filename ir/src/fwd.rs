@@ -15,7 +15,8 @@
 //!   table slot and change any table's shape (array and node addresses and sizes).
 //! - A table's border (`TLen`) and the entries a traversal visits (`TNext`) change with
 //!   any store of a value.
-//! - No op of a trace changes a metatable, a string or the base frame's function.
+//! - No op of a trace changes a metatable, a string, a closure or the base frame's
+//!   function.
 
 use crate::ins::{Ins, Ref};
 use crate::op::{Field, Op};
@@ -27,7 +28,12 @@ pub fn find(t: &Trace, ins: &Ins) -> Option<Ref> {
     match ins.op {
         Op::BaseFn => return crate::cse::find(t, ins),
         Op::SLoad => return None,
-        Op::FLoad if matches!(Field::from_lit(ins.b), Some(Field::StrLen | Field::TabMeta)) => {
+        Op::FLoad
+            if matches!(
+                Field::from_lit(ins.b),
+                Some(Field::StrLen | Field::TabMeta | Field::FnProto)
+            ) =>
+        {
             return crate::cse::find(t, ins)
         }
         _ => {}

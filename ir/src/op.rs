@@ -108,6 +108,7 @@ ops! {
     BaseFn   Load    None None "The base frame's function (the slot below its first register).";
     ULoad    LoadGuard Ref None "The value of upvalue object `a`.";
     UStore   Store   Ref  Ref  "Upvalue object `a` := `b`.";
+    UpvalOf  Pure    Ref  Lit  "Upvalue object `b` of Lua closure `a` (a closure's upvalue objects never change).";
     UOuter   Guard   Ref  None "Guard that upvalue object `a` is closed or open below the trace's base frame (not one of the trace's registers).";
     UAlias   Guard   Ref  Lit  "Guard that upvalue object `a` is open at stack slot `b` of the trace's base frame.";
     FLoad    Load    Ref  Lit  "Field `b` (a `Field`) of object `a`.";
@@ -209,6 +210,8 @@ pub enum Field {
     TabMeta,
     /// A string's length in bytes.
     StrLen,
+    /// A Lua closure's prototype.
+    FnProto,
 }
 
 impl Field {
@@ -219,6 +222,7 @@ impl Field {
         Field::TabHsize,
         Field::TabMeta,
         Field::StrLen,
+        Field::FnProto,
     ];
 
     pub fn from_lit(n: u32) -> Option<Field> {
@@ -228,7 +232,7 @@ impl Field {
     /// The type of the field's value.
     pub fn ty(self) -> crate::Ty {
         match self {
-            Field::TabArray | Field::TabNodes => crate::Ty::Ptr,
+            Field::TabArray | Field::TabNodes | Field::FnProto => crate::Ty::Ptr,
             _ => crate::Ty::Int,
         }
     }
@@ -241,6 +245,7 @@ impl Field {
             Field::TabHsize => "tab.hsize",
             Field::TabMeta => "tab.meta",
             Field::StrLen => "str.len",
+            Field::FnProto => "fn.proto",
         }
     }
 }

@@ -138,8 +138,13 @@ impl Trace {
     /// An object constant with the label the printer shows for it.
     pub fn kgc(&mut self, ty: Ty, addr: usize, label: impl Into<String>) -> Ref {
         let r = self.konst(Const::Gc(ty, addr));
-        self.const_labels.insert(r.index() as u32, label.into());
+        self.label(r, label);
         r
+    }
+
+    /// Sets the label the printer shows for constant `r`.
+    pub fn label(&mut self, r: Ref, label: impl Into<String>) {
+        self.const_labels.insert(r.index() as u32, label.into());
     }
 
     /// The constant `r` refers to.

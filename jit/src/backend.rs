@@ -226,10 +226,7 @@ impl Lower<'_> {
                     }
                     self.b.ins().jump(header, &args);
                     self.b.switch_to_block(header);
-                    let flags = MemFlags::trusted();
-                    let n = self.b.ins().load(types::I64, flags, self.iterations, 0);
-                    let n = self.b.ins().iadd_imm(n, 1);
-                    self.b.ins().store(flags, n, self.iterations, 0);
+                    self.count_iteration();
                     for (k, &(left, _)) in phis.iter().enumerate() {
                         self.vals[left.index()] = Some(self.b.block_params(header)[k]);
                     }
@@ -265,6 +262,8 @@ impl Lower<'_> {
         self.write_back(last);
         match self.links.root {
             Some(root) => {
+                // Back at a loop's start: one more iteration of the tree it links to.
+                self.count_iteration();
                 let callee = self.b.ins().iconst(types::I64, root as i64);
                 let args = [self.base, self.iterations, self.heap];
                 self.b.ins().return_call_indirect(self.sig, callee, &args);
@@ -277,6 +276,14 @@ impl Lower<'_> {
         }
         self.b.seal_all_blocks();
         Ok(())
+    }
+
+    /// Adds one to the iteration counter of the trace being run.
+    fn count_iteration(&mut self) {
+        let flags = MemFlags::trusted();
+        let n = self.b.ins().load(types::I64, flags, self.iterations, 0);
+        let n = self.b.ins().iadd_imm(n, 1);
+        self.b.ins().store(flags, n, self.iterations, 0);
     }
 
     /// Writes the registers of snapshot `snap` back to the stack.
@@ -463,6 +470,7 @@ impl Lower<'_> {
                     Field::TabHsize => l.table_nodes_len,
                     Field::TabMeta => l.table_meta,
                     Field::StrLen => l.str_len,
+                    Field::FnProto => l.closure_proto,
                 };
                 self.b.ins().load(types::I64, Mem::Table.flags(), obj, off)
             }
@@ -524,6 +532,13 @@ impl Lower<'_> {
                 let up = self.val(a());
                 let slot = self.upval_slot(up);
                 return Ok(self.load_value(i, (slot, 0, Mem::Any), ty, true));
+            }
+            Op::UpvalOf => {
+                let cl = self.val(a());
+                let off = layout().closure_upvals + 8 * ins.b as i32;
+                self.b
+                    .ins()
+                    .load(types::I64, MemFlags::trusted().with_readonly(), cl, off)
             }
             Op::UAlias => {
                 let up = self.val(a());

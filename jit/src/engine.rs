@@ -92,19 +92,36 @@ struct CompiledTrace {
     exits: Vec<u64>,
     entries: u64,
     iterations: u64,
+    /// Bytecode instructions recorded: of one iteration of the loop (a root trace),
+    /// or of the path a side trace takes.
+    span: u64,
+    /// Bytecode instructions its entries ran as machine code, about: for each entry,
+    /// the root's span for the pre-roll and every iteration, and the span of the side
+    /// trace it left through.
+    work: u64,
     /// Snapshots below this one belong to the pre-roll: leaving through them means the
     /// trace did not get through one iteration.
     loop_snap: usize,
     early_exits: u64,
-    /// Object constants of the trace, marked while it lives.
+    /// Object constants of the trace, and the prototypes its guards compare with,
+    /// marked while it lives.
     consts: Vec<Value>,
+    protos: Vec<Gc<Proto>>,
 }
 
-/// Entries after which a trace that averages under two loop iterations per entry, or
-/// leaves from its pre-roll more often than not, is retired: entering and leaving cost
-/// about what a few interpreted iterations do (callgrind: a loop of one iteration per
-/// entry, varargs's `for i = 1, #t`, ran 1.6% more instructions with its trace).
+/// Entries after which a trace is retired if its entries ran under `MIN_WORK`
+/// bytecode instructions each as machine code, or it leaves from its pre-roll more
+/// often than not.
 const RETIRE_AFTER: u64 = 200;
+
+/// Entering a trace and leaving it costs about what interpreting this many bytecode
+/// instructions does. Callgrind: varargs's `for i = 1, #t` ran 7 per entry (three
+/// per iteration, two iterations, and a side trace's one), and 1.6% more machine
+/// instructions with its trace than without. Work, not iterations, is what counts: a
+/// loop in recursive code gets few iterations per entry, its side traces (down into
+/// the recursion, or out of the loop) do the rest, and queens runs 1.6 times fewer
+/// machine instructions with its traces than without.
+const MIN_WORK: u64 = 12;
 
 /// Times an exit is taken before a side trace is recorded from it (LuaJIT's default),
 /// doubled after each aborted recording from it.
@@ -201,6 +218,35 @@ impl Engine {
     /// Runs trace `n` in the running frame. Returns false if the stack could not make
     /// room for it.
     fn enter(&mut self, st: &mut State, n: usize) -> bool {
+        let Some(mut left) = self.run(st, n) else {
+            return false;
+        };
+        // A side trace that stopped at the start of a loop with a trace, in a call it
+        // made (whose frames are pushed now): that trace runs at once, as the
+        // interpreter would run it after the loop's first iteration.
+        while self.rec.is_none() && self.traces[left.0].stop == Some(left.1) {
+            let Some(next) = self.trace_at_top(st) else {
+                break;
+            };
+            match self.run(st, next) {
+                Some(l) => left = l,
+                None => break,
+            }
+        }
+        true
+    }
+
+    /// The trace of the loop that starts where the top frame stands.
+    fn trace_at_top(&self, st: &State) -> Option<usize> {
+        let th = st.thread;
+        let top = th.frames.last()?;
+        let proto = th.stack[top.func].as_lclosure()?.proto;
+        self.by_loop.get(&Self::key(proto, top.pc)).copied()
+    }
+
+    /// Runs trace `n` once (see `enter`): the trace and exit it left through, or
+    /// `None` if the stack could not make room for it.
+    fn run(&mut self, st: &mut State, n: usize) -> Option<(usize, u32)> {
         let th = st.thread.get_mut();
         let fi = th.frames.len() - 1;
         let base = th.frames[fi].base;
@@ -208,9 +254,10 @@ impl Engine {
         // not made by a trace either.
         let end = base + self.max_slots;
         if end > MAX_STACK || !th.ensure_abs(end) {
-            return false;
+            return None;
         }
         let tr = &mut self.traces[n];
+        let iterations = tr.iterations;
         let heap = &mut st.heap;
         let code = tr
             .code
@@ -218,10 +265,15 @@ impl Engine {
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         let gc = self.traces[left].gc_exits.contains(&exit);
+        let side_span = if left != n { self.traces[left].span } else { 0 };
         let tr = &mut self.traces[n];
         if left == n && (exit as usize) < tr.loop_snap && !gc {
             tr.early_exits += 1;
+        } else {
+            // The pre-roll and each iteration run the loop's recorded path once.
+            tr.work += (tr.iterations - iterations + 1) * tr.span;
         }
+        tr.work += side_span;
         self.stats.entries += 1;
         let from = &mut self.traces[left];
         from.exits[exit as usize] += 1;
@@ -237,7 +289,7 @@ impl Engine {
         let tr = &mut self.traces[n];
         let counter = Self::counter(tr.proto, tr.start_pc);
         if tr.entries >= RETIRE_AFTER
-            && (tr.iterations < 2 * tr.entries || tr.early_exits * 2 > tr.entries)
+            && (tr.work < MIN_WORK * tr.entries || tr.early_exits * 2 > tr.entries)
         {
             // The trace leaves almost as soon as it starts (a branch or a type it did
             // not see while recording, and no side trace yet): entering it costs more
@@ -245,10 +297,10 @@ impl Engine {
             let (proto, pc) = (tr.proto, tr.start_pc);
             if self.opts.verbose {
                 eprintln!(
-                    "[TRACE {:3} {} retired: {} iterations in {} entries, {} left early]",
+                    "[TRACE {:3} {} retired: {} instructions run in {} entries, {} left early]",
                     n + 1,
                     location(&proto, pc),
-                    tr.iterations,
+                    tr.work,
                     tr.entries,
                     tr.early_exits
                 );
@@ -261,7 +313,7 @@ impl Engine {
             // Come back at the loop's next back-edge.
             st.hot.counts[counter] = 1;
         }
-        true
+        Some((left, exit))
     }
 
     /// Starts recording a side trace from exit `exit` of trace `t`, which the running
@@ -286,10 +338,7 @@ impl Engine {
         let side = Some(((t, exit), root.start_pc));
         let frames = &tr.frames[exit as usize];
         let mut rec = Recorder::new(st, tr.proto, resume, side, frames, self.opts.opts);
-        rec.other_loops = (self.by_loop.iter())
-            .filter(|(&(p, _), _)| p == tr.proto.as_ptr() as usize)
-            .map(|(&(_, pc), _)| pc)
-            .collect();
+        rec.traced_loops = self.by_loop.keys().copied().collect();
         self.rec = Some(rec);
         st.thread.get_mut().hook.mask |= HOOK_RECORD;
     }
@@ -454,6 +503,8 @@ impl Engine {
             exits: vec![0; t.snaps.len()],
             entries: 0,
             iterations: 0,
+            span: rec.pcs.len() as u64,
+            work: 0,
             loop_snap: t
                 .snaps
                 .iter()
@@ -461,6 +512,7 @@ impl Engine {
                 .unwrap_or(t.snaps.len()),
             early_exits: 0,
             consts,
+            protos: rec.protos.clone(),
         });
     }
 
@@ -575,9 +627,15 @@ impl JitEngine for Engine {
             for &c in &t.consts {
                 heap.mark_value(c);
             }
+            for &p in &t.protos {
+                heap.mark_proto(p);
+            }
         }
         if let Some(rec) = &self.rec {
             heap.mark_proto(rec.proto);
+            for &p in &rec.protos {
+                heap.mark_proto(p);
+            }
             // The objects it names so far (a callee the iteration dropped the last
             // reference to would otherwise be freed before the trace is compiled).
             for v in objects(&rec.trace) {

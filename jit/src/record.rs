@@ -139,9 +139,10 @@ pub struct Recorder {
     /// trace's frame, or the start of a loop without a trace), rather than in a root
     /// trace.
     pub to_interpreter: bool,
-    /// The first instructions of the other loops of this prototype that have traces: a
-    /// side trace that gets to one ends there and links to that trace.
-    pub other_loops: Vec<u32>,
+    /// The loops that have traces, by prototype address and first instruction: a side
+    /// trace that gets to one ends there, and links to its trace (in its own frame)
+    /// or stops for the engine to run it (in a call it made).
+    pub traced_loops: Vec<(usize, u32)>,
     /// The base frame's index and first register.
     frame: usize,
     base: usize,
@@ -161,6 +162,8 @@ pub struct Recorder {
     pub max_slots: usize,
     /// Whether the closure's identity is guarded yet.
     closure_guarded: bool,
+    /// Prototypes of inlined calls guarded by prototype: the trace keeps them alive.
+    pub protos: Vec<Gc<Proto>>,
     /// Whether the trace allocates (then it checks once an iteration whether a
     /// collection is due, and leaves for it).
     pub allocates: bool,
@@ -189,7 +192,7 @@ impl Recorder {
             end_pc: side.map_or(start_pc, |(_, root_pc)| root_pc),
             parent: side.map(|(parent, _)| parent),
             to_interpreter: false,
-            other_loops: Vec::new(),
+            traced_loops: Vec::new(),
             frame,
             base,
             inlined: Vec::new(),
@@ -201,6 +204,7 @@ impl Recorder {
             last: None,
             max_slots: 0,
             closure_guarded: false,
+            protos: Vec::new(),
             allocates: false,
         };
         rec.make_room();
@@ -275,7 +279,7 @@ impl Recorder {
             if pc == self.end_pc {
                 return Ok(true);
             }
-            if side && self.other_loops.contains(&pc) {
+            if side && self.traced_loops.contains(&(proto.as_ptr() as usize, pc)) {
                 self.end_pc = pc;
                 return Ok(true);
             }
@@ -285,6 +289,11 @@ impl Recorder {
                 // after everything before it ran as machine code.
                 return Ok(self.stop_in_interpreter(pc));
             }
+        }
+        if side && depth > 0 && self.traced_loops.contains(&(proto.as_ptr() as usize, pc)) {
+            // A loop with a trace, in a call: the engine runs that trace next, in the
+            // frames the exit pushes (a recursive call's loop, typically).
+            return Ok(self.stop_in_interpreter(pc));
         }
         // A side trace may jump back only to before its root's loop: to the loops
         // around it. Other loops would be unrolled into it.
@@ -979,27 +988,42 @@ impl Recorder {
         }
     }
 
-    /// Upvalue `n` of the running frame's closure, and its live value: a constant
-    /// object, or the slot of the base frame it is open at (guarded), which the trace
-    /// keeps in its slot map like any register. In the base frame, the first use
-    /// guards the closure's identity: the trace is then specific to it (another
-    /// closure of the same function has other upvalues). An inlined call's closure is
-    /// guarded at the call.
+    /// Upvalue `n` of the running frame's closure, and its live value: an object, or
+    /// the slot of the base frame it is open at (guarded), which the trace keeps in
+    /// its slot map like any register.
+    ///
+    /// While only one closure of the frame's function was ever made, the object is a
+    /// constant: in the base frame the first use guards the closure's identity (the
+    /// trace is then specific to it), an inlined call's closure is guarded at the
+    /// call. A function with many closures (one made per call of the function around
+    /// it) would get a trace per closure so: its upvalue objects are loaded from the
+    /// closure instead, and only its prototype is guarded (at the call).
     fn upval(&mut self, st: &State, n: usize, pc: u32) -> Result<(Upval, Value), Abort> {
-        let cl = match self.inlined.last() {
-            Some(f) => f.closure,
-            None => st.thread.stack[self.base - 1]
-                .as_lclosure()
-                .ok_or(Abort::Interrupted)?,
+        let (cl, func) = match self.inlined.last() {
+            Some(f) => (f.closure, Some(f.func)),
+            None => {
+                let cl = st.thread.stack[self.base - 1]
+                    .as_lclosure()
+                    .ok_or(Abort::Interrupted)?;
+                (cl, None)
+            }
         };
-        if !self.closure_guarded && self.inlined.is_empty() {
-            let f = self.trace.emit_raw(Ins::new(Op::BaseFn, Ty::Func, 0, 0));
-            let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, "closure");
-            self.guard(Op::Eq, f, k, pc);
-            self.closure_guarded = true;
-        }
         let up = cl.upvals()[n];
-        let r = self.trace.konst(Const::Ptr(up.as_ptr() as usize));
+        let r = if cl.proto.many_closures() {
+            let f = match func {
+                Some(s) => self.get_slot(st, s, pc, Bc::GetUpval)?,
+                None => self.trace.emit_raw(Ins::new(Op::BaseFn, Ty::Func, 0, 0)),
+            };
+            self.trace.emit_lit(Op::UpvalOf, Ty::Ptr, f, n as u32)
+        } else {
+            if !self.closure_guarded && func.is_none() {
+                let f = self.trace.emit_raw(Ins::new(Op::BaseFn, Ty::Func, 0, 0));
+                let k = self.trace.kgc(Ty::Func, cl.as_ptr() as usize, "closure");
+                self.guard(Op::Eq, f, k, pc);
+                self.closure_guarded = true;
+            }
+            self.trace.konst(Const::Ptr(up.as_ptr() as usize))
+        };
         let th = st.thread;
         let frame_end = self.base + self.proto.max_stack as usize;
         if up.thread() == Some(th) && (self.base..frame_end).contains(&up.index()) {
@@ -1265,10 +1289,22 @@ impl Recorder {
         if self.inlined.len() >= MAX_INLINE {
             return Err(Abort::CallTooDeep);
         }
-        if self.proto == p || self.inlined.iter().any(|f| f.closure.proto == p) {
+        // A side trace may follow a recursive call down to a loop with a trace.
+        let recursive = self.proto == p || self.inlined.iter().any(|f| f.closure.proto == p);
+        if recursive && self.parent.is_none() {
             return Err(Abort::Recursion);
         }
-        self.callee_is(st, a, format!("function {}", location(&p, 0)), pc, op)?;
+        if p.many_closures() {
+            // Any closure of the function will do (see `upval`).
+            let f = self.get(st, a, pc, op)?;
+            let fp = self.field(f, Field::FnProto);
+            let k = self.trace.konst(Const::Ptr(p.as_ptr() as usize));
+            self.trace.label(k, format!("proto {}", location(&p, 0)));
+            self.guard(Op::Eq, fp, k, pc);
+            self.protos.push(p);
+        } else {
+            self.callee_is(st, a, format!("function {}", location(&p, 0)), pc, op)?;
+        }
         let func = self.off() + a;
         self.inlined.push(Inlined {
             func,

@@ -3,6 +3,7 @@
 use crate::gc::{Gc, GcHeader, GcObject, GcTail, ObjKind};
 use crate::state::NativeFn;
 use crate::value::Value;
+use std::cell::Cell;
 use std::rc::Rc;
 
 pub use crate::upval::UpVal;
@@ -40,6 +41,8 @@ pub struct Proto {
     pub source: Rc<[u8]>,
     pub line_defined: u32,
     pub last_line_defined: u32,
+    /// Closures made of it so far: 0, 1, or 2 for more (what a JIT may specialize on).
+    closures: Cell<u8>,
 }
 
 // SAFETY: repr(C), header first, unique kind.
@@ -85,7 +88,14 @@ impl Proto {
             source: p.source,
             line_defined: p.line_defined,
             last_line_defined: p.last_line_defined,
+            closures: Cell::new(0),
         }
+    }
+
+    /// Whether more than one closure of this function was made: a JIT then does not
+    /// take the one it sees as the only one.
+    pub fn many_closures(&self) -> bool {
+        self.closures.get() > 1
     }
 
     /// Name of the `n`-th (1-based) local active at `pc`, as PUC's luaF_getlocalname.
@@ -134,8 +144,15 @@ unsafe impl GcTail for LuaClosure {
 }
 
 impl LuaClosure {
+    /// Byte offset of the prototype, for JIT code.
+    pub fn proto_offset() -> i32 {
+        std::mem::offset_of!(LuaClosure, proto) as i32
+    }
+
     /// The fixed part of a closure with `nupvals` upvalues.
     pub fn new(proto: Gc<Proto>, nupvals: usize) -> LuaClosure {
+        let made = &proto.closures;
+        made.set(made.get().saturating_add(1).min(2));
         LuaClosure {
             hdr: GcHeader::new(ObjKind::LuaClosure),
             proto,

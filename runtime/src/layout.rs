@@ -32,6 +32,9 @@ pub struct Layout {
     /// once closed.
     pub upval_slot: i32,
     pub upval_value: i32,
+    /// `LuaClosure`: its prototype, and its first upvalue object (a pointer each).
+    pub closure_proto: i32,
+    pub closure_upvals: i32,
 }
 
 /// The offsets of this build.
@@ -57,6 +60,8 @@ pub fn layout() -> &'static Layout {
             str_data: crate::gc::tail_offset::<crate::string::LuaStr>() as i32,
             upval_slot: UpVal::slot_offset(),
             upval_value: UpVal::value_offset(),
+            closure_proto: crate::function::LuaClosure::proto_offset(),
+            closure_upvals: crate::gc::tail_offset::<crate::function::LuaClosure>() as i32,
         }
     })
 }

@@ -429,6 +429,8 @@ fn upvaluejoin(st: &mut State) -> LuaResult<usize> {
         return Err(st.arg_error(3, "Lua function expected"));
     };
     st.heap.upvals_mut(f1)[n1 - 1] = f2.upvals()[n2 - 1];
+    // Traces take a closure's upvalue objects as fixed.
+    st.jit_flush();
     Ok(0)
 }
 
