@@ -97,7 +97,7 @@ struct CompiledTrace {
     span: u64,
     /// Bytecode instructions its entries ran as machine code, about: for each entry,
     /// the root's span for the pre-roll and every iteration, and the span of the side
-    /// trace it left through.
+    /// trace it left through at that trace's end.
     work: u64,
     /// Snapshots below this one belong to the pre-roll: leaving through them means the
     /// trace did not get through one iteration.
@@ -265,7 +265,13 @@ impl Engine {
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         let gc = self.traces[left].gc_exits.contains(&exit);
-        let side_span = if left != n { self.traces[left].span } else { 0 };
+        // A side trace that got to its end in the interpreter ran its whole path.
+        let from = &self.traces[left];
+        let side_span = if left != n && from.stop == Some(exit) {
+            from.span
+        } else {
+            0
+        };
         let tr = &mut self.traces[n];
         if left == n && (exit as usize) < tr.loop_snap && !gc {
             tr.early_exits += 1;
