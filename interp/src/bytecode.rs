@@ -218,18 +218,25 @@ opcodes! {
     VarArgPrep = ABC,
     /// extra (larger) argument for the previous instruction
     ExtraArg = Ax,
+    /// `ForLoop` without hot counting: the back-edge of a loop the JIT gave up on
+    IForLoop = ABx,
+    /// `TForLoop` without hot counting
+    ITForLoop = ABx,
+    /// `Jmp` without hot counting (a loop's backward jump)
+    IJmp = SJ,
 }
 
 /// Opcode by 7-bit number, for the safe [`Instr::op`] (no bounds check, no branch) used
-/// outside the interpreter's main loop: the compiler, the verifier, debug info and the
-/// interpreter's slow paths. The main loop itself decodes with `vm::unchecked::op` (a
-/// transmute, sound on verified code). Numbers past the table decode as `ExtraArg`,
-/// which the verifier never lets run.
+/// outside the interpreter's main loop: the compiler, the verifier, debug info, the JIT's
+/// recorder and the interpreter's slow paths. The main loop itself decodes with
+/// `vm::unchecked::op` (a transmute, sound on verified code). Numbers past the table
+/// decode as `ExtraArg`, which the verifier never lets run. The uncounted loop
+/// instructions decode as the ones they stand for: only the main loop tells them apart.
 const DECODE: [Op; 128] = {
     let mut t = [Op::ExtraArg; 128];
     let mut i = 0;
     while i < ALL_OPS.len() {
-        t[i] = ALL_OPS[i];
+        t[i] = ALL_OPS[i].counted();
         i += 1;
     }
     t
@@ -243,6 +250,26 @@ impl Op {
     }
 
     /// Decodes an opcode number; `None` for numbers past the table.
+    /// The instruction an uncounted loop instruction stands for; itself for the others.
+    pub const fn counted(self) -> Op {
+        match self {
+            Op::IForLoop => Op::ForLoop,
+            Op::ITForLoop => Op::TForLoop,
+            Op::IJmp => Op::Jmp,
+            op => op,
+        }
+    }
+
+    /// The uncounted variant of a loop's back-edge instruction.
+    pub fn uncounted(self) -> Option<Op> {
+        match self {
+            Op::ForLoop => Some(Op::IForLoop),
+            Op::TForLoop => Some(Op::ITForLoop),
+            Op::Jmp => Some(Op::IJmp),
+            _ => None,
+        }
+    }
+
     pub fn from_u8(n: u8) -> Option<Op> {
         ALL_OPS.get(n as usize).copied()
     }
@@ -304,6 +331,16 @@ impl Instr {
     pub fn sj(op: Op, sj: i32) -> Instr {
         Instr(op as u32 | ((sj + OFFSET_SJ) as u32) << POS_A)
     }
+    /// `self` with its opcode replaced by `op` (of the same format).
+    pub fn with_op(self, op: Op) -> Instr {
+        Instr(self.0 & !0x7f | op as u32)
+    }
+
+    /// `self` as compiled: an uncounted loop instruction back as the one it stands for.
+    pub fn counted(self) -> Instr {
+        self.with_op(self.op())
+    }
+
     /// The opcode; instructions built by the compiler or checked by the loader always
     /// decode.
     #[inline]

@@ -212,7 +212,7 @@ impl Engine {
 
     /// The hot counter of the loop at `pc` of `proto`.
     fn counter(proto: Gc<Proto>, pc: u32) -> usize {
-        HotCounters::slot(&proto.code[pc as usize] as *const u32 as usize)
+        HotCounters::slot(proto.code.as_ptr().wrapping_add(pc as usize) as usize)
     }
 
     /// Runs trace `n` in the running frame. Returns false if the stack could not make
@@ -312,8 +312,7 @@ impl Engine {
                 );
             }
             self.by_loop.remove(&Self::key(proto, pc));
-            self.aborts
-                .insert(Self::key(proto, pc), self.opts.max_aborts);
+            self.blacklist(proto, pc);
             self.stats.retired += 1;
         } else {
             // Come back at the loop's next back-edge.
@@ -363,7 +362,10 @@ impl Engine {
                 .or_insert(0),
         };
         *n += 1;
-        if rec.parent.is_none() {
+        let blacklisted = *n >= self.opts.max_aborts;
+        if rec.parent.is_none() && blacklisted {
+            self.blacklist(rec.proto, rec.start_pc);
+        } else if rec.parent.is_none() {
             // The loop is recorded again after a penalty, doubled at each abort, with
             // a few iterations of jitter: a loop of a few iterations entered again
             // and again would otherwise be recorded at the same iteration each time
@@ -380,14 +382,19 @@ impl Engine {
                 side_of(rec.parent),
                 rec.start_location(),
                 reason,
-                if *n >= self.opts.max_aborts {
-                    " (blacklisted)"
-                } else {
-                    ""
-                }
+                if blacklisted { " (blacklisted)" } else { "" }
             );
         }
         *self.stats.aborts.entry(reason).or_insert(0) += 1;
+    }
+
+    /// Gives up on the loop at `pc` of `proto`: it is not recorded again, and the
+    /// interpreter stops counting its iterations (its back-edges are rewritten, for
+    /// good: `jit.flush` does not bring them back).
+    fn blacklist(&mut self, proto: Gc<Proto>, pc: u32) {
+        self.aborts
+            .insert(Self::key(proto, pc), self.opts.max_aborts);
+        ferrous_interp::vm::hot::uncount_loop(proto, pc);
     }
 
     /// Optimizes and compiles the recording just closed.
@@ -455,7 +462,7 @@ impl Engine {
                         eprintln!("     -- {}", location(&p, pc));
                         last = p;
                     }
-                    let i = ferrous_interp::bytecode::Instr(p.code[pc as usize]);
+                    let i = ferrous_interp::bytecode::Instr(p.code.at(pc as usize));
                     eprintln!("{:04} {}", pc, i.op().name());
                 }
             }
@@ -598,8 +605,9 @@ impl JitEngine for Engine {
             return self.enter(st, n);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {
-            // Blacklisted: asked about as rarely as the counter allows. (The counter
-            // may be another loop's too, which then gets hot that much later.)
+            // Blacklisted, and its back-edges no longer count (`blacklist`): one
+            // that `uncount_loop` did not know. Asked about as rarely as the counter
+            // allows. (The counter may be another loop's too.)
             st.hot.counts[Self::counter(proto, pc)] = u16::MAX;
             return false;
         }

@@ -273,7 +273,7 @@ impl Recorder {
             return Err(Abort::FrameChange);
         }
         let side = self.parent.is_some();
-        let i = Instr(proto.code[pc as usize]);
+        let i = Instr(proto.code.at(pc as usize));
         let op = i.op();
         if !self.pcs.is_empty() && depth == 0 {
             if pc == self.end_pc {
@@ -1664,7 +1664,7 @@ fn truthy(ty: Ty) -> bool {
 /// Results wanted by the call just before instruction `ret_pc` of `p` (inlined calls
 /// have a fixed number).
 pub fn call_results(p: &Proto, ret_pc: u32) -> usize {
-    Instr(p.code[ret_pc as usize - 1]).c() as usize - 1
+    Instr(p.code.at(ret_pc as usize - 1)).c() as usize - 1
 }
 
 /// `chunkname:line` of instruction `pc` of `p`.

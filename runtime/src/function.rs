@@ -23,12 +23,56 @@ pub struct UpvalInfo {
     pub kind: u8,
 }
 
-/// An immutable compiled function.
+/// A function's encoded instructions (see interp's `bytecode` module). They are fixed
+/// but for one rewrite: a JIT that gives up on a loop turns its back-edge into the
+/// variant that does not count iterations (`patch`), as LuaJIT does, so the words are
+/// cells.
+pub struct Code(Box<[Cell<u32>]>);
+
+impl Code {
+    pub fn new(words: Box<[u32]>) -> Code {
+        Code(words.into_vec().into_iter().map(Cell::new).collect())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The instruction at `pc`; panics past the end.
+    #[inline]
+    pub fn at(&self, pc: usize) -> u32 {
+        self.0[pc].get()
+    }
+
+    pub fn get(&self, pc: usize) -> Option<u32> {
+        self.0.get(pc).map(Cell::get)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().map(Cell::get)
+    }
+
+    /// The address of the first instruction: the words are `u32`s in a row
+    /// (`Cell<u32>` has `u32`'s layout), which the interpreter reads through a pointer.
+    pub fn as_ptr(&self) -> *const u32 {
+        self.0.as_ptr() as *const u32
+    }
+
+    /// Replaces the instruction at `pc` by one that does what it does.
+    pub fn patch(&self, pc: usize, word: u32) {
+        self.0[pc].set(word);
+    }
+}
+
+/// A compiled function, immutable but for its `Code`'s one rewrite.
 #[repr(C)]
 pub struct Proto {
     hdr: GcHeader,
-    /// Encoded instructions (see interp's `bytecode` module).
-    pub code: Box<[u32]>,
+    pub code: Code,
     pub constants: Box<[Value]>,
     pub protos: Box<[Gc<Proto>]>,
     pub upvals: Box<[UpvalInfo]>,
@@ -76,7 +120,7 @@ impl Proto {
     pub fn new(p: ProtoParts) -> Proto {
         Proto {
             hdr: GcHeader::new(ObjKind::Proto),
-            code: p.code,
+            code: Code::new(p.code),
             constants: p.constants,
             protos: p.protos,
             upvals: p.upvals,

@@ -7,6 +7,7 @@
 //! local variable names, upvalue names) are left out.
 
 use super::*;
+use crate::bytecode::Instr;
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::value::{TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL, TAG_STRING};
 use ferrous_runtime::Value;
@@ -111,8 +112,9 @@ impl Writer {
         self.byte(p.is_vararg as u8);
         self.byte(p.max_stack);
         self.varint(p.code.len() as u64);
-        for &i in p.code.iter() {
-            self.bytes(&i.to_ne_bytes());
+        for i in p.code.iter() {
+            // A loop the JIT gave up on is dumped as compiled.
+            self.bytes(&Instr(i).counted().0.to_ne_bytes());
         }
         self.varint(p.constants.len() as u64);
         for &k in p.constants.iter() {

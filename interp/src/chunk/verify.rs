@@ -562,6 +562,10 @@ fn check_code(f: &FuncProto) -> R<Cfg> {
                     return c.err(i, "ExtraArg without an instruction that uses it");
                 }
             }
+            // Only a JIT writes these, into code verified already.
+            Op::IForLoop | Op::ITForLoop | Op::IJmp => {
+                return c.err(i, "uncounted loop instruction in loaded code");
+            }
         }
         // Jump and skip targets come from `rel`, which keeps them inside the code; only
         // the default fall-through can leave it.

@@ -216,7 +216,7 @@ fn getinfo(st: &mut State) -> LuaResult<usize> {
                     let lines = st.new_table(0, 8);
                     let p = cl.proto;
                     for (pc, &line) in p.line_info.iter().enumerate() {
-                        if Instr(p.code[pc]).op() != Op::VarArgPrep {
+                        if Instr(p.code.at(pc)).op() != Op::VarArgPrep {
                             st.heap
                                 .write_table(lines, |t| t.set_int(line as i64, Value::TRUE));
                         }

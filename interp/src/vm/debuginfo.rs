@@ -63,7 +63,7 @@ fn find_set_reg(p: &Proto, lastpc: usize, reg: u32) -> Option<usize> {
     let mut setreg = None;
     let mut jmptarget = 0usize;
     for pc in 0..lastpc.min(p.code.len()) {
-        let i = Instr(p.code[pc]);
+        let i = Instr(p.code.at(pc));
         let a = i.a();
         let change = match i.op() {
             Op::LoadNil => a <= reg && reg <= a + i.b(),
@@ -130,7 +130,7 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
         return Some(("local", n.to_vec()));
     }
     let pc = find_set_reg(p, lastpc, reg)?;
-    let i = Instr(p.code[pc]);
+    let i = Instr(p.code.at(pc));
     match i.op() {
         Op::Move => {
             let b = i.b();
@@ -177,7 +177,7 @@ pub fn get_obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str,
         Op::GetUpval => Some(("upvalue", upval_name(p, i.b() as usize))),
         Op::LoadK => const_str(p, i.bx() as usize).map(|s| ("constant", s)),
         Op::LoadKX => {
-            let ax = Instr(*p.code.get(pc + 1)?).ax_arg();
+            let ax = Instr(p.code.get(pc + 1)?).ax_arg();
             const_str(p, ax as usize).map(|s| ("constant", s))
         }
         Op::SelfOp => {
@@ -274,7 +274,7 @@ pub fn func_name(st: &State, frame_idx: usize) -> Option<(&'static str, Name)> {
 /// How the instruction at `pc` names the function it calls: the called value's name for
 /// calls, "for iterator", or the metamethod the instruction triggers.
 fn funcname_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Name)> {
-    let i = Instr(*p.code.get(pc)?);
+    let i = Instr(p.code.get(pc)?);
     let tm = match i.op() {
         Op::Call | Op::TailCall => return get_obj_name(p, pc, i.a()),
         Op::TForCall => return Some(("for iterator", b"for iterator".to_vec())),

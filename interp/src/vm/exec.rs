@@ -141,7 +141,7 @@ pub fn run(st: &mut State) -> LuaResult<()> {
         macro_rules! fetch {
             () => {{
                 let c = checked!(Some(cl.get()), None);
-                let code = c.as_ref().map_or(&[][..], |c| &c.proto.code);
+                let code = c.as_ref().map(|c| &c.proto.code);
                 Instr(unsafe { unchecked::instr(pc, code) })
             }};
         }
@@ -319,13 +319,68 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                 }
             }};
         }
-        // Runs the `Jmp` at `pc`.
+        // Runs the `Jmp` (or `IJmp`) at `pc`.
         macro_rules! take_jump {
             () => {
                 let j = fetch!();
                 pc = pc.wrapping_offset(1 + j.sj_arg() as isize);
-                if j.sj_arg() < 0 {
+                if j.sj_arg() < 0 && j.op_raw() == Op::Jmp as u8 {
                     loop_backedge!();
+                }
+            };
+        }
+        // The loop instructions, counting back-edges or not (`IForLoop`, ...).
+        macro_rules! jmp {
+            ($i:ident, $count:literal) => {
+                let i = $i;
+                pc = pc.wrapping_offset(i.sj_arg() as isize);
+                if $count && i.sj_arg() < 0 {
+                    loop_backedge!();
+                }
+            };
+        }
+        macro_rules! for_loop {
+            ($i:ident, $a:ident, $count:literal) => {
+                let (i, a) = ($i, $a);
+                let step = r!(a + 2);
+                if step.is_int() {
+                    let count = r!(a + 1).as_int_unchecked() as u64;
+                    if count > 0 {
+                        let s = step.as_int_unchecked();
+                        let idx = r!(a).as_int_unchecked().wrapping_add(s);
+                        r!(a + 1) = Value::int((count - 1) as i64);
+                        r!(a) = Value::int(idx);
+                        r!(a + 3) = Value::int(idx);
+                        pc = pc.wrapping_sub(i.bx() as usize);
+                        if $count {
+                            loop_backedge!();
+                        }
+                    }
+                } else {
+                    let s = step.as_float_unchecked();
+                    let limit = r!(a + 1).as_float_unchecked();
+                    let idx = r!(a).as_float_unchecked() + s;
+                    if if s > 0.0 { idx <= limit } else { limit <= idx } {
+                        r!(a) = Value::float(idx);
+                        r!(a + 3) = Value::float(idx);
+                        pc = pc.wrapping_sub(i.bx() as usize);
+                        if $count {
+                            loop_backedge!();
+                        }
+                    }
+                }
+            };
+        }
+        macro_rules! tfor_loop {
+            ($i:ident, $a:ident, $count:literal) => {
+                let (i, a) = ($i, $a);
+                let v = r!(a + 4);
+                if !v.is_nil() {
+                    r!(a + 2) = v;
+                    pc = pc.wrapping_sub(i.bx() as usize);
+                    if $count {
+                        loop_backedge!();
+                    }
                 }
             };
         }
@@ -629,10 +684,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     protect!(new_tbc(st, base.get() + a as usize)?);
                 }
                 Op::Jmp => {
-                    pc = pc.wrapping_offset(i.sj_arg() as isize);
-                    if i.sj_arg() < 0 {
-                        loop_backedge!();
-                    }
+                    jmp!(i, true);
+                }
+                Op::IJmp => {
+                    jmp!(i, false);
                 }
                 Op::Eq => {
                     let x = r!(a);
@@ -853,29 +908,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     next_frame!();
                 }
                 Op::ForLoop => {
-                    let step = r!(a + 2);
-                    if step.is_int() {
-                        let count = r!(a + 1).as_int_unchecked() as u64;
-                        if count > 0 {
-                            let s = step.as_int_unchecked();
-                            let idx = r!(a).as_int_unchecked().wrapping_add(s);
-                            r!(a + 1) = Value::int((count - 1) as i64);
-                            r!(a) = Value::int(idx);
-                            r!(a + 3) = Value::int(idx);
-                            pc = pc.wrapping_sub(i.bx() as usize);
-                            loop_backedge!();
-                        }
-                    } else {
-                        let s = step.as_float_unchecked();
-                        let limit = r!(a + 1).as_float_unchecked();
-                        let idx = r!(a).as_float_unchecked() + s;
-                        if if s > 0.0 { idx <= limit } else { limit <= idx } {
-                            r!(a) = Value::float(idx);
-                            r!(a + 3) = Value::float(idx);
-                            pc = pc.wrapping_sub(i.bx() as usize);
-                            loop_backedge!();
-                        }
-                    }
+                    for_loop!(i, a, true);
+                }
+                Op::IForLoop => {
+                    for_loop!(i, a, false);
                 }
                 Op::ForPrep => {
                     if protect!(for_prep(st, base.get() + a as usize)?) {
@@ -901,12 +937,10 @@ pub fn run(st: &mut State) -> LuaResult<()> {
                     reload_base!();
                 }
                 Op::TForLoop => {
-                    let v = r!(a + 4);
-                    if !v.is_nil() {
-                        r!(a + 2) = v;
-                        pc = pc.wrapping_sub(i.bx() as usize);
-                        loop_backedge!();
-                    }
+                    tfor_loop!(i, a, true);
+                }
+                Op::ITForLoop => {
+                    tfor_loop!(i, a, false);
                 }
                 Op::SetList => {
                     let ra = base.get() + a as usize;
@@ -1151,7 +1185,7 @@ pub(crate) fn finish_op(st: &mut State) -> LuaResult<()> {
     let cl = th.stack[fr.base - 1]
         .as_lclosure()
         .expect("unroll into a non-Lua frame");
-    let i = Instr(cl.proto.code[fr.pc as usize - 1]);
+    let i = Instr(cl.proto.code.at(fr.pc as usize - 1));
     let res = th.stack[th.top - 1];
     let a = fr.base + i.a() as usize;
     match i.op() {

@@ -72,7 +72,7 @@ pub fn trace_exec(st: &mut State, p: Gc<Proto>, pc: usize) -> LuaResult<()> {
         return Ok(());
     }
     // Hooks of a vararg function start after its VarArgPrep.
-    if Instr(code[pc]).op() == Op::VarArgPrep {
+    if Instr(code.at(pc)).op() == Op::VarArgPrep {
         th.get_mut().hook.old_pc = 1;
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! The cold side of hot-loop counting (the counting itself is inline in `exec::run`).
 
+use crate::bytecode::{Instr, Op};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::hot::JitEngine;
 use ferrous_runtime::thread::HOOK_RECORD;
@@ -20,6 +21,25 @@ pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> bool 
         super::exec::gc_point(st, top);
     }
     ran
+}
+
+/// Stops counting the loop that starts at instruction `start` of `proto`: its back-edges
+/// become their uncounted variants (`IForLoop`, `ITForLoop`, `IJmp`), for good. A JIT
+/// does this to a loop it gave up on, which then costs nothing more than without a JIT.
+pub fn uncount_loop(proto: Gc<Proto>, start: u32) {
+    let start = start as i64;
+    for q in 0..proto.code.len() {
+        let i = Instr(proto.code.at(q));
+        let after = q as i64 + 1;
+        let target = match i.op() {
+            Op::ForLoop | Op::TForLoop => after - i.bx() as i64,
+            Op::Jmp if i.sj_arg() < 0 => after + i.sj_arg() as i64,
+            _ => continue,
+        };
+        if let (true, Some(op)) = (target == start, i.op().uncounted()) {
+            proto.code.patch(q, i.with_op(op).0);
+        }
+    }
 }
 
 /// Recording: shows the JIT the instruction at `pc` of `proto` before it runs, and stops

@@ -25,7 +25,7 @@
 #![allow(unsafe_code)]
 
 use crate::bytecode::{Instr, Op};
-use ferrous_runtime::function::{LuaClosure, UpVal};
+use ferrous_runtime::function::{Code, LuaClosure, UpVal};
 use ferrous_runtime::thread::{Frame, Thread};
 use ferrous_runtime::{Gc, Value};
 
@@ -80,13 +80,15 @@ pub unsafe fn konst(k: *const Value, i: usize, consts: &[Value]) -> Value {
 /// # Safety
 /// `pc` points into `code`: the next instruction of verified code.
 #[inline(always)]
-pub unsafe fn instr(pc: *const u32, code: &[u32]) -> u32 {
-    debug_assert!(
-        code.as_ptr_range().contains(&pc),
-        "pc {:?} outside the code ({} instructions)",
-        (pc as usize).wrapping_sub(code.as_ptr() as usize) as isize / 4,
-        code.len()
-    );
+pub unsafe fn instr(pc: *const u32, code: Option<&Code>) -> u32 {
+    if let Some(code) = code {
+        let at = (pc as usize).wrapping_sub(code.as_ptr() as usize) as isize / 4;
+        debug_assert!(
+            (0..code.len() as isize).contains(&at),
+            "pc {at} outside the code ({} instructions)",
+            code.len()
+        );
+    }
     // SAFETY: in bounds by the caller's contract (checked above in debug builds).
     unsafe { *pc }
 }
@@ -160,7 +162,7 @@ pub unsafe fn frame_closure(th: &mut Thread, fr: &Frame) -> Gc<LuaClosure> {
 #[inline(always)]
 pub unsafe fn op(i: Instr) -> Op {
     debug_assert_eq!(
-        Op::from_u8(i.op_raw()),
+        Op::from_u8(i.op_raw()).map(Op::counted),
         Some(i.op()),
         "invalid opcode {}",
         i.op_raw()
@@ -226,9 +228,12 @@ mod tests {
         let k = [Value::int(1), Value::int(2)];
         // SAFETY: index 1 of a two-element slice.
         assert!(unsafe { konst(k.as_ptr(), 1, &k) }.raw_eq(k[1]));
-        let code = [7, 8];
-        // SAFETY: index 1 of a two-element slice.
-        assert_eq!(unsafe { instr(code.as_ptr().wrapping_add(1), &code) }, 8);
+        let code = Code::new(Box::new([7, 8]));
+        // SAFETY: index 1 of two instructions.
+        assert_eq!(
+            unsafe { instr(code.as_ptr().wrapping_add(1), Some(&code)) },
+            8
+        );
     }
 
     #[test]
