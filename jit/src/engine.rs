@@ -170,12 +170,12 @@ impl Hasher for LoopHasher {
 }
 
 pub struct Engine {
-    module: JITModule,
+    /// Where traces are compiled to: made at the first compile, so that a program
+    /// without hot loops does not pay for it.
+    code: Option<CodeModule>,
     /// Stack slots above its base frame's first register that any trace may use:
     /// the stack has them before a trace runs.
     max_slots: usize,
-    /// The module's `backend::trampoline`.
-    trampoline: *const u8,
     traces: Vec<CompiledTrace>,
     by_loop: LoopMap<usize>,
     aborts: LoopMap<u32>,
@@ -189,12 +189,12 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine, if Cranelift can compile for this machine.
     pub fn new(opts: JitOptions) -> Result<Engine, String> {
-        let (module, trampoline) = new_module()?;
+        cranelift_native::builder()?;
         Ok(Engine {
-            module,
+            code: None,
             max_slots: 0,
-            trampoline,
             traces: Vec::new(),
             by_loop: LoopMap::default(),
             aborts: LoopMap::default(),
@@ -434,8 +434,16 @@ impl Engine {
                 .filter(|_| !rec.to_interpreter)
                 .map(|r| self.traces[r].code.entry()),
         };
+        if self.code.is_none() {
+            match CodeModule::new() {
+                Ok(c) => self.code = Some(c),
+                Err(e) => return self.abort_because(st, rec, format!("backend: {e}")),
+            }
+        }
+        let code_module = self.code.as_mut().expect("made above");
+        let trampoline = code_module.trampoline;
         let compiled = match backend::compile(
-            &mut self.module,
+            &mut code_module.module,
             &rec.trace,
             &name,
             &how,
@@ -483,7 +491,7 @@ impl Engine {
         // whose identity it guards) must outlive it: a guard comparing with the
         // address of a freed closure would pass for whatever is allocated there next.
         let consts = objects(t).collect();
-        let code = TraceCode::new(&compiled, self.trampoline);
+        let code = TraceCode::new(&compiled, trampoline);
         self.max_slots = self.max_slots.max(rec.max_slots);
         let me = self.traces.len();
         match parent {
@@ -669,41 +677,46 @@ impl JitEngine for Engine {
         self.side_aborts.clear();
         self.traces.clear();
         self.max_slots = 0;
-        // No trace refers to the old code any more: free it all, and compile the next
-        // generation into a new module. (Without a new module the old one stays; its
-        // code is unreachable.)
-        if let Ok((m, trampoline)) = new_module() {
-            native::free_module(std::mem::replace(&mut self.module, m));
-            self.trampoline = trampoline;
+        // No trace refers to the old code any more: free it all. The next generation
+        // is compiled into a new module.
+        if let Some(old) = self.code.take() {
+            native::free_module(old.module);
         }
     }
 }
 
-/// A code module, and its trampoline: the traces compiled into it are freed together
-/// (Cranelift cannot free one function).
-fn new_module() -> Result<(JITModule, *const u8), String> {
-    let mut flags = cranelift_codegen::settings::builder();
-    use cranelift_codegen::settings::Configurable;
-    flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
-    // Cranelift's tail calls (trace linking) need frame pointers.
-    flags
-        .set("preserve_frame_pointers", "true")
-        .map_err(|e| e.to_string())?;
-    // Cranelift's IR verifier costs a third of a compile: debug builds only.
-    let verify = if cfg!(debug_assertions) {
-        "true"
-    } else {
-        "false"
-    };
-    flags
-        .set("enable_verifier", verify)
-        .map_err(|e| e.to_string())?;
-    let isa = cranelift_native::builder()?
-        .finish(cranelift_codegen::settings::Flags::new(flags))
-        .map_err(|e| e.to_string())?;
-    let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-    let trampoline = backend::trampoline(&mut module)?;
-    Ok((module, trampoline))
+/// A code module, and its trampoline (`backend::trampoline`): the traces compiled into
+/// it are freed together (Cranelift cannot free one function).
+struct CodeModule {
+    module: JITModule,
+    trampoline: *const u8,
+}
+
+impl CodeModule {
+    fn new() -> Result<CodeModule, String> {
+        let mut flags = cranelift_codegen::settings::builder();
+        use cranelift_codegen::settings::Configurable;
+        flags.set("opt_level", "speed").map_err(|e| e.to_string())?;
+        // Cranelift's tail calls (trace linking) need frame pointers.
+        flags
+            .set("preserve_frame_pointers", "true")
+            .map_err(|e| e.to_string())?;
+        // Cranelift's IR verifier costs a third of a compile: debug builds only.
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
+        flags
+            .set("enable_verifier", verify)
+            .map_err(|e| e.to_string())?;
+        let isa = cranelift_native::builder()?
+            .finish(cranelift_codegen::settings::Flags::new(flags))
+            .map_err(|e| e.to_string())?;
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let trampoline = backend::trampoline(&mut module)?;
+        Ok(CodeModule { module, trampoline })
+    }
 }
 
 /// The objects a trace names by address, among its constants.
