@@ -117,11 +117,14 @@ const RETIRE_AFTER: u64 = 200;
 /// Entering a trace and leaving it costs about what interpreting this many bytecode
 /// instructions does. Callgrind: varargs's `for i = 1, #t` ran 7 per entry (three
 /// per iteration, two iterations, and a side trace's one), and 1.6% more machine
-/// instructions with its trace than without. Work, not iterations, is what counts: a
-/// loop in recursive code gets few iterations per entry, its side traces (down into
-/// the recursion, or out of the loop) do the rest, and queens runs 1.6 times fewer
-/// machine instructions with its traces than without.
-const MIN_WORK: u64 = 12;
+/// instructions with its trace than without. Time says more than instructions do:
+/// richards's scheduler loop ran 18.6 per entry and 4% fewer instructions, but took
+/// longer with its trace than without (a transition is costly in cycles); with 20 it
+/// is retired, and queens's loops (25.6 and up per entry) are not. Work, not
+/// iterations, is what counts: a loop in recursive code gets few iterations per
+/// entry, its side traces (down into the recursion, or out of the loop) do the rest,
+/// and queens runs 1.6 times fewer instructions with its traces than without.
+const MIN_WORK: u64 = 20;
 
 /// Times an exit is taken before a side trace is recorded from it (LuaJIT's default),
 /// doubled after each aborted recording from it.
@@ -565,11 +568,12 @@ impl Engine {
                 label => format!(" (side of {})", label.trim_end()),
             };
             s += &format!(
-                "trace {}{from} at {}: {} entries, {} iterations, exits {}\n",
+                "trace {}{from} at {}: {} entries, {} iterations, {} bytecodes run, exits {}\n",
                 i + 1,
                 t.start,
                 t.entries,
                 t.iterations,
+                t.work,
                 if taken.is_empty() {
                     "none".into()
                 } else {
