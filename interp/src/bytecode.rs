@@ -249,7 +249,6 @@ impl Op {
         (Op::AddI as u8..=Op::BNot as u8).contains(&(self as u8))
     }
 
-    /// Decodes an opcode number; `None` for numbers past the table.
     /// The instruction an uncounted loop instruction stands for; itself for the others.
     pub const fn counted(self) -> Op {
         match self {
@@ -270,6 +269,7 @@ impl Op {
         }
     }
 
+    /// Decodes an opcode number; `None` for numbers past the table.
     pub fn from_u8(n: u8) -> Option<Op> {
         ALL_OPS.get(n as usize).copied()
     }

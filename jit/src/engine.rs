@@ -300,9 +300,9 @@ impl Engine {
         if tr.entries >= RETIRE_AFTER
             && (tr.work < MIN_WORK * tr.entries || tr.early_exits * 2 > tr.entries)
         {
-            // The trace leaves almost as soon as it starts (a branch or a type it did
-            // not see while recording, and no side trace yet): entering it costs more
-            // than it saves. The loop goes back to the interpreter for good.
+            // The trace does too little per entry (it leaves soon after it starts, on
+            // a branch or a type it did not see while recording): entering it costs
+            // more than it saves. The loop goes back to the interpreter for good.
             let (proto, pc) = (tr.proto, tr.start_pc);
             if self.opts.verbose {
                 eprintln!(
@@ -366,9 +366,11 @@ impl Engine {
         };
         *n += 1;
         let blacklisted = *n >= self.opts.max_aborts;
-        if rec.parent.is_none() && blacklisted {
+        if rec.parent.is_some() {
+            // A side trace's exit waits longer (`side_trace`).
+        } else if blacklisted {
             self.blacklist(rec.proto, rec.start_pc);
-        } else if rec.parent.is_none() {
+        } else {
             // The loop is recorded again after a penalty, doubled at each abort, with
             // a few iterations of jitter: a loop of a few iterations entered again
             // and again would otherwise be recorded at the same iteration each time
@@ -536,7 +538,7 @@ impl Engine {
                 .unwrap_or(t.snaps.len()),
             early_exits: 0,
             consts,
-            protos: rec.protos.clone(),
+            protos: std::mem::take(&mut rec.protos),
         });
     }
 

@@ -275,24 +275,24 @@ impl Recorder {
         let side = self.parent.is_some();
         let i = Instr(proto.code.at(pc as usize));
         let op = i.op();
-        if !self.pcs.is_empty() && depth == 0 {
-            if pc == self.end_pc {
-                return Ok(true);
-            }
-            if side && self.traced_loops.contains(&(proto.as_ptr() as usize, pc)) {
+        let started = !self.pcs.is_empty();
+        if started && depth == 0 && pc == self.end_pc {
+            return Ok(true);
+        }
+        if side && started && self.traced_loops.contains(&(proto.as_ptr() as usize, pc)) {
+            // A loop with a trace: in the trace's own frame the side trace links to it;
+            // in a call it made (a recursive call's loop, typically) it stops, and the
+            // engine runs that trace next, in the frames the exit pushes.
+            if depth == 0 {
                 self.end_pc = pc;
                 return Ok(true);
             }
-            if side && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1) {
-                // The trace's own frame returns: the side trace hands over to the
-                // interpreter here, which costs what the exit that started it did,
-                // after everything before it ran as machine code.
-                return Ok(self.stop_in_interpreter(pc));
-            }
+            return Ok(self.stop_in_interpreter(pc));
         }
-        if side && depth > 0 && self.traced_loops.contains(&(proto.as_ptr() as usize, pc)) {
-            // A loop with a trace, in a call: the engine runs that trace next, in the
-            // frames the exit pushes (a recursive call's loop, typically).
+        if side && started && depth == 0 && matches!(op, Bc::Return | Bc::Return0 | Bc::Return1) {
+            // The trace's own frame returns: the side trace hands over to the
+            // interpreter here, which costs what the exit that started it did, after
+            // everything before it ran as machine code.
             return Ok(self.stop_in_interpreter(pc));
         }
         // A side trace may jump back only to before its root's loop: to the loops

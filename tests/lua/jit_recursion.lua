@@ -3,34 +3,10 @@
 -- the new frame, and reads a closure's upvalues through the closure when one trace
 -- serves many closures of one function.
 
--- N-queens by backtracking: the loop recurses from inside, and each board size
--- makes a new closure of `place` with its own upvalues.
-local function queens(n)
-  local cols, d1, d2 = {}, {}, {}
-  for i = 1, 2 * n do cols[i] = false; d1[i] = false; d2[i] = false end
-  local count = 0
-  local function place(row)
-    if row > n then
-      count = count + 1
-      return
-    end
-    for c = 1, n do
-      local a, b = row + c, row - c + n
-      if not cols[c] and not d1[a] and not d2[b] then
-        cols[c], d1[a], d2[b] = true, true, true
-        place(row + 1)
-        cols[c], d1[a], d2[b] = false, false, false
-      end
-    end
-  end
-  place(1)
-  return count
-end
-for n = 1, 8 do io.write(queens(n), " ") end
-print()
-
--- Permutations: the recursion goes down from a loop and returns into it, and the
--- deepest frames leave their loops at once.
+-- Permutations: the recursion goes down from a loop and returns into it, the
+-- deepest frames leave their loops at once, and each call of `perms` makes a new
+-- closure of `go` with its own upvalues. (The benchmark queens.lua, which the
+-- benchmark tests run with the JIT too, does the same with a backtracking search.)
 local function perms(n)
   local used, out, seen = {}, {}, 0
   local sum = 0

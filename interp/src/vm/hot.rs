@@ -36,7 +36,8 @@ pub fn uncount_loop(proto: Gc<Proto>, start: u32) {
             Op::Jmp if i.sj_arg() < 0 => after + i.sj_arg() as i64,
             _ => continue,
         };
-        if let (true, Some(op)) = (target == start, i.op().uncounted()) {
+        if target == start {
+            let op = i.op().uncounted().expect("a loop's back-edge");
             proto.code.patch(q, i.with_op(op).0);
         }
     }
