@@ -15,8 +15,11 @@
 //!   table slot and change any table's shape (array and node addresses and sizes).
 //! - A table's border (`TLen`) and the entries a traversal visits (`TNext`) change with
 //!   any store of a value.
-//! - No op of a trace changes a metatable, a string, a closure or the base frame's
-//!   function.
+//!   A `TSet` into a table the trace made changes no other table the trace made, nor
+//!   one that existed before it ran (a constant).
+//! - Only `SetMeta` changes a metatable: that of its table, and maybe of any table but
+//!   another the trace made or one that existed before it ran.
+//! - No op of a trace changes a string, a closure or the base frame's function.
 
 use crate::ins::{Ins, Ref};
 use crate::op::{Field, Op};
@@ -28,12 +31,7 @@ pub fn find(t: &Trace, ins: &Ins) -> Option<Ref> {
     match ins.op {
         Op::BaseFn => return crate::cse::find(t, ins),
         Op::SLoad => return None,
-        Op::FLoad
-            if matches!(
-                Field::from_lit(ins.b),
-                Some(Field::StrLen | Field::TabMeta | Field::FnProto)
-            ) =>
-        {
+        Op::FLoad if matches!(Field::from_lit(ins.b), Some(Field::StrLen | Field::FnProto)) => {
             return crate::cse::find(t, ins)
         }
         _ => {}
@@ -46,7 +44,9 @@ pub fn find(t: &Trace, ins: &Ins) -> Option<Ref> {
         match effect(t, ins, s) {
             Effect::None => {}
             Effect::Writes(v) => {
-                return (v.ty() == ins.ty && ins.op != Op::NotNil).then_some(v);
+                // (A metatable field holds a table's address: `SetMeta`'s operand.)
+                let same = v.ty() == ins.ty || s.op == Op::SetMeta;
+                return (same && ins.op != Op::NotNil).then_some(v);
             }
             Effect::Clobbers => return None,
         }
@@ -65,8 +65,18 @@ enum Effect {
 
 /// What store `s` does to what `load` reads.
 fn effect(t: &Trace, load: &Ins, s: &Ins) -> Effect {
+    if load.op == Op::FLoad && Field::from_lit(load.b) == Some(Field::TabMeta) {
+        return match s.op {
+            Op::SetMeta if s.a == load.a => Effect::Writes(s.rb()),
+            Op::SetMeta if !distinct_tables(t, load.ra(), s.ra()) => Effect::Clobbers,
+            _ => Effect::None,
+        };
+    }
     match (load.op, s.op) {
-        (_, Op::TSet) => Effect::Clobbers,
+        (_, Op::TSet) => match table_read(t, load) {
+            Some(tab) if distinct_tables(t, tab, s.ra()) => Effect::None,
+            _ => Effect::Clobbers,
+        },
         (Op::ULoad, Op::UStore) => {
             if s.a == load.a {
                 Effect::Writes(s.rb())
@@ -88,6 +98,34 @@ fn effect(t: &Trace, load: &Ins, s: &Ins) -> Effect {
         // A stored nil moves the border and makes an entry one traversal skips.
         (Op::TLen | Op::TNext, Op::AStore | Op::HStore) => Effect::Clobbers,
         _ => Effect::None,
+    }
+}
+
+/// Whether tables `a` and `b` are certainly different objects: two tables the trace
+/// made, or one it made and one that existed before it ran (a constant).
+fn distinct_tables(t: &Trace, a: Ref, b: Ref) -> bool {
+    let fresh = |r: Ref| t.ins_of(r).is_some_and(|i| i.op == Op::TNew);
+    a != b && (fresh(a) || a.is_const()) && (fresh(b) || b.is_const()) && (fresh(a) || fresh(b))
+}
+
+/// The table whose memory `load` reads, when the address says: a field of it, or a
+/// slot of its array or nodes.
+fn table_read(t: &Trace, load: &Ins) -> Option<Ref> {
+    let field_of = |r: Ref| {
+        let i = t.ins_of(r)?;
+        (i.op == Op::FLoad).then(|| i.ra())
+    };
+    match load.op {
+        Op::FLoad => Some(load.ra()),
+        Op::ALoad | Op::HLoad | Op::NotNil => {
+            let addr = t.ins_of(load.ra())?;
+            match addr.op {
+                Op::ARef | Op::HRefK => field_of(addr.ra()),
+                Op::TRef => Some(addr.ra()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -130,6 +130,8 @@ ops! {
     TLen     Load    Ref  None "The border of table `a` (its `#` without `__len`, a helper's).";
     Pair     Pure    Ref  Ref  "The pair of `a` and `b`: the second operand of `TSet` (key, value) and `SSub` (first, last).";
     TSet     Store   Ref  Ref  "Table `a`'s key := value, of `Pair` `b`, as a raw store (a helper: it may add the key and resize the table, and takes the write barrier).";
+    TNew     Store   Lit  Lit  "A new table with room for `a` array elements and `b` nodes (a helper: it allocates).";
+    SetMeta  Store   Ref  Ref  "Table `a`'s metatable := table `b` (a helper: it takes the write barrier and marks `a` for finalization if `b` has `__gc`).";
 }
 
 /// The `math` functions `Op::Math` computes.

@@ -344,3 +344,34 @@ fn loads_stay_behind_stores_that_may_alias() {
     assert_eq!(t.emit1(Op::ULoad, Ty::Int, u1), v);
     assert_eq!(t.emit1(Op::ULoad, Ty::Int, u2), seven);
 }
+
+#[test]
+fn new_tables_and_metatables_for_load_forwarding() {
+    let mut t = Trace::new(Opts::default());
+    let meta = |t: &mut Trace, x: Ref| t.emit_lit(Op::FLoad, Ty::Int, x, Field::TabMeta as u32);
+    let class = t.kgc(Ty::Tab, 0x1000, "class");
+    let nodes = t.emit_lit(Op::FLoad, Ty::Ptr, class, Field::TabNodes as u32);
+    let fresh = t.emit_raw(crate::Ins::new(Op::TNew, Ty::Tab, 0, 4));
+    let other = t.emit_raw(crate::Ins::new(Op::SLoad, Ty::Tab, 3, sload::TYPECHECK));
+    let before = meta(&mut t, other);
+    // A store into a table the trace made leaves a table that existed before.
+    let kv = t.emit(Op::Pair, Ty::Void, class, class);
+    t.emit(Op::TSet, Ty::Void, fresh, kv);
+    let again = t.emit_lit(Op::FLoad, Ty::Ptr, class, Field::TabNodes as u32);
+    assert_eq!(again, nodes);
+    // ... but not any table: `other` may be the one stored into.
+    t.emit(Op::TSet, Ty::Void, other, kv);
+    let again = t.emit_lit(Op::FLoad, Ty::Ptr, class, Field::TabNodes as u32);
+    assert_ne!(again, nodes);
+    // A table's metatable is what `SetMeta` stored; stores do not change it.
+    assert_eq!(meta(&mut t, other), before);
+    t.emit(Op::SetMeta, Ty::Void, fresh, class);
+    assert_eq!(meta(&mut t, fresh), class);
+    // `SetMeta` on the new table may not change another table's, but the table in
+    // `other` may be that one.
+    let second = t.emit_raw(crate::Ins::new(Op::TNew, Ty::Tab, 0, 0));
+    let m2 = meta(&mut t, second);
+    t.emit(Op::SetMeta, Ty::Void, fresh, class);
+    assert_eq!(meta(&mut t, second), m2);
+    assert_ne!(meta(&mut t, other), before);
+}

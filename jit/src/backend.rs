@@ -619,6 +619,20 @@ impl Lower<'_> {
                 self.call(f, &[heap, t, kp, kt, vp, vt], None);
                 return Ok(None);
             }
+            Op::TNew => {
+                let heap = self.heap;
+                let narray = self.b.ins().iconst(types::I64, ins.a as i64);
+                let nhash = self.b.ins().iconst(types::I64, ins.b as i64);
+                let f = native::table_new as *const () as usize;
+                self.call_i64(f, &[heap, narray, nhash])
+            }
+            Op::SetMeta => {
+                let (t, mt) = (self.val(a()), self.val(b()));
+                let heap = self.heap;
+                let f = native::set_metatable as *const () as usize;
+                self.call(f, &[heap, t, mt], None);
+                return Ok(None);
+            }
             Op::SSub => {
                 let range = self.t.ins[b().index()];
                 let s = self.val(a());

@@ -4,14 +4,14 @@
 
 use crate::backend;
 use crate::native::{self, TraceCode};
-use crate::record::{call_results, location, Abort, Recorder};
+use crate::record::{call_results, calls_metamethod, location, Abort, Recorder};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::default_libcall_names;
 use ferrous_ir::{dce, peel, print, Op, Opts, SnapFrame};
 use ferrous_runtime::function::Proto;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::hot::{HotCounters, JitEngine};
-use ferrous_runtime::thread::{Frame, HOOK_RECORD, MAX_STACK};
+use ferrous_runtime::thread::{Frame, FRAME_UNROLL, HOOK_RECORD, MAX_STACK};
 use ferrous_runtime::{Gc, State, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -754,9 +754,16 @@ fn push_frames(st: &mut State, fi: usize, frames: &[SnapFrame], pc: u32) {
         let callee = th.stack[func].as_lclosure().expect("an inlined function");
         let top = func + 1 + callee.proto.max_stack as usize;
         let nres = call_results(&caller_proto, f.pc) as i32;
+        // A metamethod's frame finishes its caller's instruction when it returns, as
+        // after a yield unwound the interpreter's Rust call of it.
+        let flags = if calls_metamethod(&caller_proto, f.pc) {
+            FRAME_UNROLL
+        } else {
+            0
+        };
         let pdepth = th.frames[caller].pdepth;
         th.frames
-            .push(Frame::lua(func, func + 1, top, nres, 0, 0, pdepth));
+            .push(Frame::lua(func, func + 1, top, nres, 0, flags, pdepth));
         th.top = top;
         caller = th.frames.len() - 1;
     }

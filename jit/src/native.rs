@@ -7,7 +7,7 @@ use ferrous_interp::stdlib::string::sub_bytes;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::state::number_to_bytes;
 use ferrous_runtime::thread::Thread;
-use ferrous_runtime::{Gc, LuaStr, Table, Value};
+use ferrous_runtime::{Gc, LuaStr, Table, Tm, Value};
 
 /// A compiled trace, run through its module's trampoline
 /// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64, heap: *mut Heap) -> u64`).
@@ -60,9 +60,11 @@ impl TraceCode {
         // are in bounds (checked above);
         // `iterations`, a valid `u64`; and table memory behind its guards: array
         // elements below the array's length and nodes below the node count, read from
-        // live tables that the stack reaches (no collection runs during a trace, and
-        // it stores in place only numbers, booleans and nil, which need no write
-        // barrier; other stores go through `table_set`, which is given `heap`). `th`,
+        // live tables that the stack or the trace's own values reach (no collection
+        // runs during a trace, and it stores in place only numbers, booleans and nil,
+        // which need no write barrier; other stores, allocations and metatables go
+        // through `table_set`, `table_new` and `set_metatable`, which are given
+        // `heap`). `th`,
         // `heap` and `iterations` are borrowed mutably, so no other reference to them
         // is alive.
         let f: extern "C" fn(*const u8, *mut Value, *mut u64, *mut Heap) -> u64 =
@@ -83,6 +85,28 @@ pub extern "C" fn table_set(heap: *mut Heap, t: usize, kp: u64, kt: u64, vp: u64
     let (key, val) = (Value::raw(kp, kt as u8), Value::raw(vp, vt as u8));
     // Integer and string keys cannot fail.
     let _ = heap.write_table(t, |t| t.set(key, val));
+}
+
+/// The helper of `TNew`: a new table with room for `narray` array elements and
+/// `nhash` nodes, as an address.
+pub extern "C" fn table_new(heap: *mut Heap, narray: u64, nhash: u64) -> usize {
+    // SAFETY: as in `table_set`.
+    let heap = unsafe { &mut *heap };
+    heap.alloc(Table::new(narray as usize, nhash as usize))
+        .addr()
+}
+
+/// The helper of `SetMeta`: `setmetatable(t, mt)` of the live tables at `t` (which
+/// has no metatable) and `mt`, with the write barrier, and `t` marked for
+/// finalization if `mt` has a `__gc` field, as `setmetatable` does.
+pub extern "C" fn set_metatable(heap: *mut Heap, t: usize, mt: usize) {
+    // SAFETY: as in `table_set`.
+    let heap = unsafe { &mut *heap };
+    let (t, mt): (Gc<Table>, Gc<Table>) = (Gc::from_addr(t), Gc::from_addr(mt));
+    heap.write(t).metatable = Some(mt);
+    if !mt.get_str(heap.tm_name(Tm::Gc)).is_nil() {
+        heap.mark_finalizable(Value::table(t));
+    }
 }
 
 /// The helper of `SSub`: `string.sub(s, i, j)` of the live string at `s`, interned,

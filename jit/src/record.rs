@@ -22,8 +22,8 @@
 //! a callee lists the frames of the calls it is in, so that an exit can push them for
 //! the interpreter.
 
-use ferrous_interp::bytecode::{Instr, Op as Bc};
-use ferrous_interp::vm::meta::ArithOp;
+use ferrous_interp::bytecode::{Instr, Op as Bc, FIELDS_PER_FLUSH};
+use ferrous_interp::vm::meta::{num_le, num_lt, ArithOp};
 use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
 use ferrous_runtime::function::{LuaClosure, Proto};
@@ -121,6 +121,9 @@ struct Inlined {
     ret_pc: u32,
     /// Results the caller wants.
     nres: usize,
+    /// A metamethod the caller's instruction called: its first result finishes that
+    /// instruction (`ret`).
+    meta: bool,
 }
 
 /// A recording in progress.
@@ -167,6 +170,9 @@ pub struct Recorder {
     /// Whether the trace allocates (then it checks once an iteration whether a
     /// collection is due, and leaves for it).
     pub allocates: bool,
+    /// After a library function's tail call: the end of its results, for the
+    /// `Return` that passes them on.
+    open_top: Option<usize>,
 }
 
 impl Recorder {
@@ -206,6 +212,7 @@ impl Recorder {
             closure_guarded: false,
             protos: Vec::new(),
             allocates: false,
+            open_top: None,
         };
         rec.make_room();
         for f in frames {
@@ -219,6 +226,7 @@ impl Recorder {
                 closure,
                 ret_pc: f.pc,
                 nres: call_results(&caller, f.pc),
+                meta: calls_metamethod(&caller, f.pc),
             });
             rec.make_room();
         }
@@ -227,6 +235,8 @@ impl Recorder {
             // its side traces come back to its start, where nothing else can check.
             rec.snapshot(start_pc);
             rec.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
+            // The guards after it get their own exit, which may get a side trace.
+            rec.dirty = true;
         }
         rec
     }
@@ -309,6 +319,7 @@ impl Recorder {
         }
         self.last = Some((depth, pc));
         self.pcs.push((proto, pc));
+        let open_top = self.open_top.take();
         if self.pcs.len() > MAX_RECORDED {
             return Err(Abort::TooLong);
         }
@@ -351,8 +362,9 @@ impl Recorder {
             Bc::AddI | Bc::ShrI => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.trace.kint(i.sc() as i64);
-                let v = self.arith(arith_of(op), x, y, pc, op)?;
-                self.set(a, v);
+                let lx = self.live(st, i.b() as usize);
+                let ly = Value::int(i.sc() as i64);
+                self.arith_or_meta(st, i, (x, lx), (y, ly), pc)?;
             }
             Bc::AddK
             | Bc::SubK
@@ -365,15 +377,17 @@ impl Recorder {
             | Bc::BOrK
             | Bc::BXorK => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
-                let y = self.konst(proto.constants[i.c() as usize], op)?;
-                let v = self.arith(arith_of(op), x, y, pc, op)?;
-                self.set(a, v);
+                let ly = proto.constants[i.c() as usize];
+                let y = self.konst(ly, op)?;
+                let lx = self.live(st, i.b() as usize);
+                self.arith_or_meta(st, i, (x, lx), (y, ly), pc)?;
             }
             Bc::ShlI => {
                 let x = self.trace.kint(i.sc() as i64);
                 let y = self.get(st, i.b() as usize, pc, op)?;
-                let v = self.arith(ArithOp::Shl, x, y, pc, op)?;
-                self.set(a, v);
+                let ly = self.live(st, i.b() as usize);
+                let lx = Value::int(i.sc() as i64);
+                self.arith_or_meta(st, i, (x, lx), (y, ly), pc)?;
             }
             Bc::Add
             | Bc::Sub
@@ -389,11 +403,20 @@ impl Recorder {
             | Bc::Shr => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 let y = self.get(st, i.c() as usize, pc, op)?;
-                let v = self.arith(arith_of(op), x, y, pc, op)?;
-                self.set(a, v);
+                let lx = self.live(st, i.b() as usize);
+                let ly = self.live(st, i.c() as usize);
+                self.arith_or_meta(st, i, (x, lx), (y, ly), pc)?;
             }
             Bc::Unm => {
                 let x = self.get(st, i.b() as usize, pc, op)?;
+                if x.ty() == Ty::Tab {
+                    let lx = self.live(st, i.b() as usize);
+                    let m = self.binary_tm(st, Tm::Unm, (x, lx), (x, lx), pc, op)?;
+                    let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
+                    return self
+                        .call_metamethod(st, f, lf, &[x, x], pc, op)
+                        .map(|_| false);
+                }
                 if !x.ty().is_number() {
                     return Err(Abort::NyiType(op));
                 }
@@ -434,6 +457,21 @@ impl Recorder {
                 self.set(a, n);
             }
             Bc::Jmp => {}
+            Bc::NewTable => {
+                if i.k() {
+                    // A size too large for the instruction (in the next one).
+                    return Err(Abort::Nyi(op));
+                }
+                let b = i.b();
+                let nhash = if b > 0 { 1u32 << (b - 1) } else { 0 };
+                // As the interpreter sizes it: a list's items arrive through SetList.
+                let narray = if i.c() > FIELDS_PER_FLUSH { i.c() } else { 0 };
+                let t = self
+                    .trace
+                    .emit_raw(Ins::new(Op::TNew, Ty::Tab, narray, nhash));
+                self.allocates = true;
+                self.set(a, t);
+            }
             Bc::Eq | Bc::EqK | Bc::EqI => {
                 let x = self.get(st, a, pc, op)?;
                 let y = match op {
@@ -441,6 +479,10 @@ impl Recorder {
                     Bc::EqK => self.konst(proto.constants[i.b() as usize], op)?,
                     _ => self.imm(x, i.sb(), op)?,
                 };
+                if op == Bc::Eq && x.ty() == Ty::Tab && y.ty() == Ty::Tab {
+                    let (lx, ly) = (self.live(st, a), self.live(st, i.b() as usize));
+                    return self.table_eq(st, (x, lx), (y, ly), pc).map(|_| false);
+                }
                 let taken = self.live_eq(st, a, op, i, &proto);
                 self.equality(x, y, taken, pc, op)?;
             }
@@ -454,6 +496,16 @@ impl Recorder {
                     Bc::GtI => (self.imm(x, i.sb(), op)?, Op::Gt),
                     _ => (self.imm(x, i.sb(), op)?, Op::Ge),
                 };
+                if matches!(op, Bc::Lt | Bc::Le) && (x.ty() == Ty::Tab || y.ty() == Ty::Tab) {
+                    let tm = if op == Bc::Lt { Tm::Lt } else { Tm::Le };
+                    let (lx, ly) = (self.live(st, a), self.live(st, i.b() as usize));
+                    let m = self.binary_tm(st, tm, (x, lx), (y, ly), pc, op)?;
+                    let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
+                    return self
+                        .call_metamethod(st, f, lf, &[x, y], pc, op)
+                        .map(|_| false);
+                }
+                let (x, y) = self.same_number_type(x, y, pc);
                 if x.ty() != y.ty() || !x.ty().is_number() {
                     return Err(Abort::NyiType(op));
                 }
@@ -509,8 +561,9 @@ impl Recorder {
                 self.set(a, r);
             }
             Bc::Call => self.call(st, i, pc)?,
-            Bc::Return | Bc::Return0 | Bc::Return1 if depth > 0 => self.ret(st, i, pc)?,
+            Bc::Return | Bc::Return0 | Bc::Return1 if depth > 0 => self.ret(st, i, open_top, pc)?,
             Bc::Return | Bc::Return0 | Bc::Return1 => return Err(Abort::LeftLoop),
+            Bc::TailCall if depth > 0 => self.tail_call(st, i, pc)?,
             Bc::TailCall => return Err(Abort::NyiCall),
             Bc::GetI | Bc::GetTable | Bc::GetField => {
                 let b = i.b() as usize;
@@ -938,8 +991,15 @@ impl Recorder {
         self.trace.emit_lit(Op::FLoad, f.ty(), x, f as u32)
     }
 
-    /// Guards that table `t` has no metatable.
+    /// Guards that table `t` has no metatable (nothing to guard for a table the trace
+    /// made and gave none).
     fn no_metatable(&mut self, t: Ref, pc: u32) {
+        let ins = &self.trace.ins;
+        let fresh = self.trace.ins_of(t).is_some_and(|i| i.op == Op::TNew)
+            && !ins.iter().any(|i| i.op == Op::SetMeta && i.ra() == t);
+        if fresh {
+            return;
+        }
         let mt = self.field(t, Field::TabMeta);
         let zero = self.trace.kint(0);
         self.guard(Op::Eq, mt, zero, pc);
@@ -1146,6 +1206,9 @@ impl Recorder {
         if let Some(name) = ferrous_interp::stdlib::string::jit_builtin(nf) {
             return self.string_call(st, i, name, pc);
         }
+        if let Some(name) = ferrous_interp::stdlib::base::jit_builtin(nf) {
+            return self.base_call(st, i, name, pc);
+        }
         let name = ferrous_interp::stdlib::math::jit_builtin(nf).ok_or(Abort::Nyi(op))?;
         if nargs != 1 || nres < 0 {
             return Err(Abort::Nyi(op));
@@ -1239,6 +1302,47 @@ impl Recorder {
         Ok(())
     }
 
+    /// A call of the base function `name`, with the callee's identity guarded:
+    /// `type(v)`, whose result the type of `v` (known to the trace) decides, and
+    /// `setmetatable(t, mt)` of a table without a metatable (guarded) and a table
+    /// (guarded to be this one: later lookups in it fold away).
+    fn base_call(&mut self, st: &State, i: Instr, name: &str, pc: u32) -> Result<(), Abort> {
+        let op = Bc::Call;
+        let a = i.a() as usize;
+        let (nargs, nres) = (i.b() as i32 - 1, i.c() as i32 - 1);
+        if nres < 0 {
+            return Err(Abort::NyiCall);
+        }
+        let v = match (name, nargs) {
+            ("type", 1) => {
+                self.callee_is(st, a, "type", pc, op)?;
+                self.get(st, a + 1, pc, op)?;
+                let ty = self.live(st, a + 1).type_of();
+                self.konst(Value::string(st.heap.type_name(ty)), op)?
+            }
+            ("setmetatable", 2) => {
+                let t = self.get(st, a + 1, pc, op)?;
+                let mt = self.get(st, a + 2, pc, op)?;
+                let live_t = table_of(self.live(st, a + 1), t, op)?;
+                let live_mt = table_of(self.live(st, a + 2), mt, op)?;
+                if live_t.metatable.is_some() {
+                    return Err(Abort::NyiType(op));
+                }
+                self.callee_is(st, a, "setmetatable", pc, op)?;
+                self.no_metatable(t, pc);
+                let kmt = self
+                    .trace
+                    .kgc(Ty::Tab, live_mt.as_ptr() as usize, "metatable");
+                self.guard(Op::Eq, mt, kmt, pc);
+                self.trace.emit(Op::SetMeta, Ty::Void, t, kmt);
+                t
+            }
+            _ => return Err(Abort::NyiCall),
+        };
+        self.set_results(a, v, nres as usize);
+        Ok(())
+    }
+
     /// Byte `at` of string `s` (live: `live_s`, `live_at`), in range (guarded).
     fn byte(
         &mut self,
@@ -1283,7 +1387,73 @@ impl Recorder {
         let a = i.a() as usize;
         let p = cl.proto;
         let (b, c) = (i.b() as usize, i.c() as usize);
-        if b == 0 || c == 0 || p.is_vararg {
+        if b == 0 || c == 0 {
+            return Err(Abort::NyiCall);
+        }
+        let f = self.get(st, a, pc, op)?;
+        self.callee_guard(f, cl, pc)?;
+        let func = self.off() + a;
+        self.inlined.push(Inlined {
+            func,
+            closure: cl,
+            ret_pc: pc + 1,
+            nres: c - 1,
+            meta: false,
+        });
+        self.make_room();
+        // Parameters without an argument are nil.
+        let nil = self.trace.konst(Const::Nil);
+        for r in b - 1..p.num_params as usize {
+            self.set(r, nil);
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// A tail call from an inlined call. Of a library function the trace computes: its
+    /// one result, which the `Return` that follows passes on (`open_top`). Of a Lua
+    /// function: it replaces the running call, in the same frame, returning to the
+    /// same caller.
+    fn tail_call(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+        let op = Bc::TailCall;
+        let a = i.a() as usize;
+        let b = i.b() as usize;
+        if b == 0 {
+            return Err(Abort::NyiCall);
+        }
+        let Some(cl) = self.live(st, a).as_lclosure() else {
+            self.call(st, Instr::abc(Bc::Call, a as u32, b as u32, 2, false), pc)?;
+            self.open_top = Some(a + 1);
+            return Ok(());
+        };
+        let f = self.get(st, a, pc, op)?;
+        let args = (a + 1..a + b)
+            .map(|r| self.get(st, r, pc, op))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cur = self.inlined.pop().expect("a tail call in an inlined call");
+        for s in cur.func..self.slots.len() {
+            self.slots[s] = Ref::NONE;
+            self.written[s] = false;
+        }
+        self.callee_guard(f, cl, pc)?;
+        self.inlined.push(Inlined { closure: cl, ..cur });
+        // (The callee starts at its first instruction, which is no jump back.)
+        self.last = None;
+        self.make_room();
+        self.set_slot(cur.func, f);
+        let nil = self.trace.konst(Const::Nil);
+        for r in 0..cl.proto.num_params as usize {
+            self.set(r, args.get(r).copied().unwrap_or(nil));
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Checks that the Lua function `cl` can be inlined, and guards that `f` is it
+    /// (or, for a function with many closures, one of them).
+    fn callee_guard(&mut self, f: Ref, cl: Gc<LuaClosure>, pc: u32) -> Result<(), Abort> {
+        let p = cl.proto;
+        if p.is_vararg {
             return Err(Abort::NyiCall);
         }
         if self.inlined.len() >= MAX_INLINE {
@@ -1296,27 +1466,100 @@ impl Recorder {
         }
         if p.many_closures() {
             // Any closure of the function will do (see `upval`).
-            let f = self.get(st, a, pc, op)?;
             let fp = self.field(f, Field::FnProto);
             let k = self.trace.konst(Const::Ptr(p.as_ptr() as usize));
             self.trace.label(k, format!("proto {}", location(&p, 0)));
             self.guard(Op::Eq, fp, k, pc);
             self.protos.push(p);
         } else {
-            self.callee_is(st, a, format!("function {}", location(&p, 0)), pc, op)?;
+            let k = self.trace.kgc(
+                Ty::Func,
+                cl.as_ptr() as usize,
+                format!("function {}", location(&p, 0)),
+            );
+            self.guard(Op::Eq, f, k, pc);
         }
-        let func = self.off() + a;
+        Ok(())
+    }
+
+    /// The metamethod `tm` for operands `x` and `y` (live: `lx`, `ly`) with its live
+    /// value, as the interpreter finds it: the first operand's if its metatable has
+    /// one, else the second's (metatables guarded, absent ones too). None when
+    /// neither has one.
+    #[allow(clippy::too_many_arguments)]
+    fn binary_tm(
+        &mut self,
+        st: &State,
+        tm: Tm,
+        (x, lx): (Ref, Value),
+        (y, ly): (Ref, Value),
+        pc: u32,
+        op: Bc,
+    ) -> Result<Option<(Ref, Value)>, Abort> {
+        if let Some(m) = self.operand_tm(st, tm, x, lx, pc, op)? {
+            return Ok(Some(m));
+        }
+        self.operand_tm(st, tm, y, ly, pc, op)
+    }
+
+    /// The metamethod `tm` of operand `x` (live: `lx`), if it has one: a table's,
+    /// with its metatable guarded. Numbers have none while traces live (setting
+    /// their metatable flushes them).
+    fn operand_tm(
+        &mut self,
+        st: &State,
+        tm: Tm,
+        x: Ref,
+        lx: Value,
+        pc: u32,
+        op: Bc,
+    ) -> Result<Option<(Ref, Value)>, Abort> {
+        match x.ty() {
+            Ty::Tab => {
+                let tab = table_of(lx, x, op)?;
+                let Some(mt) = tab.metatable else {
+                    self.no_metatable(x, pc);
+                    return Ok(None);
+                };
+                let kmt = self.metatable_is(x, mt, pc);
+                let (m, lm) = self.metamethod(st, mt, kmt, tm, pc, op)?;
+                Ok((!lm.is_nil()).then_some((m, lm)))
+            }
+            Ty::Int | Ty::Num if st.type_mt[type_mt_slot(TAG_FLOAT)].is_none() => Ok(None),
+            _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// Calls metamethod `f` (live: `lf`) with `args` for the instruction at `pc`, as
+    /// the interpreter does: in a frame at the top of the stack, above the running
+    /// frame's registers. When it returns, its result finishes the instruction
+    /// (`ret`); an exit inside it makes the frame the interpreter's `FRAME_UNROLL`.
+    fn call_metamethod(
+        &mut self,
+        st: &State,
+        f: Ref,
+        lf: Value,
+        args: &[Ref],
+        pc: u32,
+        op: Bc,
+    ) -> Result<(), Abort> {
+        let cl = lf.as_lclosure().ok_or(Abort::NyiType(op))?;
+        self.callee_guard(f, cl, pc)?;
+        let th = st.thread;
+        let fr = th.frames.last().expect("a running frame");
+        let func = th.top.max(fr.top) - self.base;
         self.inlined.push(Inlined {
             func,
             closure: cl,
             ret_pc: pc + 1,
-            nres: c - 1,
+            nres: 1,
+            meta: true,
         });
         self.make_room();
-        // Parameters without an argument are nil.
+        self.set_slot(func, f);
         let nil = self.trace.konst(Const::Nil);
-        for r in b - 1..p.num_params as usize {
-            self.set(r, nil);
+        for r in 0..cl.proto.num_params as usize {
+            self.set(r, args.get(r).copied().unwrap_or(nil));
         }
         self.dirty = true;
         Ok(())
@@ -1325,7 +1568,7 @@ impl Recorder {
     /// A return from an inlined call: its results go to the caller's registers from
     /// the function's slot on, as many as the caller wants (nil for missing ones), and
     /// the callee's registers above them are dead.
-    fn ret(&mut self, st: &State, i: Instr, pc: u32) -> Result<(), Abort> {
+    fn ret(&mut self, st: &State, i: Instr, open_top: Option<usize>, pc: u32) -> Result<(), Abort> {
         let op = i.op();
         let a = i.a() as usize;
         let n = match op {
@@ -1334,7 +1577,7 @@ impl Recorder {
             // (k: the function may have variables to close; none of an inlined call
             // can be open, as the trace creates no closures and no to-be-closed
             // variables, and the call started in the trace or in its parent.)
-            _ if i.b() == 0 => return Err(Abort::NyiCall),
+            _ if i.b() == 0 => open_top.ok_or(Abort::NyiCall)? - a,
             _ => i.b() as usize - 1,
         };
         let results = (0..n)
@@ -1342,14 +1585,27 @@ impl Recorder {
             .collect::<Result<Vec<_>, _>>()?;
         let f = self.inlined.pop().expect("a return from an inlined call");
         let nil = self.trace.konst(Const::Nil);
-        let first = f.func - self.off();
-        for r in 0..f.nres {
-            self.set(first + r, results.get(r).copied().unwrap_or(nil));
-        }
-        for s in f.func + f.nres..self.slots.len() {
+        let dead = if f.meta {
+            // The first result finishes the caller's instruction: an arithmetic one
+            // takes it; a comparison branches on its truth, which its type (known to
+            // the trace) decides, and the recording follows that branch.
+            let caller = Instr(self.cur_proto().code.at(f.ret_pc as usize - 1));
+            if caller.op().is_arith() {
+                self.set(caller.a() as usize, results.first().copied().unwrap_or(nil));
+            }
+            f.func
+        } else {
+            let first = f.func - self.off();
+            for r in 0..f.nres {
+                self.set(first + r, results.get(r).copied().unwrap_or(nil));
+            }
+            f.func + f.nres
+        };
+        for s in dead..self.slots.len() {
             self.slots[s] = Ref::NONE;
             self.written[s] = false;
         }
+        self.last = Some((self.inlined.len(), f.ret_pc - 1));
         self.dirty = true;
         Ok(())
     }
@@ -1375,6 +1631,7 @@ impl Recorder {
 
     /// Guards `x == y` (or `~=`, as observed).
     fn equality(&mut self, x: Ref, y: Ref, equal: bool, pc: u32, op: Bc) -> Result<(), Abort> {
+        let (x, y) = self.same_number_type(x, y, pc);
         match (x.ty(), y.ty()) {
             (Ty::Int, Ty::Int) | (Ty::Num, Ty::Num) => {
                 self.guard(if equal { Op::Eq } else { Op::Ne }, x, y, pc);
@@ -1383,7 +1640,21 @@ impl Recorder {
             // Values of two types never compare equal but for integer and float.
             (tx, ty) if tx != ty && !(tx.is_number() && ty.is_number()) => Ok(()),
             (Ty::Nil, Ty::Nil) | (Ty::False, Ty::False) | (Ty::True, Ty::True) => Ok(()),
+            // Short strings are interned: one equals a short string constant exactly
+            // when it is that string.
+            (Ty::Str, Ty::Str) if self.short_str_const(x) || self.short_str_const(y) => {
+                self.guard(if equal { Op::Eq } else { Op::Ne }, x, y, pc);
+                Ok(())
+            }
             _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// Whether `x` is a constant short string.
+    fn short_str_const(&self, x: Ref) -> bool {
+        match self.trace.const_of(x) {
+            Some(Const::Gc(Ty::Str, addr)) => Gc::<LuaStr>::from_addr(addr).is_short(),
+            _ => false,
         }
     }
 
@@ -1395,7 +1666,7 @@ impl Recorder {
             Bc::EqK => p.constants[i.b() as usize],
             _ => Value::int(i.sb() as i64),
         };
-        num_eq(x, y).unwrap_or_else(|| x.raw_eq(y))
+        x.raw_eq(y)
     }
 
     /// Whether the ordering instruction `i` holds on the live values (numbers of one
@@ -1408,6 +1679,14 @@ impl Recorder {
             _ if x.tag() == TAG_FLOAT => Value::float(imm as f64),
             _ => Value::int(imm),
         };
+        if x.tag() != y.tag() {
+            // An integer and a float, compared mathematically.
+            return if op == Bc::Lt {
+                num_lt(x, y)
+            } else {
+                num_le(x, y)
+            };
+        }
         let ord = if x.tag() == TAG_INT {
             x.as_int_unchecked().partial_cmp(&y.as_int_unchecked())
         } else {
@@ -1429,6 +1708,62 @@ impl Recorder {
             Ty::Int => Ok(self.trace.kint(n as i64)),
             Ty::Num => Ok(self.trace.knum(n as f64)),
             _ => Err(Abort::NyiType(op)),
+        }
+    }
+
+    /// Arithmetic instruction `i` on `x` and `y` (live: `lx`, `ly`): on numbers in the
+    /// trace, or with a table operand by its metamethod, called with the operands in
+    /// source order (the `k` bit of a commutative operator's constant form says the
+    /// constant came first).
+    fn arith_or_meta(
+        &mut self,
+        st: &State,
+        i: Instr,
+        (x, lx): (Ref, Value),
+        (y, ly): (Ref, Value),
+        pc: u32,
+    ) -> Result<(), Abort> {
+        let op = i.op();
+        let ar = arith_of(op);
+        if x.ty() != Ty::Tab && y.ty() != Ty::Tab {
+            let v = self.arith(ar, x, y, pc, op)?;
+            self.set(i.a() as usize, v);
+            return Ok(());
+        }
+        let swapped = i.k()
+            && matches!(
+                op,
+                Bc::AddI | Bc::AddK | Bc::MulK | Bc::BAndK | Bc::BOrK | Bc::BXorK
+            );
+        let (p, q) = if swapped {
+            ((y, ly), (x, lx))
+        } else {
+            ((x, lx), (y, ly))
+        };
+        let m = self.binary_tm(st, ar.tm(), p, q, pc, op)?;
+        let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
+        self.call_metamethod(st, f, lf, &[p.0, q.0], pc, op)
+    }
+
+    /// `x == y` of two tables (live: `lx`, `ly`): the same table, or different ones
+    /// that `__eq` (of the first's metatable, else the second's) may call equal. The
+    /// identity is guarded; so are the metatables when they are looked at.
+    fn table_eq(
+        &mut self,
+        st: &State,
+        (x, lx): (Ref, Value),
+        (y, ly): (Ref, Value),
+        pc: u32,
+    ) -> Result<(), Abort> {
+        let op = Bc::Eq;
+        if lx.raw_eq(ly) {
+            self.guard(Op::Eq, x, y, pc);
+            return Ok(());
+        }
+        self.guard(Op::Ne, x, y, pc);
+        match self.binary_tm(st, Tm::Eq, (x, lx), (y, ly), pc, op)? {
+            Some((f, lf)) => self.call_metamethod(st, f, lf, &[x, y], pc, op),
+            None => Ok(()),
         }
     }
 
@@ -1486,6 +1821,32 @@ impl Recorder {
             _ => Op::IDiv,
         };
         Ok(self.trace.emit(o, Ty::Num, x, y))
+    }
+
+    /// An integer and a float as two floats, for a comparison: exact for integers of
+    /// at most 2^53 in magnitude (guarded), as Lua compares them mathematically.
+    /// Other operands as they are.
+    fn same_number_type(&mut self, x: Ref, y: Ref, pc: u32) -> (Ref, Ref) {
+        let exact = |r: &mut Self, v: Ref| {
+            if v.ty() != Ty::Int {
+                return v;
+            }
+            const EXACT: i64 = 1 << 53;
+            if !r
+                .trace
+                .int_const(v)
+                .is_some_and(|k| (-EXACT..=EXACT).contains(&k))
+            {
+                let (lo, hi) = (r.trace.kint(-EXACT), r.trace.kint(EXACT));
+                r.guard(Op::Ge, v, lo, pc);
+                r.guard(Op::Le, v, hi, pc);
+            }
+            r.num_of(v)
+        };
+        match (x.ty(), y.ty()) {
+            (Ty::Int, Ty::Num) | (Ty::Num, Ty::Int) => (exact(self, x), exact(self, y)),
+            _ => (x, y),
+        }
     }
 
     fn num_of(&mut self, x: Ref) -> Ref {
@@ -1635,17 +1996,6 @@ fn needs_no_barrier(v: Ref) -> bool {
     matches!(v.ty(), Ty::Nil | Ty::False | Ty::True | Ty::Int | Ty::Num)
 }
 
-/// Equality of two numbers as Lua compares them, or `None` if either is not a number.
-fn num_eq(x: Value, y: Value) -> Option<bool> {
-    match (x.tag(), y.tag()) {
-        (TAG_INT, TAG_INT) => Some(x.as_int_unchecked() == y.as_int_unchecked()),
-        (TAG_FLOAT, TAG_FLOAT) => Some(x.as_float_unchecked() == y.as_float_unchecked()),
-        (TAG_INT, TAG_FLOAT) => Some(x.as_int_unchecked() as f64 == y.as_float_unchecked()),
-        (TAG_FLOAT, TAG_INT) => Some(x.as_float_unchecked() == y.as_int_unchecked() as f64),
-        _ => None,
-    }
-}
-
 /// The guard that holds when `op`'s comparison does not. For floats the negation is
 /// not exact (NaN makes both fail), which only costs an exit: a failing guard is safe.
 fn negate(op: Op) -> Op {
@@ -1662,9 +2012,19 @@ fn truthy(ty: Ty) -> bool {
 }
 
 /// Results wanted by the call just before instruction `ret_pc` of `p` (inlined calls
-/// have a fixed number).
+/// have a fixed number; a metamethod's caller takes one).
 pub fn call_results(p: &Proto, ret_pc: u32) -> usize {
+    if calls_metamethod(p, ret_pc) {
+        return 1;
+    }
     Instr(p.code.at(ret_pc as usize - 1)).c() as usize - 1
+}
+
+/// Whether the call just before instruction `ret_pc` of `p` is of a metamethod (the
+/// instruction there is not a `Call`): its frame then finishes that instruction when
+/// it returns (`FRAME_UNROLL`).
+pub fn calls_metamethod(p: &Proto, ret_pc: u32) -> bool {
+    Instr(p.code.at(ret_pc as usize - 1)).op() != Bc::Call
 }
 
 /// `chunkname:line` of instruction `pc` of `p`.

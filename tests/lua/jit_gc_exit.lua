@@ -18,3 +18,22 @@ do
   end
   print("side trace loop", s, seen)
 end
+
+-- An object whose finalizer ends the loop, left in a dead register of the loop's
+-- frame: the collection after the trace leaves for it must not keep it alive (as
+-- PUC Lua, it marks only the live registers where it allocates).
+do
+  local function run()
+    local u
+    local b = { 34 }
+    local finish = false
+    u = setmetatable({}, { __gc = function() finish = true end })
+    local n = 0
+    repeat
+      u = {}
+      n = n + 1
+    until finish or n > 3000000
+    return finish, b[1]
+  end
+  print("finalizer ends the loop", run())
+end

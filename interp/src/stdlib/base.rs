@@ -152,6 +152,17 @@ pub fn is_ipairs_iterator(f: ferrous_runtime::NativeFn) -> bool {
     std::ptr::fn_addr_eq(f, ipairs_aux as ferrous_runtime::NativeFn)
 }
 
+/// The base functions a JIT may compute inline (`type`, `setmetatable`), by name, when
+/// `f` is one of them.
+pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
+    type F = ferrous_runtime::NativeFn;
+    let table: [(F, &'static str); 2] = [(lua_type, "type"), (setmetatable, "setmetatable")];
+    table
+        .iter()
+        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
+        .map(|&(_, name)| name)
+}
+
 fn ipairs_aux(st: &mut State) -> LuaResult<usize> {
     let t = st.arg(1);
     let i = st.check_int(2)?.wrapping_add(1);

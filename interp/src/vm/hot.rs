@@ -12,15 +12,13 @@ use ferrous_runtime::{Gc, State};
 #[inline(never)]
 pub fn loop_hot(st: &mut State, slot: usize, proto: Gc<Proto>, pc: u32) -> bool {
     st.hot.counts[slot] = st.hot.threshold;
-    let ran = with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)) == Some(true);
-    if ran {
-        // Traces allocate without collecting (no collection runs while the JIT is
-        // out of the state); one that allocates leaves when a collection is due, for
-        // this one. The top frame's registers are all live.
-        let top = st.thread.top;
-        super::exec::gc_point(st, top);
-    }
-    ran
+    // Traces allocate without collecting (no collection runs while the JIT is out of
+    // the state); one that allocates leaves at the start of an iteration when a
+    // collection is due. The collection is left to the interpreter's next allocation
+    // in that iteration, which knows which registers are live: collecting here would
+    // keep alive what dead registers of the frame still hold (a finalizer that ends
+    // the loop might never run).
+    with_jit(st, |jit, st| jit.hot_loop(st, proto, pc)) == Some(true)
 }
 
 /// Stops counting the loop that starts at instruction `start` of `proto`: its back-edges
