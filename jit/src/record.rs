@@ -1956,7 +1956,13 @@ impl Recorder {
     /// goes on in its root.
     pub fn place_gc_check(&mut self) {
         match (self.parent, self.allocates) {
-            (None, false) => self.trace.nop(0),
+            (None, false) => {
+                self.trace.nop(0);
+                // Its snapshot (the first) goes too when it covers nothing else.
+                if self.trace.snaps.get(1).is_some_and(|s| s.at == 1) {
+                    self.trace.snaps.remove(0);
+                }
+            }
             (Some(_), true) => {
                 self.snapshot(self.end_pc);
                 self.trace.emit_raw(Ins::new(Op::GcCheck, Ty::Void, 0, 0));
