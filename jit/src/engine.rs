@@ -189,6 +189,8 @@ pub struct Engine {
     stats: Stats,
     /// A pseudo-random state for the penalties' jitter.
     seed: u32,
+    /// A trace left for a collection that has not run yet (see `hot_loop`).
+    gc_wait: bool,
 }
 
 impl Engine {
@@ -206,6 +208,7 @@ impl Engine {
             opts,
             stats: Stats::default(),
             seed: 1,
+            gc_wait: false,
         })
     }
 
@@ -268,6 +271,7 @@ impl Engine {
         let (left, exit) = backend::exit_of(code);
         tr.entries += 1;
         let gc = self.traces[left].gc_exits.contains(&exit);
+        self.gc_wait |= gc;
         // A side trace that got to its end in the interpreter ran its whole path.
         let from = &self.traces[left];
         let side_span = if left != n && from.stop == Some(exit) {
@@ -616,6 +620,18 @@ impl JitEngine for Engine {
             self.abort(st, rec, Abort::Interrupted);
         }
         if let Some(&n) = self.by_loop.get(&key) {
+            if self.gc_wait {
+                if st.heap.should_collect() {
+                    // A trace left for a collection, which the interpreter makes at
+                    // its next allocation: until then no trace runs, or a trace tree
+                    // that allocates only on some paths could leave for it again
+                    // and again while the interpreter's paths in between do not
+                    // allocate. Ask again at the next back-edge.
+                    st.hot.counts[Self::counter(proto, pc)] = 1;
+                    return false;
+                }
+                self.gc_wait = false;
+            }
             return self.enter(st, n);
         }
         if self.aborts.get(&key).copied().unwrap_or(0) >= self.opts.max_aborts {

@@ -992,12 +992,14 @@ impl Recorder {
     }
 
     /// Guards that table `t` has no metatable (nothing to guard for a table the trace
-    /// made and gave none).
+    /// made, while every metatable it set was certainly another table's: one it made
+    /// later, or one that existed before it ran).
     fn no_metatable(&mut self, t: Ref, pc: u32) {
-        let ins = &self.trace.ins;
-        let fresh = self.trace.ins_of(t).is_some_and(|i| i.op == Op::TNew)
-            && !ins.iter().any(|i| i.op == Op::SetMeta && i.ra() == t);
-        if fresh {
+        let tr = &self.trace;
+        let made = |r: Ref| tr.ins_of(r).is_some_and(|i| i.op == Op::TNew);
+        let other = |r: Ref| r != t && (made(r) || r.is_const());
+        let untouched = made(t) && !(tr.ins.iter()).any(|i| i.op == Op::SetMeta && !other(i.ra()));
+        if untouched {
             return;
         }
         let mt = self.field(t, Field::TabMeta);
@@ -1430,12 +1432,13 @@ impl Recorder {
         let args = (a + 1..a + b)
             .map(|r| self.get(st, r, pc, op))
             .collect::<Result<Vec<_>, _>>()?;
+        // Guarded in the caller's frame: an exit there runs the tail call again.
+        self.callee_guard(f, cl, pc)?;
         let cur = self.inlined.pop().expect("a tail call in an inlined call");
         for s in cur.func..self.slots.len() {
             self.slots[s] = Ref::NONE;
             self.written[s] = false;
         }
-        self.callee_guard(f, cl, pc)?;
         self.inlined.push(Inlined { closure: cl, ..cur });
         // (The callee starts at its first instruction, which is no jump back.)
         self.last = None;

@@ -236,3 +236,45 @@ do
   for i = 1, 8 do s = s + pos[i] end
   print("particles", show(s), lts)
 end
+
+-- 10. A tail call whose callee changes mid-loop: the trace leaves at the guard on
+-- the callee, in the frame that makes the call.
+do
+  local fn = function(x) return x end
+  local function caller(x) return fn(x) end
+  local r = 0
+  for i = 1, 100 do
+    if i == 60 then fn = function(x) return -x end end
+    r = r + caller(i)
+  end
+  print("tail callee", r)
+end
+
+-- 11. A table made in the loop that gets its metatable through another reference
+-- to it: its stores must see `__newindex`.
+do
+  local mt = { __newindex = function(t, k, v) rawset(t, k, v * 2) end }
+  local ks = {}
+  for i = 1, 200 do ks[i] = i > 100 and 1 or 2 end
+  local h, res = {}, 0
+  for i = 1, 200 do
+    local t = {}
+    h[1] = {}
+    h[ks[i]] = t
+    setmetatable(h[1], mt)
+    t.y = 5
+    res = res + t.y
+  end
+  print("aliased new table", res)
+end
+
+-- 12. Only a side trace allocates: the collector must still run during the loop.
+do
+  local t
+  local s = 0
+  for i = 1, 1000000 do
+    s = (s + i * 3 % 7 + i // 3 % 11 + (i ~ 5) % 13 + (i >> 2) % 3 + i * 5 % 7 + i // 7 % 11) % 1000003
+    if i % 2 == 0 then t = { x = i } end
+  end
+  print("side trace allocates", s, collectgarbage("count") < 20000)
+end
