@@ -483,8 +483,8 @@ impl Recorder {
                     let (lx, ly) = (self.live(st, a), self.live(st, i.b() as usize));
                     return self.table_eq(st, (x, lx), (y, ly), pc).map(|_| false);
                 }
-                let taken = self.live_eq(st, a, op, i, &proto);
-                self.equality(x, y, taken, pc, op)?;
+                let live = self.live_eq_operands(st, a, op, i, &proto);
+                self.equality(x, y, live, pc, op)?;
             }
             Bc::Lt | Bc::Le | Bc::LtI | Bc::LeI | Bc::GtI | Bc::GeI => {
                 let x = self.get(st, a, pc, op)?;
@@ -505,7 +505,13 @@ impl Recorder {
                         .call_metamethod(st, f, lf, &[x, y], pc, op)
                         .map(|_| false);
                 }
-                let (x, y) = self.same_number_type(x, y, pc);
+                let lx = self.live(st, a);
+                let ly = match op {
+                    Bc::Lt | Bc::Le => self.live(st, i.b() as usize),
+                    // (An immediate has the type of `x`.)
+                    _ => lx,
+                };
+                let (x, y) = self.same_number_type(x, y, (lx, ly), pc, op)?;
                 if x.ty() != y.ty() || !x.ty().is_number() {
                     return Err(Abort::NyiType(op));
                 }
@@ -1633,8 +1639,16 @@ impl Recorder {
     }
 
     /// Guards `x == y` (or `~=`, as observed).
-    fn equality(&mut self, x: Ref, y: Ref, equal: bool, pc: u32, op: Bc) -> Result<(), Abort> {
-        let (x, y) = self.same_number_type(x, y, pc);
+    fn equality(
+        &mut self,
+        x: Ref,
+        y: Ref,
+        (lx, ly): (Value, Value),
+        pc: u32,
+        op: Bc,
+    ) -> Result<(), Abort> {
+        let equal = lx.raw_eq(ly);
+        let (x, y) = self.same_number_type(x, y, (lx, ly), pc, op)?;
         match (x.ty(), y.ty()) {
             (Ty::Int, Ty::Int) | (Ty::Num, Ty::Num) => {
                 self.guard(if equal { Op::Eq } else { Op::Ne }, x, y, pc);
@@ -1662,14 +1676,21 @@ impl Recorder {
     }
 
     /// Whether the equality instruction `i` holds on the live values.
-    fn live_eq(&self, st: &State, a: usize, op: Bc, i: Instr, p: &Proto) -> bool {
+    fn live_eq_operands(
+        &self,
+        st: &State,
+        a: usize,
+        op: Bc,
+        i: Instr,
+        p: &Proto,
+    ) -> (Value, Value) {
         let x = self.live(st, a);
         let y = match op {
             Bc::Eq => self.live(st, i.b() as usize),
             Bc::EqK => p.constants[i.b() as usize],
             _ => Value::int(i.sb() as i64),
         };
-        x.raw_eq(y)
+        (x, y)
     }
 
     /// Whether the ordering instruction `i` holds on the live values (numbers of one
@@ -1826,15 +1847,34 @@ impl Recorder {
         Ok(self.trace.emit(o, Ty::Num, x, y))
     }
 
-    /// An integer and a float as two floats, for a comparison: exact for integers of
-    /// at most 2^53 in magnitude (guarded), as Lua compares them mathematically.
+    /// An integer and a float (live: `lx`, `ly`) as two floats, for a comparison:
+    /// exact for integers of at most 2^53 in magnitude (guarded), as Lua compares them
+    /// mathematically; an integer beyond that aborts (its guard would always fail).
     /// Other operands as they are.
-    fn same_number_type(&mut self, x: Ref, y: Ref, pc: u32) -> (Ref, Ref) {
+    fn same_number_type(
+        &mut self,
+        x: Ref,
+        y: Ref,
+        (lx, ly): (Value, Value),
+        pc: u32,
+        op: Bc,
+    ) -> Result<(Ref, Ref), Abort> {
+        const EXACT: i64 = 1 << 53;
+        let mixed = matches!((x.ty(), y.ty()), (Ty::Int, Ty::Num) | (Ty::Num, Ty::Int));
+        if !mixed {
+            return Ok((x, y));
+        }
+        let live_int = if x.ty() == Ty::Int { lx } else { ly };
+        if !live_int
+            .as_int()
+            .is_some_and(|k| (-EXACT..=EXACT).contains(&k))
+        {
+            return Err(Abort::NyiType(op));
+        }
         let exact = |r: &mut Self, v: Ref| {
             if v.ty() != Ty::Int {
                 return v;
             }
-            const EXACT: i64 = 1 << 53;
             if !r
                 .trace
                 .int_const(v)
@@ -1846,10 +1886,7 @@ impl Recorder {
             }
             r.num_of(v)
         };
-        match (x.ty(), y.ty()) {
-            (Ty::Int, Ty::Num) | (Ty::Num, Ty::Int) => (exact(self, x), exact(self, y)),
-            _ => (x, y),
-        }
+        Ok((exact(self, x), exact(self, y)))
     }
 
     fn num_of(&mut self, x: Ref) -> Ref {
