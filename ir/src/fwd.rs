@@ -103,7 +103,7 @@ fn effect(t: &Trace, load: &Ins, s: &Ins) -> Effect {
 
 /// Whether tables `a` and `b` are certainly different objects: two tables the trace
 /// made, or one it made and one that existed before it ran (a constant).
-fn distinct_tables(t: &Trace, a: Ref, b: Ref) -> bool {
+pub fn distinct_tables(t: &Trace, a: Ref, b: Ref) -> bool {
     let fresh = |r: Ref| t.ins_of(r).is_some_and(|i| i.op == Op::TNew);
     a != b && (fresh(a) || a.is_const()) && (fresh(b) || b.is_const()) && (fresh(a) || fresh(b))
 }

@@ -7,7 +7,7 @@ use ferrous_interp::stdlib::string::sub_bytes;
 use ferrous_runtime::heap::Heap;
 use ferrous_runtime::state::number_to_bytes;
 use ferrous_runtime::thread::Thread;
-use ferrous_runtime::{Gc, LuaStr, Table, Tm, Value};
+use ferrous_runtime::{Gc, LuaStr, Table, Value};
 
 /// A compiled trace, run through its module's trampoline
 /// (`extern "C" fn(code, base: *mut Value, iterations: *mut u64, heap: *mut Heap) -> u64`).
@@ -97,16 +97,11 @@ pub extern "C" fn table_new(heap: *mut Heap, narray: u64, nhash: u64) -> usize {
 }
 
 /// The helper of `SetMeta`: `setmetatable(t, mt)` of the live tables at `t` (which
-/// has no metatable) and `mt`, with the write barrier, and `t` marked for
-/// finalization if `mt` has a `__gc` field, as `setmetatable` does.
+/// has no metatable) and `mt`.
 pub extern "C" fn set_metatable(heap: *mut Heap, t: usize, mt: usize) {
     // SAFETY: as in `table_set`.
     let heap = unsafe { &mut *heap };
-    let (t, mt): (Gc<Table>, Gc<Table>) = (Gc::from_addr(t), Gc::from_addr(mt));
-    heap.write(t).metatable = Some(mt);
-    if !mt.get_str(heap.tm_name(Tm::Gc)).is_nil() {
-        heap.mark_finalizable(Value::table(t));
-    }
+    heap.set_metatable(Gc::from_addr(t), Some(Gc::from_addr(mt)));
 }
 
 /// The helper of `SSub`: `string.sub(s, i, j)` of the live string at `s`, interned,

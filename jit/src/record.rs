@@ -24,6 +24,7 @@
 
 use ferrous_interp::bytecode::{Instr, Op as Bc, FIELDS_PER_FLUSH};
 use ferrous_interp::vm::meta::{num_le, num_lt, ArithOp};
+use ferrous_ir::fwd::distinct_tables;
 use ferrous_ir::op::{sload, Field, MathFn};
 use ferrous_ir::{Const, Ins, Op, Opts, Ref, SnapEntry, SnapFrame, Trace, Ty};
 use ferrous_runtime::function::{LuaClosure, Proto};
@@ -411,10 +412,7 @@ impl Recorder {
                 let x = self.get(st, i.b() as usize, pc, op)?;
                 if x.ty() == Ty::Tab {
                     let lx = self.live(st, i.b() as usize);
-                    let m = self.binary_tm(st, Tm::Unm, (x, lx), (x, lx), pc, op)?;
-                    let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
-                    return self
-                        .call_metamethod(st, f, lf, &[x, x], pc, op)
+                    return (self.call_binary_tm(st, Tm::Unm, (x, lx), (x, lx), pc, op))
                         .map(|_| false);
                 }
                 if !x.ty().is_number() {
@@ -499,11 +497,7 @@ impl Recorder {
                 if matches!(op, Bc::Lt | Bc::Le) && (x.ty() == Ty::Tab || y.ty() == Ty::Tab) {
                     let tm = if op == Bc::Lt { Tm::Lt } else { Tm::Le };
                     let (lx, ly) = (self.live(st, a), self.live(st, i.b() as usize));
-                    let m = self.binary_tm(st, tm, (x, lx), (y, ly), pc, op)?;
-                    let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
-                    return self
-                        .call_metamethod(st, f, lf, &[x, y], pc, op)
-                        .map(|_| false);
+                    return (self.call_binary_tm(st, tm, (x, lx), (y, ly), pc, op)).map(|_| false);
                 }
                 let lx = self.live(st, a);
                 let ly = match op {
@@ -1002,9 +996,8 @@ impl Recorder {
     /// later, or one that existed before it ran).
     fn no_metatable(&mut self, t: Ref, pc: u32) {
         let tr = &self.trace;
-        let made = |r: Ref| tr.ins_of(r).is_some_and(|i| i.op == Op::TNew);
-        let other = |r: Ref| r != t && (made(r) || r.is_const());
-        let untouched = made(t) && !(tr.ins.iter()).any(|i| i.op == Op::SetMeta && !other(i.ra()));
+        let untouched = tr.ins_of(t).is_some_and(|i| i.op == Op::TNew)
+            && !(tr.ins.iter()).any(|i| i.op == Op::SetMeta && !distinct_tables(tr, t, i.ra()));
         if untouched {
             return;
         }
@@ -1445,17 +1438,25 @@ impl Recorder {
             self.slots[s] = Ref::NONE;
             self.written[s] = false;
         }
-        self.inlined.push(Inlined { closure: cl, ..cur });
         // (The callee starts at its first instruction, which is no jump back.)
         self.last = None;
+        self.enter(Inlined { closure: cl, ..cur }, f, &args);
+        Ok(())
+    }
+
+    /// Enters `frame`, a call of function `f` with `args` in a frame of its own:
+    /// the function in its slot, the arguments in its parameters (nil for missing
+    /// ones).
+    fn enter(&mut self, frame: Inlined, f: Ref, args: &[Ref]) {
+        let (func, p) = (frame.func, frame.closure.proto);
+        self.inlined.push(frame);
         self.make_room();
-        self.set_slot(cur.func, f);
+        self.set_slot(func, f);
         let nil = self.trace.konst(Const::Nil);
-        for r in 0..cl.proto.num_params as usize {
+        for r in 0..p.num_params as usize {
             self.set(r, args.get(r).copied().unwrap_or(nil));
         }
         self.dirty = true;
-        Ok(())
     }
 
     /// Checks that the Lua function `cl` can be inlined, and guards that `f` is it
@@ -1511,6 +1512,22 @@ impl Recorder {
         self.operand_tm(st, tm, y, ly, pc, op)
     }
 
+    /// Calls the metamethod `tm` for operands `x` and `y` (`binary_tm`), which the
+    /// instruction at `pc` needs: without one it raises an error.
+    #[allow(clippy::too_many_arguments)]
+    fn call_binary_tm(
+        &mut self,
+        st: &State,
+        tm: Tm,
+        x: (Ref, Value),
+        y: (Ref, Value),
+        pc: u32,
+        op: Bc,
+    ) -> Result<(), Abort> {
+        let (f, lf) = (self.binary_tm(st, tm, x, y, pc, op)?).ok_or(Abort::AlwaysErrors)?;
+        self.call_metamethod(st, f, lf, &[x.0, y.0], pc, op)
+    }
+
     /// The metamethod `tm` of operand `x` (live: `lx`), if it has one: a table's,
     /// with its metatable guarded. Numbers have none while traces live (setting
     /// their metatable flushes them).
@@ -1556,21 +1573,14 @@ impl Recorder {
         self.callee_guard(f, cl, pc)?;
         let th = st.thread;
         let fr = th.frames.last().expect("a running frame");
-        let func = th.top.max(fr.top) - self.base;
-        self.inlined.push(Inlined {
-            func,
+        let frame = Inlined {
+            func: th.top.max(fr.top) - self.base,
             closure: cl,
             ret_pc: pc + 1,
             nres: 1,
             meta: true,
-        });
-        self.make_room();
-        self.set_slot(func, f);
-        let nil = self.trace.konst(Const::Nil);
-        for r in 0..cl.proto.num_params as usize {
-            self.set(r, args.get(r).copied().unwrap_or(nil));
-        }
-        self.dirty = true;
+        };
+        self.enter(frame, f, args);
         Ok(())
     }
 
@@ -1675,7 +1685,7 @@ impl Recorder {
         }
     }
 
-    /// Whether the equality instruction `i` holds on the live values.
+    /// The live values the equality instruction `i` compares.
     fn live_eq_operands(
         &self,
         st: &State,
@@ -1703,26 +1713,12 @@ impl Recorder {
             _ if x.tag() == TAG_FLOAT => Value::float(imm as f64),
             _ => Value::int(imm),
         };
-        if x.tag() != y.tag() {
-            // An integer and a float, compared mathematically.
-            return if op == Bc::Lt {
-                num_lt(x, y)
-            } else {
-                num_le(x, y)
-            };
-        }
-        let ord = if x.tag() == TAG_INT {
-            x.as_int_unchecked().partial_cmp(&y.as_int_unchecked())
-        } else {
-            x.as_float_unchecked().partial_cmp(&y.as_float_unchecked())
-        };
-        use std::cmp::Ordering::*;
-        match (op, ord) {
-            (_, None) => false,
-            (Bc::Lt | Bc::LtI, Some(o)) => o == Less,
-            (Bc::Le | Bc::LeI, Some(o)) => o != Greater,
-            (Bc::GtI, Some(o)) => o == Greater,
-            (_, Some(o)) => o != Less,
+        // As the interpreter compares numbers (integers and floats mathematically).
+        match op {
+            Bc::Lt | Bc::LtI => num_lt(x, y),
+            Bc::Le | Bc::LeI => num_le(x, y),
+            Bc::GtI => num_lt(y, x),
+            _ => num_le(y, x),
         }
     }
 
@@ -1764,9 +1760,7 @@ impl Recorder {
         } else {
             ((x, lx), (y, ly))
         };
-        let m = self.binary_tm(st, ar.tm(), p, q, pc, op)?;
-        let (f, lf) = m.ok_or(Abort::AlwaysErrors)?;
-        self.call_metamethod(st, f, lf, &[p.0, q.0], pc, op)
+        self.call_binary_tm(st, ar.tm(), p, q, pc, op)
     }
 
     /// `x == y` of two tables (live: `lx`, `ly`): the same table, or different ones

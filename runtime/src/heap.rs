@@ -245,6 +245,20 @@ impl Heap {
         (self.objects.bytes > self.threshold || self.stress) && self.running
     }
 
+    /// Table `t`'s metatable := `mt` (after the barrier), as `setmetatable` sets it.
+    pub fn set_metatable(&mut self, t: Gc<Table>, mt: Option<Gc<Table>>) {
+        self.write(t).metatable = mt;
+        self.check_finalizer(Value::table(t), mt);
+    }
+
+    /// Registers `obj`, which just got metatable `mt`, for finalization if `mt` has a
+    /// `__gc` field now (one added later does not count, as in PUC Lua).
+    pub fn check_finalizer(&mut self, obj: Value, mt: Option<Gc<Table>>) {
+        if mt.is_some_and(|m| !m.get_str(self.tm_name(Tm::Gc)).is_nil()) {
+            self.mark_finalizable(obj);
+        }
+    }
+
     /// Registers an object that just got a metatable with `__gc`.
     pub fn mark_finalizable(&mut self, obj: Value) {
         if !obj.is_collectable() {

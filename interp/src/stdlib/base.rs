@@ -156,11 +156,10 @@ pub fn is_ipairs_iterator(f: ferrous_runtime::NativeFn) -> bool {
 /// `f` is one of them.
 pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
     type F = ferrous_runtime::NativeFn;
-    let table: [(F, &'static str); 2] = [(lua_type, "type"), (setmetatable, "setmetatable")];
-    table
-        .iter()
-        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
-        .map(|&(_, name)| name)
+    super::jit_name(
+        &[(lua_type as F, "type"), (setmetatable, "setmetatable")],
+        f,
+    )
 }
 
 fn ipairs_aux(st: &mut State) -> LuaResult<usize> {
@@ -300,12 +299,7 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
             return Err(st.error("cannot change a protected metatable"));
         }
     }
-    st.heap.write(t).metatable = mt.as_table();
-    if let Some(m) = mt.as_table() {
-        if !m.get_str(st.heap.tm_name(Tm::Gc)).is_nil() {
-            st.heap.mark_finalizable(Value::table(t));
-        }
-    }
+    st.heap.set_metatable(t, mt.as_table());
     st.push(Value::table(t));
     Ok(1)
 }

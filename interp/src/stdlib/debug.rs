@@ -457,11 +457,7 @@ fn setmetatable(st: &mut State) -> LuaResult<usize> {
     } else {
         st.set_type_metatable(v.tag(), m);
     }
-    if let Some(m) = m {
-        if !m.get_str(st.heap.tm_name(ferrous_runtime::Tm::Gc)).is_nil() {
-            st.heap.mark_finalizable(v);
-        }
-    }
+    st.heap.check_finalizer(v, m);
     st.push(v);
     Ok(1)
 }

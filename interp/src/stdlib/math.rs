@@ -336,12 +336,10 @@ fn math_randomseed(st: &mut State) -> LuaResult<usize> {
 }
 
 /// The `math` functions a JIT may compute inline, by name, when `f` is one of them.
-/// Function identity is what matters: two natives with the same address run the same
-/// code.
 pub fn jit_builtin(f: ferrous_runtime::state::NativeFn) -> Option<&'static str> {
     type F = ferrous_runtime::state::NativeFn;
-    let table: [(F, &'static str); 9] = [
-        (math_sqrt, "sqrt"),
+    let table = [
+        (math_sqrt as F, "sqrt"),
         (math_floor, "floor"),
         (math_ceil, "ceil"),
         (math_abs, "abs"),
@@ -351,10 +349,7 @@ pub fn jit_builtin(f: ferrous_runtime::state::NativeFn) -> Option<&'static str> 
         (math_exp, "exp"),
         (math_log, "log"),
     ];
-    table
-        .iter()
-        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
-        .map(|&(_, name)| name)
+    super::jit_name(&table, f)
 }
 
 pub fn open(st: &mut State) {

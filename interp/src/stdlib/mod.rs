@@ -12,7 +12,7 @@ pub mod string;
 pub mod table;
 pub mod utf8;
 
-use ferrous_runtime::{Gc, State, Table};
+use ferrous_runtime::{Gc, NativeFn, State, Table};
 
 /// A new table whose metatable has `__mode = mode`.
 pub(crate) fn weak_table(st: &mut State, mode: &[u8]) -> Gc<Table> {
@@ -25,6 +25,16 @@ pub(crate) fn weak_table(st: &mut State, mode: &[u8]) -> Gc<Table> {
 }
 
 /// Opens every standard library into `st`'s globals.
+/// The name `f` goes by in `table` (the functions of a library a JIT may compute
+/// inline), if it is one of them. Function identity is what matters: two natives with
+/// the same address run the same code.
+fn jit_name(table: &[(NativeFn, &'static str)], f: NativeFn) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
+        .map(|&(_, name)| name)
+}
+
 pub fn open_all(st: &mut State) {
     base::open(st);
     coroutine::open(st);

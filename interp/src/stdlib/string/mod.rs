@@ -30,11 +30,7 @@ use pattern::{Cap, MatchState};
 /// The `string` functions a JIT may compute inline, by name, when `f` is one of them.
 pub fn jit_builtin(f: ferrous_runtime::NativeFn) -> Option<&'static str> {
     type F = ferrous_runtime::NativeFn;
-    let table: [(F, &'static str); 2] = [(str_byte, "byte"), (str_sub, "sub")];
-    table
-        .iter()
-        .find(|(g, _)| std::ptr::fn_addr_eq(*g, f))
-        .map(|&(_, name)| name)
+    super::jit_name(&[(str_byte as F, "byte"), (str_sub, "sub")], f)
 }
 
 /// Creates the `string` table, stores it in the globals, and installs the metatable
